@@ -1,0 +1,936 @@
+package dev.replcache.keyspace;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
+
+/**
+ * The dataset: a segmented concurrent map from keys to {@link Entry}, with Redis's commands.
+ *
+ * <p><b>Concurrency.</b> Writes are serialized by one write lock, Redis's single writer lane:
+ * each write is applied and its {@link CommandEntry} appended to the {@link WriteLog} inside
+ * the same critical section, so the log order is the apply order. Reads take no lock: segments
+ * are {@link ConcurrentHashMap}s and values are immutable. (A read that finds a key whose TTL
+ * has passed on a master takes the lock to delete it, as Redis expires lazily on access.)
+ *
+ * <p><b>Segments.</b> Each segment carries a version bumped by every change. Segments are the
+ * unit of SCAN pages and of copy-on-write during a {@link KeyspaceSnapshot}.
+ *
+ * <p><b>Time.</b> Only through the injected {@link MillisClock}. On a {@link KeyspaceRole#REPLICA}
+ * nothing is removed by time: expired keys are hidden until the master's DEL arrives.
+ */
+public final class Keyspace {
+
+    private static final int DEFAULT_SCAN_COUNT = 10;
+
+    private final KeyspaceConfig config;
+    private final MillisClock clock;
+    private final RandomGenerator random;
+    private final WriteLog writeLog;
+    private final Segment[] segments;
+    private final int mask;
+    private final ReentrantLock writeLock = new ReentrantLock();
+
+    // Guarded by writeLock.
+    private final SampleSet allKeys = new SampleSet();
+    private final SampleSet volatileKeys = new SampleSet();
+    private KeyspaceSnapshot activeSnapshot;
+
+    // Written under writeLock, read without it.
+    private volatile long usedMemory;
+    private volatile long expiredKeys;
+    private volatile long evictedKeys;
+    private volatile KeyspaceRole role = KeyspaceRole.MASTER;
+
+    private static final class Segment {
+        final int index;
+        final ConcurrentHashMap<Bytes, Entry> map = new ConcurrentHashMap<>();
+        /** Bumped by every change, under the write lock. */
+        volatile long version;
+
+        Segment(int index) {
+            this.index = index;
+        }
+    }
+
+    public Keyspace(KeyspaceConfig config, MillisClock clock, RandomGenerator random, WriteLog writeLog) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.random = Objects.requireNonNull(random, "random");
+        this.writeLog = Objects.requireNonNull(writeLog, "writeLog");
+        this.segments = new Segment[config.segments()];
+        for (int i = 0; i < segments.length; i++) {
+            segments[i] = new Segment(i);
+        }
+        this.mask = segments.length - 1;
+    }
+
+    public KeyspaceConfig config() {
+        return config;
+    }
+
+    public KeyspaceRole role() {
+        return role;
+    }
+
+    public void setRole(KeyspaceRole role) {
+        this.role = Objects.requireNonNull(role, "role");
+    }
+
+    // ------------------------------------------------------------------ strings
+
+    /** GET: the value, or null when the key is missing. WRONGTYPE for a hash. */
+    public Bytes get(Bytes key) {
+        Entry e = readEntry(key);
+        return e == null ? null : asString(e).bytes();
+    }
+
+    /** SET key value [NX|XX] [GET] [EX|PX|EXAT|PXAT|KEEPTTL]. */
+    public SetResult set(Bytes key, Bytes value, SetCondition condition, Ttl ttl, boolean returnPrevious) {
+        long now = clock.millis();
+        long explicitExpireAt = resolveExpireAt(ttl, now, "set");
+        writeLock.lock();
+        try {
+            ensureMemoryForWrite();
+            Segment s = segmentFor(key);
+            Entry old = liveEntry(s, key, now);
+            Bytes previous = null;
+            if (returnPrevious && old != null) {
+                previous = asString(old).bytes();
+            }
+            if ((condition == SetCondition.IF_ABSENT && old != null)
+                    || (condition == SetCondition.IF_PRESENT && old == null)) {
+                return new SetResult(false, previous);
+            }
+            long expireAt = ttl.kind() == Ttl.Kind.KEEP
+                    ? (old == null ? Entry.NO_EXPIRY : old.expireAtMs())
+                    : explicitExpireAt;
+            if (expireAt != Entry.NO_EXPIRY && now > expireAt) {
+                // Already expired (a PXAT in the past): as Redis 7 does, the key is removed and a DEL sent.
+                if (old != null) {
+                    remove(s, key);
+                    writeLog.append(CommandEntry.Del.of(key));
+                }
+                return new SetResult(true, previous);
+            }
+            store(s, key, new Entry(StringValue.of(value), expireAt, now));
+            writeLog.append(new CommandEntry.Set(key, value, expireAt));
+            return new SetResult(true, previous);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** SET key value with no options. */
+    public void set(Bytes key, Bytes value) {
+        set(key, value, SetCondition.ALWAYS, Ttl.NONE, false);
+    }
+
+    /** GETDEL: the value, removed; null when missing. */
+    public Bytes getDel(Bytes key) {
+        long now = clock.millis();
+        writeLock.lock();
+        try {
+            Segment s = segmentFor(key);
+            Entry e = liveEntry(s, key, now);
+            if (e == null) {
+                return null;
+            }
+            Bytes value = asString(e).bytes();
+            remove(s, key);
+            writeLog.append(CommandEntry.Del.of(key));
+            return value;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** MGET: one slot per key, null for a missing key or a key of another type (as Redis). */
+    public List<Bytes> mget(List<Bytes> keys) {
+        List<Bytes> values = new ArrayList<>(keys.size());
+        for (Bytes key : keys) {
+            Entry e = readEntry(key);
+            values.add(e != null && e.value() instanceof StringValue sv ? sv.bytes() : null);
+        }
+        return values;
+    }
+
+    /** MSET: sets every pair, clearing their TTLs; all pairs are applied in one critical section. */
+    public void mset(Map<Bytes, Bytes> pairs) {
+        long now = clock.millis();
+        writeLock.lock();
+        try {
+            ensureMemoryForWrite();
+            for (Map.Entry<Bytes, Bytes> p : pairs.entrySet()) {
+                Segment s = segmentFor(p.getKey());
+                liveEntry(s, p.getKey(), now);
+                store(s, p.getKey(), new Entry(StringValue.of(p.getValue()), Entry.NO_EXPIRY, now));
+                writeLog.append(new CommandEntry.Set(p.getKey(), p.getValue(), Entry.NO_EXPIRY));
+            }
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** INCRBY (INCR, DECR and DECRBY are this with +1, -1 and -n). Keeps the key's TTL. */
+    public long incrBy(Bytes key, long by) {
+        long now = clock.millis();
+        writeLock.lock();
+        try {
+            ensureMemoryForWrite();
+            Segment s = segmentFor(key);
+            Entry old = liveEntry(s, key, now);
+            long current = old == null ? 0 : parseLong(asString(old).bytes(), KeyspaceException.Kind.NOT_INTEGER);
+            long result;
+            try {
+                result = Math.addExact(current, by);
+            } catch (ArithmeticException overflow) {
+                throw new KeyspaceException(KeyspaceException.Kind.OVERFLOW);
+            }
+            Bytes encoded = Bytes.of(Long.toString(result).getBytes(StandardCharsets.US_ASCII));
+            long expireAt = old == null ? Entry.NO_EXPIRY : old.expireAtMs();
+            store(s, key, new Entry(StringValue.of(encoded), expireAt, now));
+            writeLog.append(new CommandEntry.Set(key, encoded, expireAt));
+            return result;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** APPEND: the length of the string after the append. */
+    public long append(Bytes key, Bytes suffix) {
+        long now = clock.millis();
+        writeLock.lock();
+        try {
+            ensureMemoryForWrite();
+            Segment s = segmentFor(key);
+            Entry old = liveEntry(s, key, now);
+            Bytes result = old == null ? suffix : asString(old).bytes().concat(suffix);
+            long expireAt = old == null ? Entry.NO_EXPIRY : old.expireAtMs();
+            store(s, key, new Entry(StringValue.of(result), expireAt, now));
+            writeLog.append(new CommandEntry.Append(key, suffix));
+            return result.length();
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------ generic key commands
+
+    /** DEL: how many of the keys existed and were removed. */
+    public long del(List<Bytes> keys) {
+        long now = clock.millis();
+        writeLock.lock();
+        try {
+            List<Bytes> removed = new ArrayList<>();
+            for (Bytes key : keys) {
+                Segment s = segmentFor(key);
+                if (liveEntry(s, key, now) != null) {
+                    remove(s, key);
+                    removed.add(key);
+                }
+            }
+            if (!removed.isEmpty()) {
+                writeLog.append(new CommandEntry.Del(removed));
+            }
+            return removed.size();
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** EXISTS: how many of the keys exist (a key named twice counts twice, as in Redis). */
+    public long exists(List<Bytes> keys) {
+        long n = 0;
+        for (Bytes key : keys) {
+            if (readEntry(key) != null) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** The type of a key, or null when missing. */
+    public ValueType type(Bytes key) {
+        Entry e = readEntry(key);
+        return e == null ? null : e.value().type();
+    }
+
+    /** EXPIRE key seconds. A time that is not in the future deletes the key (as Redis). */
+    public boolean expire(Bytes key, long seconds) {
+        return pexpire(key, multiplyForExpire(seconds, "expire"));
+    }
+
+    /** PEXPIRE key milliseconds. */
+    public boolean pexpire(Bytes key, long millis) {
+        long now = clock.millis();
+        long at;
+        try {
+            at = Math.addExact(now, millis);
+        } catch (ArithmeticException overflow) {
+            throw invalidExpire("pexpire");
+        }
+        return expireAtInternal(key, at, now);
+    }
+
+    /** EXPIREAT key unix-seconds. */
+    public boolean expireAt(Bytes key, long unixSeconds) {
+        return pexpireAt(key, multiplyForExpire(unixSeconds, "expireat"));
+    }
+
+    /** PEXPIREAT key unix-milliseconds. */
+    public boolean pexpireAt(Bytes key, long unixMillis) {
+        return expireAtInternal(key, unixMillis, clock.millis());
+    }
+
+    private boolean expireAtInternal(Bytes key, long at, long now) {
+        writeLock.lock();
+        try {
+            Segment s = segmentFor(key);
+            Entry e = liveEntry(s, key, now);
+            if (e == null) {
+                return false;
+            }
+            if (at <= now) {
+                remove(s, key);
+                writeLog.append(CommandEntry.Del.of(key));
+                return true;
+            }
+            store(s, key, new Entry(e.value(), at, e.lastAccessMs()));
+            writeLog.append(new CommandEntry.PExpireAt(key, at));
+            return true;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** PERSIST: true when the key had a TTL and now has none. */
+    public boolean persist(Bytes key) {
+        long now = clock.millis();
+        writeLock.lock();
+        try {
+            Segment s = segmentFor(key);
+            Entry e = liveEntry(s, key, now);
+            if (e == null || !e.hasExpiry()) {
+                return false;
+            }
+            store(s, key, new Entry(e.value(), Entry.NO_EXPIRY, e.lastAccessMs()));
+            writeLog.append(new CommandEntry.Persist(key));
+            return true;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** PTTL: milliseconds left, -1 for no TTL, -2 for a missing key. */
+    public long pttl(Bytes key) {
+        Entry e = readEntry(key);
+        if (e == null) {
+            return -2;
+        }
+        if (!e.hasExpiry()) {
+            return -1;
+        }
+        return Math.max(0, e.expireAtMs() - clock.millis());
+    }
+
+    /** TTL: seconds left, rounded as Redis rounds; -1 and -2 as {@link #pttl}. */
+    public long ttl(Bytes key) {
+        long ms = pttl(key);
+        return ms < 0 ? ms : (ms + 500) / 1000;
+    }
+
+    /** The absolute expiry of a key, {@link Entry#NO_EXPIRY}, or -2 for a missing key (PEXPIRETIME). */
+    public long pexpireTime(Bytes key) {
+        Entry e = readEntry(key);
+        return e == null ? -2 : e.expireAtMs();
+    }
+
+    // ------------------------------------------------------------------ hashes
+
+    /** HSET: how many fields were new. */
+    public long hset(Bytes key, Map<Bytes, Bytes> fields) {
+        if (fields.isEmpty()) {
+            throw new KeyspaceException(KeyspaceException.Kind.SYNTAX, "ERR wrong number of arguments for 'hset' command");
+        }
+        long now = clock.millis();
+        writeLock.lock();
+        try {
+            ensureMemoryForWrite();
+            Segment s = segmentFor(key);
+            Entry old = liveEntry(s, key, now);
+            HashValue hash = old == null ? HashValue.of(Map.of()) : asHash(old);
+            long added = fields.keySet().stream().filter(f -> hash.get(f) == null).count();
+            long expireAt = old == null ? Entry.NO_EXPIRY : old.expireAtMs();
+            store(s, key, new Entry(hash.with(fields), expireAt, now));
+            writeLog.append(new CommandEntry.HSet(key, fields));
+            return added;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** HGET: the field's value, or null. */
+    public Bytes hget(Bytes key, Bytes field) {
+        Entry e = readEntry(key);
+        return e == null ? null : asHash(e).get(field);
+    }
+
+    /** HGETALL: every field; empty for a missing key. */
+    public Map<Bytes, Bytes> hgetAll(Bytes key) {
+        Entry e = readEntry(key);
+        return e == null ? Map.of() : asHash(e).fields();
+    }
+
+    /** HDEL: how many fields were removed; the key goes away with its last field. */
+    public long hdel(Bytes key, List<Bytes> fields) {
+        long now = clock.millis();
+        writeLock.lock();
+        try {
+            Segment s = segmentFor(key);
+            Entry old = liveEntry(s, key, now);
+            if (old == null) {
+                return 0;
+            }
+            HashValue hash = asHash(old);
+            List<Bytes> removed = fields.stream().distinct().filter(f -> hash.get(f) != null).toList();
+            if (removed.isEmpty()) {
+                return 0;
+            }
+            applyHDel(s, key, old, hash, removed);
+            writeLog.append(new CommandEntry.HDel(key, removed));
+            return removed.size();
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** HINCRBY: the field's new value. */
+    public long hincrBy(Bytes key, Bytes field, long by) {
+        long now = clock.millis();
+        writeLock.lock();
+        try {
+            ensureMemoryForWrite();
+            Segment s = segmentFor(key);
+            Entry old = liveEntry(s, key, now);
+            HashValue hash = old == null ? HashValue.of(Map.of()) : asHash(old);
+            Bytes current = hash.get(field);
+            long value = current == null ? 0 : parseLong(current, KeyspaceException.Kind.HASH_NOT_INTEGER);
+            long result;
+            try {
+                result = Math.addExact(value, by);
+            } catch (ArithmeticException overflow) {
+                throw new KeyspaceException(KeyspaceException.Kind.OVERFLOW);
+            }
+            Map<Bytes, Bytes> change = Map.of(field, Bytes.of(Long.toString(result).getBytes(StandardCharsets.US_ASCII)));
+            long expireAt = old == null ? Entry.NO_EXPIRY : old.expireAtMs();
+            store(s, key, new Entry(hash.with(change), expireAt, now));
+            writeLog.append(new CommandEntry.HSet(key, change));
+            return result;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------ keyspace-wide
+
+    /**
+     * SCAN cursor [MATCH pattern] [COUNT count]. The cursor names a segment; a page holds whole
+     * segments until at least {@code count} keys were examined. A key lives in one segment for
+     * its whole life, and each segment is visited once per scan, so every key present for the
+     * whole scan is returned exactly once, whatever else is written meanwhile.
+     */
+    public ScanPage scan(long cursor, Bytes pattern, int count) {
+        if (cursor < 0 || cursor >= segments.length) {
+            throw new KeyspaceException(KeyspaceException.Kind.SYNTAX, "ERR invalid cursor");
+        }
+        if (count < 1) {
+            count = DEFAULT_SCAN_COUNT;
+        }
+        long now = clock.millis();
+        List<Bytes> keys = new ArrayList<>();
+        int examined = 0;
+        int index = (int) cursor;
+        while (index < segments.length && examined < count) {
+            for (Map.Entry<Bytes, Entry> e : segments[index].map.entrySet()) {
+                examined++;
+                if (e.getValue().isExpiredAt(now)) {
+                    continue;
+                }
+                if (pattern == null || Glob.matches(pattern, e.getKey())) {
+                    keys.add(e.getKey());
+                }
+            }
+            index++;
+        }
+        return new ScanPage(index >= segments.length ? 0 : index, keys);
+    }
+
+    /** DBSIZE: keys stored, including expired ones not yet removed (as Redis). */
+    public long dbSize() {
+        return stats().keys();
+    }
+
+    /** FLUSHALL. */
+    public void flushAll() {
+        writeLock.lock();
+        try {
+            applyFlushAll();
+            writeLog.append(new CommandEntry.FlushAll());
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    public KeyspaceStats stats() {
+        long keys = 0;
+        for (Segment s : segments) {
+            keys += s.map.size();
+        }
+        int expires = withLock(volatileKeys::size);
+        return new KeyspaceStats(keys, expires, usedMemory, expiredKeys, evictedKeys);
+    }
+
+    /** Estimated bytes used by the dataset. */
+    public long usedMemory() {
+        return usedMemory;
+    }
+
+    // ------------------------------------------------------------------ expiry
+
+    /**
+     * One cycle of active expiry, as Redis's {@code activeExpireCycle}: sample keys with a TTL,
+     * remove the expired ones (a DEL each), and go on while more than a quarter of a sample was
+     * expired, for at most {@code activeExpireMaxLoops} loops. Does nothing on a replica.
+     *
+     * @return keys removed
+     */
+    public int activeExpireCycle() {
+        if (role != KeyspaceRole.MASTER) {
+            return 0;
+        }
+        writeLock.lock();
+        try {
+            long now = clock.millis();
+            int removed = 0;
+            for (int loop = 0; loop < config.activeExpireMaxLoops() && !volatileKeys.isEmpty(); loop++) {
+                int samples = Math.min(config.activeExpireKeysPerLoop(), volatileKeys.size());
+                int expiredInLoop = 0;
+                for (int i = 0; i < samples && !volatileKeys.isEmpty(); i++) {
+                    Bytes key = volatileKeys.random(random);
+                    Segment s = segmentFor(key);
+                    Entry e = s.map.get(key);
+                    if (e != null && e.isExpiredAt(now)) {
+                        deleteExpired(s, key);
+                        expiredInLoop++;
+                    }
+                }
+                removed += expiredInLoop;
+                if (expiredInLoop * 4 <= samples) {
+                    break;
+                }
+            }
+            return removed;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------ replication
+
+    /**
+     * Applies an entry from the replication stream exactly as written: no clock, no eviction,
+     * no expiry. The entry is appended to this keyspace's own log too, so a replica's log is
+     * byte for byte its master's (what cascading replicas follow).
+     *
+     * @throws KeyspaceException WRONGTYPE when the entry does not fit the data: the stream and
+     *                           the dataset have diverged and the caller must resync
+     */
+    public void apply(CommandEntry entry) {
+        writeLock.lock();
+        try {
+            if (entry instanceof CommandEntry.Set set) {
+                store(segmentFor(set.key()), set.key(), new Entry(StringValue.of(set.value()), set.expireAtMs(), 0));
+            } else if (entry instanceof CommandEntry.Append append) {
+                Segment s = segmentFor(append.key());
+                Entry old = s.map.get(append.key());
+                Bytes result = old == null ? append.suffix() : asString(old).bytes().concat(append.suffix());
+                store(s, append.key(), new Entry(StringValue.of(result),
+                        old == null ? Entry.NO_EXPIRY : old.expireAtMs(), 0));
+            } else if (entry instanceof CommandEntry.Del del) {
+                for (Bytes key : del.keys()) {
+                    remove(segmentFor(key), key);
+                }
+            } else if (entry instanceof CommandEntry.PExpireAt p) {
+                Segment s = segmentFor(p.key());
+                Entry old = s.map.get(p.key());
+                if (old != null) {
+                    store(s, p.key(), new Entry(old.value(), p.expireAtMs(), old.lastAccessMs()));
+                }
+            } else if (entry instanceof CommandEntry.Persist p) {
+                Segment s = segmentFor(p.key());
+                Entry old = s.map.get(p.key());
+                if (old != null && old.hasExpiry()) {
+                    store(s, p.key(), new Entry(old.value(), Entry.NO_EXPIRY, old.lastAccessMs()));
+                }
+            } else if (entry instanceof CommandEntry.HSet h) {
+                Segment s = segmentFor(h.key());
+                Entry old = s.map.get(h.key());
+                HashValue hash = old == null ? HashValue.of(Map.of()) : asHash(old);
+                store(s, h.key(), new Entry(hash.with(h.fields()),
+                        old == null ? Entry.NO_EXPIRY : old.expireAtMs(), 0));
+            } else if (entry instanceof CommandEntry.HDel h) {
+                Segment s = segmentFor(h.key());
+                Entry old = s.map.get(h.key());
+                if (old != null) {
+                    applyHDel(s, h.key(), old, asHash(old), h.fields());
+                }
+            } else if (entry instanceof CommandEntry.FlushAll) {
+                applyFlushAll();
+            } else {
+                throw new AssertionError("no apply for " + entry);
+            }
+            writeLog.append(entry);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /**
+     * Cuts a point-in-time snapshot. {@code offsetAtCut} is read inside the write lock, so it is
+     * exactly the log position of the cut. One snapshot at a time.
+     *
+     * @throws IllegalStateException when a snapshot is already open
+     */
+    public KeyspaceSnapshot openSnapshot(LongSupplier offsetAtCut) {
+        writeLock.lock();
+        try {
+            if (activeSnapshot != null) {
+                throw new IllegalStateException("a snapshot is already in progress");
+            }
+            long[] versions = new long[segments.length];
+            for (int i = 0; i < segments.length; i++) {
+                versions[i] = segments[i].version;
+            }
+            activeSnapshot = new KeyspaceSnapshot(this, offsetAtCut.getAsLong(), clock.millis(), versions);
+            return activeSnapshot;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    List<Map.Entry<Bytes, Entry>> walkSnapshot(KeyspaceSnapshot snapshot) {
+        writeLock.lock();
+        try {
+            if (snapshot.isClosed()) {
+                throw new IllegalStateException("snapshot is closed");
+            }
+            int index = snapshot.takeNextIndex();
+            if (index < 0) {
+                return null;
+            }
+            List<Map.Entry<Bytes, Entry>> copy = snapshot.takePreserved(index);
+            if (copy != null) {
+                return copy;
+            }
+            Segment s = segments[index];
+            // Invariant: a segment nobody preserved was not written since the cut.
+            if (s.version != snapshot.versionAtCut(index)) {
+                throw new IllegalStateException("segment " + index + " changed after the cut without being preserved");
+            }
+            return KeyspaceSnapshot.copyOf(s.map);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    void closeSnapshot(KeyspaceSnapshot snapshot) {
+        writeLock.lock();
+        try {
+            snapshot.markClosed();
+            if (activeSnapshot == snapshot) {
+                activeSnapshot = null;
+            }
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /**
+     * A sorted copy of the whole dataset, including keys whose TTL has passed: what tests and
+     * the simulation compare between nodes. O(n); not for request paths.
+     */
+    public Map<Bytes, Entry> contents() {
+        return withLock(() -> {
+            TreeMap<Bytes, Entry> all = new TreeMap<>();
+            for (Segment s : segments) {
+                all.putAll(s.map);
+            }
+            return Collections.unmodifiableMap(all);
+        });
+    }
+
+    <T> T withLock(Supplier<T> action) {
+        writeLock.lock();
+        try {
+            return action.get();
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    private Segment segmentFor(Bytes key) {
+        return segments[key.hashCode() & mask];
+    }
+
+    /** Lock-free read: null for a missing key and for one whose TTL passed (deleted on a master). */
+    private Entry readEntry(Bytes key) {
+        Segment s = segmentFor(key);
+        Entry e = s.map.get(key);
+        if (e == null) {
+            return null;
+        }
+        long now = clock.millis();
+        if (e.isExpiredAt(now)) {
+            if (role == KeyspaceRole.MASTER) {
+                writeLock.lock();
+                try {
+                    liveEntry(s, key, now);
+                } finally {
+                    writeLock.unlock();
+                }
+            }
+            return null;
+        }
+        if (e.lastAccessMs() != now) {
+            e.touch(now);
+        }
+        return e;
+    }
+
+    /**
+     * Under the write lock: the entry of a key as a write sees it. An entry whose TTL passed is
+     * removed first (with its DEL) on a master, and treated as missing on a replica.
+     */
+    private Entry liveEntry(Segment s, Bytes key, long now) {
+        Entry e = s.map.get(key);
+        if (e == null || !e.isExpiredAt(now)) {
+            return e;
+        }
+        if (role == KeyspaceRole.MASTER) {
+            deleteExpired(s, key);
+        }
+        return null;
+    }
+
+    private void deleteExpired(Segment s, Bytes key) {
+        remove(s, key);
+        expiredKeys++;
+        writeLog.append(CommandEntry.Del.of(key));
+    }
+
+    private void beforeChange(Segment s) {
+        if (activeSnapshot != null) {
+            activeSnapshot.preserveIfPending(s.index, s.map);
+        }
+        s.version++;
+    }
+
+    private void store(Segment s, Bytes key, Entry entry) {
+        beforeChange(s);
+        Entry old = s.map.put(key, entry);
+        long delta = MemoryEstimate.entry(key, entry.value(), entry.expireAtMs());
+        if (old == null) {
+            allKeys.add(key);
+        } else {
+            delta -= MemoryEstimate.entry(key, old.value(), old.expireAtMs());
+        }
+        if (entry.hasExpiry()) {
+            volatileKeys.add(key);
+        } else if (old != null && old.hasExpiry()) {
+            volatileKeys.remove(key);
+        }
+        usedMemory += delta;
+    }
+
+    private Entry remove(Segment s, Bytes key) {
+        if (!s.map.containsKey(key)) {
+            return null;
+        }
+        beforeChange(s);
+        Entry old = s.map.remove(key);
+        allKeys.remove(key);
+        if (old.hasExpiry()) {
+            volatileKeys.remove(key);
+        }
+        usedMemory -= MemoryEstimate.entry(key, old.value(), old.expireAtMs());
+        return old;
+    }
+
+    private void applyHDel(Segment s, Bytes key, Entry old, HashValue hash, List<Bytes> fields) {
+        HashValue remaining = hash.without(fields);
+        if (remaining.size() == 0) {
+            remove(s, key);
+        } else {
+            store(s, key, new Entry(remaining, old.expireAtMs(), old.lastAccessMs()));
+        }
+    }
+
+    private void applyFlushAll() {
+        for (Segment s : segments) {
+            beforeChange(s);
+            s.map.clear();
+        }
+        allKeys.clear();
+        volatileKeys.clear();
+        usedMemory = 0;
+    }
+
+    /**
+     * Before a write that may need memory (Redis's "denyoom" commands): evict by policy until
+     * the dataset is under max-memory, or refuse with OOM. Replicas never evict: their master
+     * decides, and its DELs arrive on the stream.
+     */
+    private void ensureMemoryForWrite() {
+        long max = config.maxMemoryBytes();
+        if (max == 0 || role != KeyspaceRole.MASTER) {
+            return;
+        }
+        while (usedMemory > max) {
+            Bytes victim = pickEvictionVictim();
+            if (victim == null) {
+                throw new KeyspaceException(KeyspaceException.Kind.OOM);
+            }
+            remove(segmentFor(victim), victim);
+            evictedKeys++;
+            writeLog.append(CommandEntry.Del.of(victim));
+        }
+    }
+
+    private Bytes pickEvictionVictim() {
+        EvictionPolicy policy = config.evictionPolicy();
+        if (policy == EvictionPolicy.NOEVICTION) {
+            return null;
+        }
+        SampleSet pool = policy.volatileOnly() ? volatileKeys : allKeys;
+        if (pool.isEmpty()) {
+            return null;
+        }
+        if (policy == EvictionPolicy.ALLKEYS_RANDOM || policy == EvictionPolicy.VOLATILE_RANDOM) {
+            return pool.random(random);
+        }
+        Bytes best = null;
+        long bestScore = Long.MAX_VALUE;
+        for (int i = 0; i < config.evictionSamples(); i++) {
+            Bytes key = pool.random(random);
+            Entry e = segmentFor(key).map.get(key);
+            long score = policy == EvictionPolicy.VOLATILE_TTL ? e.expireAtMs() : e.lastAccessMs();
+            if (score < bestScore) {
+                best = key;
+                bestScore = score;
+            }
+        }
+        return best;
+    }
+
+    private static StringValue asString(Entry e) {
+        if (e.value() instanceof StringValue sv) {
+            return sv;
+        }
+        throw new KeyspaceException(KeyspaceException.Kind.WRONGTYPE);
+    }
+
+    private static HashValue asHash(Entry e) {
+        if (e.value() instanceof HashValue hv) {
+            return hv;
+        }
+        throw new KeyspaceException(KeyspaceException.Kind.WRONGTYPE);
+    }
+
+    private static long resolveExpireAt(Ttl ttl, long now, String command) {
+        return switch (ttl.kind()) {
+            case NONE, KEEP -> Entry.NO_EXPIRY;
+            case RELATIVE -> {
+                if (ttl.millis() <= 0) {
+                    throw invalidExpire(command);
+                }
+                try {
+                    yield Math.addExact(now, ttl.millis());
+                } catch (ArithmeticException overflow) {
+                    throw invalidExpire(command);
+                }
+            }
+            case ABSOLUTE -> {
+                if (ttl.millis() <= 0) {
+                    throw invalidExpire(command);
+                }
+                yield ttl.millis();
+            }
+        };
+    }
+
+    private static long multiplyForExpire(long seconds, String command) {
+        try {
+            return Math.multiplyExact(seconds, 1000L);
+        } catch (ArithmeticException overflow) {
+            throw invalidExpire(command);
+        }
+    }
+
+    private static KeyspaceException invalidExpire(String command) {
+        return new KeyspaceException(KeyspaceException.Kind.INVALID_EXPIRE,
+                "ERR invalid expire time in '" + command + "' command");
+    }
+
+    /**
+     * Parses a 64-bit decimal integer as Redis's {@code string2ll} does: optional minus sign,
+     * digits, no leading zeros, no spaces or plus sign, in range.
+     */
+    static long parseLong(Bytes b, KeyspaceException.Kind error) {
+        int len = b.length();
+        if (len == 0 || len > 20) {
+            throw new KeyspaceException(error);
+        }
+        int i = 0;
+        boolean negative = b.byteAt(0) == '-';
+        if (negative) {
+            i = 1;
+            if (len == 1) {
+                throw new KeyspaceException(error);
+            }
+        }
+        if (b.byteAt(i) == '0' && (len > i + 1 || negative)) {
+            throw new KeyspaceException(error);
+        }
+        long result = 0;
+        for (; i < len; i++) {
+            int d = b.byteAt(i) - '0';
+            if (d < 0 || d > 9) {
+                throw new KeyspaceException(error);
+            }
+            // Accumulate negatively so that Long.MIN_VALUE parses.
+            if (result < (Long.MIN_VALUE + d) / 10) {
+                throw new KeyspaceException(error);
+            }
+            result = result * 10 - d;
+        }
+        if (!negative) {
+            if (result == Long.MIN_VALUE) {
+                throw new KeyspaceException(error);
+            }
+            return -result;
+        }
+        return result;
+    }
+}

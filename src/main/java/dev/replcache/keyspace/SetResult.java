@@ -1,0 +1,10 @@
+package dev.replcache.keyspace;
+
+/**
+ * Outcome of SET.
+ *
+ * @param applied  false when NX/XX prevented the write
+ * @param previous the previous value when GET was asked and the key existed, else null
+ */
+public record SetResult(boolean applied, Bytes previous) {
+}
