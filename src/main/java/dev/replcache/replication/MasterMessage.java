@@ -1,0 +1,33 @@
+package dev.replcache.replication;
+
+/** What a master sends a replica on the Sync stream (the proto's MasterMessage, transport-free). */
+public sealed interface MasterMessage {
+
+    /** Partial resync accepted: the stream continues from {@code offset} under {@code replId}. */
+    record Continue(ReplicationId replId, long offset) implements MasterMessage {
+    }
+
+    /** A snapshot at {@code offset} follows in chunks, then the stream from {@code offset}. */
+    record FullResync(ReplicationId replId, long offset, String snapshotId, long sizeEstimate) implements MasterMessage {
+    }
+
+    /** One chunk of the snapshot file; {@code crc32c} covers {@code data}. */
+    record SnapshotChunk(String snapshotId, long seq, byte[] data, int crc32c) implements MasterMessage {
+    }
+
+    /** The snapshot is complete: {@code totalBytes} and the CRC32C of the whole file. */
+    record SnapshotEnd(String snapshotId, long totalBytes, int crc32c) implements MasterMessage {
+    }
+
+    /** Stream bytes starting at {@code startOffset} (frames may be cut anywhere). */
+    record Entries(long startOffset, byte[] data) implements MasterMessage {
+    }
+
+    /** Asks the replica to ack its offset now. */
+    record GetAck() implements MasterMessage {
+    }
+
+    /** Heartbeat, with the master's offset so an idle replica can measure its lag. */
+    record Ping(long masterOffset) implements MasterMessage {
+    }
+}

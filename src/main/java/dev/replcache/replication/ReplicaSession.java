@@ -1,0 +1,71 @@
+package dev.replcache.replication;
+
+import java.util.ArrayDeque;
+
+/**
+ * The master's view of one connected replica (Redis's replica {@code client} with its
+ * {@code replstate}). Owned by {@link ReplicationMaster}; read its fields through the view.
+ */
+public final class ReplicaSession {
+
+    /** Where the replica is in its sync. */
+    public enum State {
+        /** Connected; waiting for Hello and PSYNC. */
+        HANDSHAKE,
+        /** Full resync: waiting for the snapshot to be written (Redis's WAIT_BGSAVE_START/END). */
+        WAIT_SNAPSHOT,
+        /** Full resync: sending the snapshot's chunks (Redis's SEND_BULK). */
+        SEND_SNAPSHOT,
+        /** Following the stream (Redis's ONLINE). */
+        ONLINE
+    }
+
+    final String sessionId;
+    String replicaId = "";
+    String address = "";
+    State state = State.HANDSHAKE;
+    /** Next stream byte to send. Invariant: only grows while ONLINE. */
+    long nextOffset = -1;
+    /** Offset the replica acked: it has applied every byte before it. -1 before its first ack. */
+    long ackOffset = -1;
+    long ackTimeMs = -1;
+    long lastHeardMs;
+    long lastPingMs;
+    /** Full resync: the snapshot and how far it has been sent. */
+    SnapshotTransfer transfer;
+    long transferPosition;
+    long transferSeq;
+    final java.util.zip.CRC32C transferCrc = new java.util.zip.CRC32C();
+    final ArrayDeque<MasterMessage> control = new ArrayDeque<>();
+    String closeReason;
+
+    ReplicaSession(String sessionId, long nowMs) {
+        this.sessionId = sessionId;
+        this.lastHeardMs = nowMs;
+        this.lastPingMs = nowMs;
+    }
+
+    public String sessionId() {
+        return sessionId;
+    }
+
+    /** Why the master wants this stream closed, or null while it is fine. */
+    public synchronized String closeReason() {
+        return closeReason;
+    }
+
+    /** A snapshot shared by the replicas that full-sync from it (as Redis shares one BGSAVE). */
+    static final class SnapshotTransfer {
+        final String snapshotId;
+        final long offset;
+        boolean written;
+        long sizeBytes = -1;
+        int crc32c;
+        int attached;
+
+        SnapshotTransfer(String snapshotId, long offset) {
+            this.snapshotId = snapshotId;
+            this.offset = offset;
+        }
+    }
+}
