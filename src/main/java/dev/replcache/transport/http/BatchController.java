@@ -25,7 +25,7 @@ class BatchController {
     }
 
     @PostMapping(value = "/v1/mget", consumes = MediaType.APPLICATION_JSON_VALUE)
-    @Operation(summary = "MGET: one value per key, null for a missing key or one that holds a hash")
+    @Operation(operationId = "mget", summary = "MGET: one value per key, null for a missing key or one that holds a hash")
     Json.ValuesResponse mget(@RequestBody Json.KeysRequest request) {
         List<Bytes> values = node.keyspace().mget(request.checkedKeys(node.limits()));
         List<String> out = new ArrayList<>(values.size());
@@ -36,7 +36,7 @@ class BatchController {
     }
 
     @PostMapping(value = "/v1/mset", consumes = MediaType.APPLICATION_JSON_VALUE)
-    @Operation(summary = "MSET: sets every entry (clearing TTLs) in one step")
+    @Operation(operationId = "mset", summary = "MSET: sets every entry (clearing TTLs) in one step")
     @ApiResponse(responseCode = "204", description = "done")
     ResponseEntity<Void> mset(@RequestBody Json.MsetRequest request) {
         node.writableKeyspace().mset(request.checkedEntries(node.limits()));
@@ -44,7 +44,7 @@ class BatchController {
     }
 
     @PostMapping(value = "/v1/del", consumes = MediaType.APPLICATION_JSON_VALUE)
-    @Operation(summary = "DEL: removes the keys, answers how many existed")
+    @Operation(operationId = "delMany", summary = "DEL: removes the keys, answers how many existed")
     Json.DeletedResponse del(@RequestBody Json.KeysRequest request) {
         return new Json.DeletedResponse(node.writableKeyspace().del(request.checkedKeys(node.limits())));
     }

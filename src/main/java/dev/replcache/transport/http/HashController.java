@@ -37,7 +37,7 @@ class HashController {
     }
 
     @GetMapping
-    @Operation(summary = "HGETALL: the hash as a JSON object of UTF-8 strings, fields sorted")
+    @Operation(operationId = "hgetAll", summary = "HGETALL: the hash as a JSON object of UTF-8 strings, fields sorted")
     @ApiResponse(responseCode = "200", description = "the hash")
     @ApiResponse(responseCode = "404", description = "no such key")
     @ApiResponse(responseCode = "409", description = "the key holds a string")
@@ -52,7 +52,7 @@ class HashController {
     }
 
     @PutMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
-    @Operation(summary = "HSET: sets the fields of a JSON object of strings; answers how many were new")
+    @Operation(operationId = "hset", summary = "HSET: sets the fields of a JSON object of strings; answers how many were new")
     Json.AddedResponse set(@PathKey Bytes key, @RequestBody Map<String, String> fields) {
         if (fields == null) {
             throw ApiProblemException.invalid("the body must be a JSON object of field names to string values");
@@ -62,7 +62,7 @@ class HashController {
     }
 
     @DeleteMapping
-    @Operation(summary = "DEL: removes the key (whatever its type, as DEL)")
+    @Operation(operationId = "hashDel", summary = "DEL: removes the key (whatever its type, as DEL)")
     @ApiResponse(responseCode = "204", description = "deleted")
     @ApiResponse(responseCode = "404", description = "no such key")
     ResponseEntity<Void> delete(@PathKey Bytes key) {
@@ -73,7 +73,7 @@ class HashController {
     }
 
     @GetMapping("/fields/{field}")
-    @Operation(summary = "HGET: the field's raw bytes")
+    @Operation(operationId = "hget", summary = "HGET: the field's raw bytes")
     @ApiResponse(responseCode = "200", content = @Content(mediaType = KeyController.BINARY,
             schema = @Schema(type = "string", format = "binary")))
     @ApiResponse(responseCode = "404", description = "no such key or field")
@@ -86,7 +86,7 @@ class HashController {
     }
 
     @PutMapping("/fields/{field}")
-    @Operation(summary = "HSET of one field: the body is the value (raw bytes, any Content-Type)")
+    @Operation(operationId = "hsetField", summary = "HSET of one field: the body is the value (raw bytes, any Content-Type)")
     @io.swagger.v3.oas.annotations.parameters.RequestBody(content = @Content(mediaType = KeyController.BINARY,
             schema = @Schema(type = "string", format = "binary")))
     @ApiResponse(responseCode = "204", description = "set")
@@ -97,7 +97,7 @@ class HashController {
     }
 
     @DeleteMapping("/fields/{field}")
-    @Operation(summary = "HDEL of one field (the key goes with its last field)")
+    @Operation(operationId = "hdel", summary = "HDEL of one field (the key goes with its last field)")
     @ApiResponse(responseCode = "204", description = "deleted")
     @ApiResponse(responseCode = "404", description = "no such key or field")
     ResponseEntity<Void> deleteField(@PathKey Bytes key, @PathField Bytes field) {
@@ -108,7 +108,7 @@ class HashController {
     }
 
     @PostMapping("/fields/{field}/incr")
-    @Operation(summary = "HINCRBY: adds by (default 1, may be negative); a missing field counts as 0")
+    @Operation(operationId = "hincrBy", summary = "HINCRBY: adds by (default 1, may be negative); a missing field counts as 0")
     @ApiResponse(responseCode = "200", description = "the new value")
     @ApiResponse(responseCode = "409", description = "the field is not an integer, the result would overflow, or the key holds a string")
     Json.ValueResponse incrField(@PathKey Bytes key, @PathField Bytes field,

@@ -49,7 +49,7 @@ class KeyController {
     }
 
     @GetMapping("/{key}")
-    @Operation(summary = "GET: the value's raw bytes")
+    @Operation(operationId = "get", summary = "GET: the value's raw bytes")
     @ApiResponse(responseCode = "200", content = @Content(mediaType = BINARY, schema = @Schema(type = "string", format = "binary")))
     @ApiResponse(responseCode = "404", description = "no such key")
     @ApiResponse(responseCode = "409", description = "the key holds a hash")
@@ -62,7 +62,7 @@ class KeyController {
     }
 
     @RequestMapping(value = "/{key}", method = RequestMethod.HEAD)
-    @Operation(summary = "EXISTS: 200 when the key exists (any type), 404 when not")
+    @Operation(operationId = "exists", summary = "EXISTS: 200 when the key exists (any type), 404 when not")
     @ApiResponse(responseCode = "200", description = "the key exists")
     @ApiResponse(responseCode = "404", description = "no such key")
     ResponseEntity<Void> exists(@PathKey Bytes key) {
@@ -73,7 +73,7 @@ class KeyController {
     }
 
     @PutMapping("/{key}")
-    @Operation(summary = "SET: the body is the value (raw bytes, any Content-Type)",
+    @Operation(operationId = "set", summary = "SET: the body is the value (raw bytes, any Content-Type)",
             description = "If-None-Match: * = NX, If-Match: * = XX (412 when not met). ttl = EX/PX, expireAt = PXAT,"
                     + " keepTtl = KEEPTTL (at most one). get=true = SET ... GET: 200 with the previous value,"
                     + " 204 when there was none.")
@@ -116,7 +116,7 @@ class KeyController {
     }
 
     @DeleteMapping("/{key}")
-    @Operation(summary = "DEL (204, or 404); get=true = GETDEL: 200 with the removed value")
+    @Operation(operationId = "del", summary = "DEL (204, or 404); get=true = GETDEL: 200 with the removed value")
     @ApiResponse(responseCode = "204", description = "deleted")
     @ApiResponse(responseCode = "200", description = "deleted; its value (get=true)",
             content = @Content(mediaType = BINARY, schema = @Schema(type = "string", format = "binary")))
@@ -138,7 +138,7 @@ class KeyController {
     }
 
     @PostMapping("/{key}/incr")
-    @Operation(summary = "INCRBY: adds by (default 1, may be negative) to the integer value; a missing key counts as 0")
+    @Operation(operationId = "incrBy", summary = "INCRBY: adds by (default 1, may be negative) to the integer value; a missing key counts as 0")
     @ApiResponse(responseCode = "200", description = "the new value")
     @ApiResponse(responseCode = "409", description = "the value is not an integer, the result would overflow, or the key holds a hash")
     Json.ValueResponse incr(@PathKey Bytes key,
@@ -149,7 +149,7 @@ class KeyController {
     }
 
     @PostMapping("/{key}/append")
-    @Operation(summary = "APPEND: the body (raw bytes) is appended; answers the new length")
+    @Operation(operationId = "append", summary = "APPEND: the body (raw bytes) is appended; answers the new length")
     @io.swagger.v3.oas.annotations.parameters.RequestBody(content = @Content(mediaType = BINARY,
             schema = @Schema(type = "string", format = "binary")))
     Json.LengthResponse append(@PathKey Bytes key, HttpServletRequest request) {
@@ -164,7 +164,7 @@ class KeyController {
     }
 
     @GetMapping("/{key}/ttl")
-    @Operation(summary = "PTTL and PEXPIRETIME: ttlMs -1 and expireAtMs null when the key has no TTL")
+    @Operation(operationId = "pttl", summary = "PTTL and PEXPIRETIME: ttlMs -1 and expireAtMs null when the key has no TTL")
     @ApiResponse(responseCode = "200", description = "the key's TTL")
     @ApiResponse(responseCode = "404", description = "no such key")
     Json.TtlResponse getTtl(@PathKey Bytes key) {
@@ -182,7 +182,7 @@ class KeyController {
     }
 
     @PutMapping("/{key}/ttl")
-    @Operation(summary = "PEXPIRE (ttl) or PEXPIREAT (expireAt, Unix ms; a past time deletes the key, as Redis)")
+    @Operation(operationId = "pexpire", summary = "PEXPIRE (ttl) or PEXPIREAT (expireAt, Unix ms; a past time deletes the key, as Redis)")
     @ApiResponse(responseCode = "204", description = "TTL set")
     @ApiResponse(responseCode = "404", description = "no such key")
     ResponseEntity<Void> setTtl(@PathKey Bytes key,
@@ -216,7 +216,7 @@ class KeyController {
     }
 
     @DeleteMapping("/{key}/ttl")
-    @Operation(summary = "PERSIST: removes the TTL (204 also when there was none)")
+    @Operation(operationId = "persist", summary = "PERSIST: removes the TTL (204 also when there was none)")
     @ApiResponse(responseCode = "204", description = "the key has no TTL now")
     @ApiResponse(responseCode = "404", description = "no such key")
     ResponseEntity<Void> persist(@PathKey Bytes key) {
@@ -228,7 +228,7 @@ class KeyController {
     }
 
     @GetMapping
-    @Operation(summary = "SCAN: one page of keys (as UTF-8 strings)",
+    @Operation(operationId = "scan", summary = "SCAN: one page of keys (as UTF-8 strings)",
             description = "Start with cursor=0 and pass each answer's cursor back until it is \"0\". Every key present"
                     + " for the whole scan is returned exactly once.")
     Json.ScanResponse scan(@Parameter(description = "glob pattern (Redis MATCH)") @RequestParam(required = false) String match,

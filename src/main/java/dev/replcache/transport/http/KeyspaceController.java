@@ -24,14 +24,14 @@ class KeyspaceController {
     }
 
     @GetMapping
-    @Operation(summary = "Keys stored (DBSIZE, including expired keys not yet removed), keys with a TTL, estimated memory")
+    @Operation(operationId = "keyspaceStats", summary = "Keys stored (DBSIZE, including expired keys not yet removed), keys with a TTL, estimated memory")
     Json.KeyspaceResponse stats() {
         KeyspaceStats stats = node.keyspace().stats();
         return new Json.KeyspaceResponse(stats.keys(), stats.expires(), stats.memoryBytes());
     }
 
     @DeleteMapping
-    @Operation(summary = "FLUSHALL: removes every key")
+    @Operation(operationId = "flushAll", summary = "FLUSHALL: removes every key")
     @ApiResponse(responseCode = "204", description = "done")
     ResponseEntity<Void> flushAll() {
         node.writableKeyspace().flushAll();

@@ -235,6 +235,7 @@ class HttpApiTest extends HttpApiTestBase {
         }
         JsonNode put = paths.path("/v1/keys/{key}").path("put");
         assertThat(put.path("summary").asString()).startsWith("SET");
+        assertThat(put.path("operationId").asString()).isEqualTo("set");
         List<String> params = new ArrayList<>();
         put.path("parameters").forEach(p -> params.add(p.path("in").asString() + ":" + p.path("name").asString()));
         assertThat(params).contains("path:key", "query:ttl", "header:If-None-Match");
