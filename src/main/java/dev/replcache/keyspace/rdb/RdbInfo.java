@@ -1,5 +1,7 @@
 package dev.replcache.keyspace.rdb;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -24,7 +26,7 @@ public record RdbInfo(int version, Map<String, String> aux, long keysHint, long 
                       long keys, long expires, long emptyKeysSkipped, long checksum, long bytes) {
 
     public RdbInfo {
-        aux = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(aux));
+        aux = Collections.unmodifiableMap(new LinkedHashMap<>(aux));
     }
 
     /** The {@code repl-id} aux field: the replication id the data belongs to. */
