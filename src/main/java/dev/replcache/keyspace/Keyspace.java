@@ -621,7 +621,8 @@ public final class Keyspace {
             for (int i = 0; i < segments.length; i++) {
                 versions[i] = segments[i].version;
             }
-            activeSnapshot = new KeyspaceSnapshot(this, offsetAtCut.getAsLong(), clock.millis(), versions);
+            activeSnapshot = new KeyspaceSnapshot(this, offsetAtCut.getAsLong(), clock.millis(),
+                    allKeys.size(), volatileKeys.size(), usedMemory, versions);
             return activeSnapshot;
         } finally {
             writeLock.unlock();

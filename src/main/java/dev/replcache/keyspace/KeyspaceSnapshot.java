@@ -22,6 +22,9 @@ public final class KeyspaceSnapshot implements AutoCloseable {
     private final Keyspace keyspace;
     private final long offset;
     private final long cutTimeMs;
+    private final long keysAtCut;
+    private final long expiresAtCut;
+    private final long usedMemoryAtCut;
     private final long[] versionsAtCut;
     // Guarded by the keyspace's write lock.
     private final List<Map.Entry<Bytes, Entry>>[] preserved;
@@ -31,10 +34,14 @@ public final class KeyspaceSnapshot implements AutoCloseable {
     private boolean closed;
 
     @SuppressWarnings("unchecked")
-    KeyspaceSnapshot(Keyspace keyspace, long offset, long cutTimeMs, long[] versionsAtCut) {
+    KeyspaceSnapshot(Keyspace keyspace, long offset, long cutTimeMs, long keysAtCut, long expiresAtCut,
+                     long usedMemoryAtCut, long[] versionsAtCut) {
         this.keyspace = keyspace;
         this.offset = offset;
         this.cutTimeMs = cutTimeMs;
+        this.keysAtCut = keysAtCut;
+        this.expiresAtCut = expiresAtCut;
+        this.usedMemoryAtCut = usedMemoryAtCut;
         this.versionsAtCut = versionsAtCut;
         this.preserved = new List[versionsAtCut.length];
         this.walked = new boolean[versionsAtCut.length];
@@ -48,6 +55,24 @@ public final class KeyspaceSnapshot implements AutoCloseable {
     /** Keyspace clock time at the cut (for the RDB {@code ctime} field). */
     public long cutTimeMs() {
         return cutTimeMs;
+    }
+
+    /**
+     * Keys in the snapshot (expired ones included), known at the cut before any segment is
+     * walked: what an RDB writer puts in RESIZEDB, which comes before the keys.
+     */
+    public long keyCount() {
+        return keysAtCut;
+    }
+
+    /** Keys with a TTL in the snapshot (the second RESIZEDB number). */
+    public long expiresCount() {
+        return expiresAtCut;
+    }
+
+    /** The keyspace's estimated memory use at the cut (the RDB {@code used-mem} field). */
+    public long usedMemoryBytes() {
+        return usedMemoryAtCut;
     }
 
     public int segmentCount() {
