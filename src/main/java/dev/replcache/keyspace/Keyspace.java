@@ -43,7 +43,7 @@ public final class Keyspace {
     // Guarded by writeLock.
     private final SampleSet allKeys = new SampleSet();
     private final SampleSet volatileKeys = new SampleSet();
-    private KeyspaceSnapshot activeSnapshot;
+    private final List<KeyspaceSnapshot> activeSnapshots = new ArrayList<>(2);
 
     // Written under writeLock, read without it.
     private volatile long usedMemory;
@@ -606,24 +606,34 @@ public final class Keyspace {
     }
 
     /**
+     * Loads one key of a snapshot into this (fresh) keyspace: stored as is, expired or not, and
+     * not logged, since it is the state at the snapshot's offset, not a write after it.
+     */
+    public void load(Bytes key, Entry entry) {
+        writeLock.lock();
+        try {
+            store(segmentFor(key), key, new Entry(entry.value(), entry.expireAtMs(), 0));
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /**
      * Cuts a point-in-time snapshot. {@code offsetAtCut} is read inside the write lock, so it is
-     * exactly the log position of the cut. One snapshot at a time.
-     *
-     * @throws IllegalStateException when a snapshot is already open
+     * exactly the log position of the cut. Several snapshots may be open at once (a replica's
+     * full sync and a restart snapshot); each write copies a segment at most once per snapshot.
      */
     public KeyspaceSnapshot openSnapshot(LongSupplier offsetAtCut) {
         writeLock.lock();
         try {
-            if (activeSnapshot != null) {
-                throw new IllegalStateException("a snapshot is already in progress");
-            }
             long[] versions = new long[segments.length];
             for (int i = 0; i < segments.length; i++) {
                 versions[i] = segments[i].version;
             }
-            activeSnapshot = new KeyspaceSnapshot(this, offsetAtCut.getAsLong(), clock.millis(),
+            KeyspaceSnapshot snapshot = new KeyspaceSnapshot(this, offsetAtCut.getAsLong(), clock.millis(),
                     allKeys.size(), volatileKeys.size(), usedMemory, versions);
-            return activeSnapshot;
+            activeSnapshots.add(snapshot);
+            return snapshot;
         } finally {
             writeLock.unlock();
         }
@@ -658,9 +668,7 @@ public final class Keyspace {
         writeLock.lock();
         try {
             snapshot.markClosed();
-            if (activeSnapshot == snapshot) {
-                activeSnapshot = null;
-            }
+            activeSnapshots.remove(snapshot);
         } finally {
             writeLock.unlock();
         }
@@ -742,8 +750,8 @@ public final class Keyspace {
     }
 
     private void beforeChange(Segment s) {
-        if (activeSnapshot != null) {
-            activeSnapshot.preserveIfPending(s.index, s.map);
+        for (int i = 0; i < activeSnapshots.size(); i++) {
+            activeSnapshots.get(i).preserveIfPending(s.index, s.map);
         }
         s.version++;
     }

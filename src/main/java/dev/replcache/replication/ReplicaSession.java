@@ -57,7 +57,8 @@ public final class ReplicaSession {
     /** A snapshot shared by the replicas that full-sync from it (as Redis shares one BGSAVE). */
     static final class SnapshotTransfer {
         final String snapshotId;
-        final long offset;
+        /** Stream offset of the cut; -1 until the cut is taken. */
+        long offset;
         boolean written;
         long sizeBytes = -1;
         int crc32c;

@@ -149,9 +149,18 @@ public final class ReplicationMaster {
         s.transferPosition = 0;
         s.transferSeq = 0;
         s.transferCrc.reset();
-        s.state = transfer.written ? ReplicaSession.State.SEND_SNAPSHOT : ReplicaSession.State.WAIT_SNAPSHOT;
-        s.control.add(new MasterMessage.FullResync(log.replId(), transfer.offset, transfer.snapshotId,
-                transfer.written ? transfer.sizeBytes : -1));
+        if (transfer.written) {
+            beginSending(s, transfer);
+        } else {
+            // FULLRESYNC goes out once the snapshot is written, so that it can announce the size.
+            s.state = ReplicaSession.State.WAIT_SNAPSHOT;
+        }
+    }
+
+    private void beginSending(ReplicaSession s, ReplicaSession.SnapshotTransfer transfer) {
+        s.transfer = transfer;
+        s.state = ReplicaSession.State.SEND_SNAPSHOT;
+        s.control.add(new MasterMessage.FullResync(log.replId(), transfer.offset, transfer.snapshotId, transfer.sizeBytes));
     }
 
     private ReplicaSession.SnapshotTransfer startSnapshot() {
@@ -168,34 +177,33 @@ public final class ReplicationMaster {
             stats.recordAbandoned();
             return null;
         }
-        ReplicaSession.SnapshotTransfer withOffset = new ReplicaSession.SnapshotTransfer(t.snapshotId, offset);
-        withOffset.written = t.written;
-        withOffset.sizeBytes = t.sizeBytes;
-        withOffset.crc32c = t.crc32c;
-        if (current == t) {
-            current = withOffset;
-        }
-        return withOffset;
+        t.offset = offset;
+        return t;
     }
 
-    /** The snapshot is on storage and can be sent. */
-    public synchronized void snapshotWritten(String snapshotId, long sizeBytes, int crc32c) {
+    /**
+     * The snapshot is on storage and can be sent.
+     *
+     * @return sessions that now have something to send: drain them
+     */
+    public synchronized List<ReplicaSession> snapshotWritten(String snapshotId, long sizeBytes, int crc32c) {
         ReplicaSession.SnapshotTransfer t = current;
         if (t == null || !t.snapshotId.equals(snapshotId)) {
             snapshots.delete(snapshotId); // nobody waits for it any more
-            return;
+            return List.of();
         }
         t.written = true;
         t.sizeBytes = sizeBytes;
         t.crc32c = crc32c;
+        List<ReplicaSession> wake = new ArrayList<>();
         for (ReplicaSession s : sessions.values()) {
-            if (s.transfer != null && s.transfer.snapshotId.equals(snapshotId)) {
-                s.transfer = t;
-                if (s.state == ReplicaSession.State.WAIT_SNAPSHOT) {
-                    s.state = ReplicaSession.State.SEND_SNAPSHOT;
-                }
+            if (s.transfer != null && s.transfer.snapshotId.equals(snapshotId)
+                    && s.state == ReplicaSession.State.WAIT_SNAPSHOT) {
+                beginSending(s, t);
+                wake.add(s);
             }
         }
+        return wake;
     }
 
     /** Writing the snapshot failed: the replicas waiting for it are dropped and will retry. */

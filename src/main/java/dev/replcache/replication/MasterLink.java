@@ -1,0 +1,343 @@
+package dev.replcache.replication;
+
+import dev.replcache.keyspace.CommandEntry;
+import dev.replcache.keyspace.KeyspaceException;
+import dev.replcache.keyspace.MillisClock;
+import java.util.List;
+import java.util.Objects;
+import java.util.random.RandomGenerator;
+import java.util.zip.CRC32C;
+
+/**
+ * The replica side of replication: a replica's link to its master, as a state machine driven
+ * by calls. The transport reports the stream's life ({@link #onConnected}, {@link #onMessage},
+ * {@link #onDisconnected}) and time ({@link #tick}); each call returns a {@link Reaction}: the
+ * messages to send and, when the link must go, why. The link applies the stream to the dataset
+ * through the {@link Dataset} port and never deletes anything by its own clock.
+ *
+ * <p>Not thread-safe: the transport calls it from one thread at a time (the link's).
+ */
+public final class MasterLink {
+
+    /** The link's state, reported as {@code linkStatus}. */
+    public enum State {
+        /** Not connected; reconnects after a backoff. */
+        DOWN,
+        /** Opening the stream. */
+        CONNECTING,
+        /** Hello and PSYNC sent; waiting for CONTINUE or FULLRESYNC. */
+        HANDSHAKE,
+        /** Full resync: storing the master's snapshot chunks. */
+        RECEIVING_SNAPSHOT,
+        /** Full resync: loading the stored snapshot while the old data still serves reads. */
+        LOADING_SNAPSHOT,
+        /** Following the stream. */
+        STREAMING
+    }
+
+    /** What the replica's dataset must do for the link (the node: keyspace and data directory). */
+    public interface Dataset {
+        /** Applies one entry of the stream (the keyspace logs it to the replica's own stream). */
+        void apply(CommandEntry entry);
+
+        /** A full resync starts: open temporary storage for the snapshot. */
+        void beginSnapshot(String snapshotId);
+
+        /** Appends a verified chunk to the temporary storage. */
+        void writeSnapshotChunk(byte[] data);
+
+        /** Throws away the temporary storage (bad chunk, link lost). */
+        void abortSnapshot();
+
+        /**
+         * The snapshot is complete and verified: make it durable, load it into a new dataset while
+         * the old one keeps serving reads, and swap the two.
+         *
+         * @throws RuntimeException when it cannot be loaded; the link drops and retries
+         */
+        void loadSnapshot(ReplicationId replId, long offset);
+    }
+
+    /** Messages to send, and a reason to drop the link (null to keep it). */
+    public record Reaction(List<ReplicaMessage> send, String dropReason) {
+        static final Reaction NONE = new Reaction(List.of(), null);
+
+        static Reaction send(ReplicaMessage... messages) {
+            return new Reaction(List.of(messages), null);
+        }
+
+        static Reaction drop(String reason) {
+            return new Reaction(List.of(), reason);
+        }
+    }
+
+    /** Full-sync progress, for {@code /v1/replication}. */
+    public record SyncProgress(boolean inProgress, long bytesReceived, long bytesTotal, long startedAtMs) {
+    }
+
+    private final ReplicationLog log;
+    private final Dataset dataset;
+    private final ReplicaConfig config;
+    private final MillisClock clock;
+    private final RandomGenerator random;
+    private final String replicaId;
+    private final String announcedAddress;
+
+    private State state = State.DOWN;
+    private StreamDecoder decoder;
+    private long lastHeardMs;
+    private long lastAckMs;
+    private long nextConnectAtMs;
+    private int failedAttempts;
+    private String lastDropReason;
+    private long masterOffsetSeen = -1;
+    private long fullSyncs;
+    private long partialSyncs;
+    private boolean everSynced;
+
+    // Full resync in progress.
+    private ReplicationId syncReplId;
+    private long syncOffset;
+    private String snapshotId;
+    private long expectedSeq;
+    private long bytesReceived;
+    private long bytesTotal;
+    private long syncStartedMs;
+    private final CRC32C wholeCrc = new CRC32C();
+
+    public MasterLink(ReplicationLog log, Dataset dataset, ReplicaConfig config, MillisClock clock,
+                      RandomGenerator random, String replicaId, String announcedAddress) {
+        this.log = Objects.requireNonNull(log, "log");
+        this.dataset = Objects.requireNonNull(dataset, "dataset");
+        this.config = Objects.requireNonNull(config, "config");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.random = Objects.requireNonNull(random, "random");
+        this.replicaId = Objects.requireNonNull(replicaId, "replicaId");
+        this.announcedAddress = announcedAddress == null ? "" : announcedAddress;
+        this.nextConnectAtMs = clock.millis();
+    }
+
+    public State state() {
+        return state;
+    }
+
+    /** True once a sync (full or partial) completed since this link was made: the replica is ready. */
+    public boolean everSynced() {
+        return everSynced;
+    }
+
+    public String lastDropReason() {
+        return lastDropReason;
+    }
+
+    /** The master's offset as last heard (Ping or Entries), -1 before. */
+    public long masterOffsetSeen() {
+        return masterOffsetSeen;
+    }
+
+    public long fullSyncs() {
+        return fullSyncs;
+    }
+
+    public long partialSyncs() {
+        return partialSyncs;
+    }
+
+    public SyncProgress syncProgress() {
+        boolean inProgress = state == State.RECEIVING_SNAPSHOT || state == State.LOADING_SNAPSHOT;
+        return new SyncProgress(inProgress, inProgress ? bytesReceived : 0, inProgress ? bytesTotal : 0,
+                inProgress ? syncStartedMs : -1);
+    }
+
+    /** True when the transport should open a stream now (DOWN and the backoff has passed). */
+    public boolean shouldConnect() {
+        if (state == State.DOWN && clock.millis() >= nextConnectAtMs) {
+            state = State.CONNECTING;
+            return true;
+        }
+        return false;
+    }
+
+    /** The stream is open: introduce ourselves and ask to continue our history where we are. */
+    public Reaction onConnected() {
+        state = State.HANDSHAKE;
+        lastHeardMs = clock.millis();
+        return Reaction.send(
+                new ReplicaMessage.Hello(replicaId, announcedAddress, config.authToken()),
+                new ReplicaMessage.Psync(log.replId(), log.offset()));
+    }
+
+    public Reaction onMessage(MasterMessage message) {
+        lastHeardMs = clock.millis();
+        if (message instanceof MasterMessage.Continue c) {
+            return onContinue(c);
+        } else if (message instanceof MasterMessage.FullResync f) {
+            return onFullResync(f);
+        } else if (message instanceof MasterMessage.SnapshotChunk chunk) {
+            return onChunk(chunk);
+        } else if (message instanceof MasterMessage.SnapshotEnd end) {
+            return onSnapshotEnd(end);
+        } else if (message instanceof MasterMessage.Entries entries) {
+            return onEntries(entries);
+        } else if (message instanceof MasterMessage.GetAck) {
+            return state == State.STREAMING ? ack() : Reaction.NONE;
+        } else if (message instanceof MasterMessage.Ping ping) {
+            masterOffsetSeen = Math.max(masterOffsetSeen, ping.masterOffset());
+            return Reaction.NONE;
+        }
+        throw new AssertionError("unhandled master message " + message);
+    }
+
+    private Reaction onContinue(MasterMessage.Continue c) {
+        if (state != State.HANDSHAKE) {
+            return Reaction.drop("protocol: CONTINUE outside the handshake");
+        }
+        if (c.offset() != log.offset()) {
+            return Reaction.drop("protocol: CONTINUE at offset " + c.offset() + " but we asked for " + log.offset());
+        }
+        // A promoted master continues our history under a new id: keep the old one as replId2.
+        log.adoptNewId(c.replId());
+        decoder = new StreamDecoder(c.offset(), config.maxFrameBytes());
+        partialSyncs++;
+        return streaming();
+    }
+
+    private Reaction onFullResync(MasterMessage.FullResync f) {
+        if (state != State.HANDSHAKE) {
+            return Reaction.drop("protocol: FULLRESYNC outside the handshake");
+        }
+        if (f.offset() < 0 || f.sizeEstimate() < 0) {
+            return Reaction.drop("protocol: FULLRESYNC with offset " + f.offset() + " and size " + f.sizeEstimate());
+        }
+        state = State.RECEIVING_SNAPSHOT;
+        syncReplId = f.replId();
+        syncOffset = f.offset();
+        snapshotId = f.snapshotId();
+        expectedSeq = 0;
+        bytesReceived = 0;
+        bytesTotal = f.sizeEstimate();
+        syncStartedMs = clock.millis();
+        wholeCrc.reset();
+        dataset.beginSnapshot(snapshotId);
+        return Reaction.NONE;
+    }
+
+    private Reaction onChunk(MasterMessage.SnapshotChunk chunk) {
+        if (state != State.RECEIVING_SNAPSHOT || !chunk.snapshotId().equals(snapshotId)) {
+            return Reaction.drop("protocol: snapshot chunk outside a full resync");
+        }
+        if (chunk.seq() != expectedSeq) {
+            return Reaction.drop("snapshot chunk " + chunk.seq() + " arrived, expected " + expectedSeq);
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(chunk.data());
+        if ((int) crc.getValue() != chunk.crc32c()) {
+            return Reaction.drop("corrupted snapshot chunk " + chunk.seq() + ": CRC32C mismatch");
+        }
+        if (bytesReceived + chunk.data().length > bytesTotal) {
+            return Reaction.drop("snapshot is larger than the announced " + bytesTotal + " bytes");
+        }
+        dataset.writeSnapshotChunk(chunk.data());
+        wholeCrc.update(chunk.data());
+        bytesReceived += chunk.data().length;
+        expectedSeq++;
+        return Reaction.NONE;
+    }
+
+    private Reaction onSnapshotEnd(MasterMessage.SnapshotEnd end) {
+        if (state != State.RECEIVING_SNAPSHOT || !end.snapshotId().equals(snapshotId)) {
+            return Reaction.drop("protocol: snapshot end outside a full resync");
+        }
+        if (end.totalBytes() != bytesReceived || end.totalBytes() != bytesTotal) {
+            return Reaction.drop("snapshot has " + bytesReceived + " bytes, the master says " + end.totalBytes());
+        }
+        if ((int) wholeCrc.getValue() != end.crc32c()) {
+            return Reaction.drop("snapshot checksum mismatch");
+        }
+        state = State.LOADING_SNAPSHOT;
+        try {
+            dataset.loadSnapshot(syncReplId, syncOffset);
+        } catch (RuntimeException e) {
+            return Reaction.drop("snapshot could not be loaded: " + e.getMessage());
+        }
+        log.resetTo(syncReplId, syncOffset);
+        decoder = new StreamDecoder(syncOffset, config.maxFrameBytes());
+        fullSyncs++;
+        return streaming();
+    }
+
+    private Reaction streaming() {
+        state = State.STREAMING;
+        everSynced = true;
+        failedAttempts = 0;
+        return ack();
+    }
+
+    private Reaction onEntries(MasterMessage.Entries entries) {
+        if (state != State.STREAMING) {
+            return Reaction.drop("protocol: entries before the sync completed");
+        }
+        List<StreamDecoder.Decoded> decoded;
+        try {
+            decoded = decoder.accept(entries.startOffset(), entries.data());
+        } catch (StreamDecoder.StreamException e) {
+            return Reaction.drop(e.getMessage());
+        }
+        masterOffsetSeen = Math.max(masterOffsetSeen, entries.startOffset() + entries.data().length);
+        for (StreamDecoder.Decoded d : decoded) {
+            try {
+                dataset.apply(d.entry());
+            } catch (KeyspaceException e) {
+                return Reaction.drop("stream does not fit the dataset (" + e.getMessage() + "): resync");
+            }
+            // Invariant: our log is byte for byte the master's, so offsets agree after each entry.
+            if (log.offset() != d.endOffset()) {
+                return Reaction.drop("offset " + log.offset() + " after applying an entry, the stream says " + d.endOffset());
+            }
+        }
+        return Reaction.NONE;
+    }
+
+    private Reaction ack() {
+        lastAckMs = clock.millis();
+        return Reaction.send(new ReplicaMessage.Ack(log.offset()));
+    }
+
+    /** The stream ended or failed: back to DOWN, reconnect after a capped exponential backoff. */
+    public void onDisconnected(String reason) {
+        if (state == State.RECEIVING_SNAPSHOT) {
+            dataset.abortSnapshot();
+        }
+        if (decoder != null) {
+            decoder.discardPending();
+        }
+        lastDropReason = reason;
+        state = State.DOWN;
+        failedAttempts++;
+        long base = config.reconnectMinMs() << Math.min(20, failedAttempts - 1);
+        long delay = Math.min(config.reconnectMaxMs(), base);
+        // Jitter so that replicas of a restarted master do not all come back in the same millisecond.
+        delay += random.nextLong(Math.max(1, delay / 5));
+        nextConnectAtMs = clock.millis() + delay;
+    }
+
+    /** When the next connect attempt may happen. */
+    public long nextConnectAtMs() {
+        return nextConnectAtMs;
+    }
+
+    /** Time passes: periodic acks, and a dead link detected by silence. */
+    public Reaction tick() {
+        long now = clock.millis();
+        if (state == State.DOWN || state == State.CONNECTING) {
+            return Reaction.NONE;
+        }
+        if (now - lastHeardMs > config.timeoutMs()) {
+            return Reaction.drop("timeout: nothing heard from the master for " + (now - lastHeardMs) + " ms");
+        }
+        if (state == State.STREAMING && now - lastAckMs >= config.ackIntervalMs()) {
+            return ack();
+        }
+        return Reaction.NONE;
+    }
+}

@@ -1,0 +1,24 @@
+package dev.replcache.replication;
+
+/**
+ * The replica side's bounds.
+ *
+ * @param ackIntervalMs  how often the replica acks its offset (Redis: every second)
+ * @param timeoutMs      a master silent this long is considered gone (Redis's {@code repl-timeout})
+ * @param reconnectMinMs first reconnect delay; doubles per failed attempt
+ * @param reconnectMaxMs cap of the reconnect delay
+ * @param maxFrameBytes  largest stream frame accepted (a bound on what a master can make us buffer)
+ * @param authToken      shared secret sent in Hello; empty for none
+ */
+public record ReplicaConfig(long ackIntervalMs, long timeoutMs, long reconnectMinMs, long reconnectMaxMs,
+                            int maxFrameBytes, String authToken) {
+
+    public static final ReplicaConfig DEFAULTS = new ReplicaConfig(1_000, 60_000, 100, 5_000, 64 << 20, "");
+
+    public ReplicaConfig {
+        if (ackIntervalMs < 1 || timeoutMs < 1 || reconnectMinMs < 1 || reconnectMaxMs < reconnectMinMs || maxFrameBytes < 16) {
+            throw new IllegalArgumentException("replica replication bounds must be positive and reconnectMax >= reconnectMin");
+        }
+        authToken = authToken == null ? "" : authToken;
+    }
+}
