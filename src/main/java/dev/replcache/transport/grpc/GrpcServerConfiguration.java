@@ -1,0 +1,31 @@
+package dev.replcache.transport.grpc;
+
+import dev.replcache.config.GrpcProperties;
+import dev.replcache.node.CacheNode;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerStreamTracer;
+import java.util.List;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** Wires the gRPC server from {@code replcache.grpc.*} and the node. */
+@Configuration(proxyBeanMethods = false)
+public class GrpcServerConfiguration {
+
+    @Bean
+    public CacheGrpcService cacheGrpcService(CacheNode node) {
+        return new CacheGrpcService(node);
+    }
+
+    /**
+     * @param tracerFactories any {@link ServerStreamTracer.Factory} beans (metrics, tests)
+     */
+    @Bean
+    public GrpcServerLifecycle grpcServerLifecycle(GrpcProperties properties, CacheGrpcService cacheService,
+                                                   ObjectProvider<ServerStreamTracer.Factory> tracerFactories) {
+        return new GrpcServerLifecycle(properties,
+                List.of(ServerInterceptors.intercept(cacheService, new GrpcErrorInterceptor())),
+                tracerFactories.orderedStream().toList());
+    }
+}
