@@ -208,12 +208,26 @@ public final class Keyspace {
 
     /** APPEND: the length of the string after the append. */
     public long append(Bytes key, Bytes suffix) {
+        return append(key, suffix, Integer.MAX_VALUE);
+    }
+
+    /**
+     * APPEND with a bound on the result, checked under the write lock so concurrent appends
+     * cannot together pass it.
+     *
+     * @throws KeyspaceException STRING_TOO_LONG when the result would exceed {@code maxLength}
+     */
+    public long append(Bytes key, Bytes suffix, long maxLength) {
         long now = clock.millis();
         writeLock.lock();
         try {
             ensureMemoryForWrite();
             Segment s = segmentFor(key);
             Entry old = liveEntry(s, key, now);
+            long oldLength = old == null ? 0 : asString(old).bytes().length();
+            if (oldLength + suffix.length() > maxLength) {
+                throw new KeyspaceException(KeyspaceException.Kind.STRING_TOO_LONG);
+            }
             Bytes result = old == null ? suffix : asString(old).bytes().concat(suffix);
             long expireAt = old == null ? Entry.NO_EXPIRY : old.expireAtMs();
             store(s, key, new Entry(StringValue.of(result), expireAt, now));

@@ -20,6 +20,8 @@ public final class KeyspaceException extends RuntimeException {
         INVALID_EXPIRE("ERR invalid expire time"),
         /** A malformed argument (bad cursor, conflicting options). */
         SYNTAX("ERR syntax error"),
+        /** APPEND would make the string longer than allowed (Redis's proto-max-bulk-len). */
+        STRING_TOO_LONG("ERR string exceeds maximum allowed size (proto-max-bulk-len)"),
         /** max-memory is reached and the eviction policy cannot free enough. */
         OOM("OOM command not allowed when used memory > 'maxmemory'.");
 

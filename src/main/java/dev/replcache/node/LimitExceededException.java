@@ -7,8 +7,11 @@ public final class LimitExceededException extends RuntimeException {
     private final long limit;
     private final long actual;
 
-    public LimitExceededException(String what, String property, long limit, long actual) {
-        super(what + " is " + actual + " bytes, over the limit of " + limit + " (" + property + ")", null, false, false);
+    /**
+     * @param unit what {@code limit} and {@code actual} count: "bytes" or "items"
+     */
+    public LimitExceededException(String what, String property, long limit, long actual, String unit) {
+        super(what + " is " + actual + " " + unit + ", over the limit of " + limit + " (" + property + ")", null, false, false);
         this.property = property;
         this.limit = limit;
         this.actual = actual;

@@ -20,7 +20,7 @@ public record RequestLimits(int maxKeyBytes, int maxValueBytes, int maxBatchKeys
             throw new InvalidRequestException("key must not be empty");
         }
         if (key.length() > maxKeyBytes) {
-            throw new LimitExceededException("key", "replcache.limits.max-key-bytes", maxKeyBytes, key.length());
+            throw new LimitExceededException("key", "replcache.limits.max-key-bytes", maxKeyBytes, key.length(), "bytes");
         }
         return key;
     }
@@ -31,7 +31,7 @@ public record RequestLimits(int maxKeyBytes, int maxValueBytes, int maxBatchKeys
             throw new InvalidRequestException("hash field must not be empty");
         }
         if (field.length() > maxKeyBytes) {
-            throw new LimitExceededException("hash field", "replcache.limits.max-key-bytes", maxKeyBytes, field.length());
+            throw new LimitExceededException("hash field", "replcache.limits.max-key-bytes", maxKeyBytes, field.length(), "bytes");
         }
         return field;
     }
@@ -47,7 +47,7 @@ public record RequestLimits(int maxKeyBytes, int maxValueBytes, int maxBatchKeys
     /** For transports that know a body's length before reading it (Content-Length). */
     public void checkValueLength(long length) {
         if (length > maxValueBytes) {
-            throw new LimitExceededException("value", "replcache.limits.max-value-bytes", maxValueBytes, length);
+            throw new LimitExceededException("value", "replcache.limits.max-value-bytes", maxValueBytes, length, "bytes");
         }
     }
 
@@ -57,8 +57,7 @@ public record RequestLimits(int maxKeyBytes, int maxValueBytes, int maxBatchKeys
             throw new InvalidRequestException(what + " must not be empty");
         }
         if (items.size() > maxBatchKeys) {
-            throw new InvalidRequestException(what + " has " + items.size() + " items, over the limit of "
-                    + maxBatchKeys + " (replcache.limits.max-batch-keys)");
+            throw new LimitExceededException(what, "replcache.limits.max-batch-keys", maxBatchKeys, items.size(), "items");
         }
     }
 }

@@ -146,12 +146,9 @@ public final class CacheGrpcService extends CacheServiceGrpc.CacheServiceImplBas
     public void append(AppendRequest request, StreamObserver<AppendResponse> out) {
         Bytes key = key(request.getKey());
         Bytes suffix = limits().checkValue(bytes(request.getValue()));
-        // Repeated appends must not grow a value past max-value-bytes (Redis checks
-        // proto-max-bulk-len the same way). Checked before the write lock, so two racing
-        // appends can together overshoot by at most one max-size suffix.
-        Bytes current = node.keyspace().get(key); // WRONGTYPE for a hash, as APPEND itself
-        limits().checkValueLength((current == null ? 0L : current.length()) + suffix.length());
-        long length = node.writableKeyspace().append(key, suffix);
+        // Repeated appends must not grow a value past max-value-bytes (as Redis checks
+        // proto-max-bulk-len); the keyspace checks it under its write lock.
+        long length = node.writableKeyspace().append(key, suffix, limits().maxValueBytes());
         reply(out, AppendResponse.newBuilder().setLength(length).build());
     }
 
@@ -303,7 +300,7 @@ public final class CacheGrpcService extends CacheServiceGrpc.CacheServiceImplBas
         Bytes pattern = Bytes.of(match.getBytes(StandardCharsets.UTF_8));
         if (pattern.length() > limits().maxKeyBytes()) {
             throw new LimitExceededException("match pattern", "replcache.limits.max-key-bytes",
-                    limits().maxKeyBytes(), pattern.length());
+                    limits().maxKeyBytes(), pattern.length(), "bytes");
         }
         return pattern;
     }

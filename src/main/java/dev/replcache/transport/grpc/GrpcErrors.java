@@ -61,7 +61,7 @@ public final class GrpcErrors {
             case WRONGTYPE, NOT_INTEGER, HASH_NOT_INTEGER -> Status.Code.FAILED_PRECONDITION;
             case OVERFLOW -> Status.Code.OUT_OF_RANGE;
             // maxmemory reached and eviction cannot free enough: retry later or with less.
-            case OOM -> Status.Code.RESOURCE_EXHAUSTED;
+            case OOM, STRING_TOO_LONG -> Status.Code.RESOURCE_EXHAUSTED;
         };
     }
 }

@@ -51,6 +51,7 @@ class HttpProblemHandler extends ResponseEntityExceptionHandler {
             case INVALID_EXPIRE -> ProblemType.INVALID_EXPIRE;
             case SYNTAX -> ProblemType.SYNTAX;
             case OOM -> ProblemType.OOM;
+            case STRING_TOO_LONG -> ProblemType.LIMIT_EXCEEDED;
         };
         return problem(e, type, e.getMessage(), request);
     }

@@ -39,7 +39,7 @@ class JsonBodyLimit extends RequestBodyAdviceAdapter {
                                            Class<? extends HttpMessageConverter<?>> converterType) throws IOException {
         long declared = inputMessage.getHeaders().getContentLength();
         if (declared > maxBytes) {
-            throw new LimitExceededException("JSON body", PROPERTY, maxBytes, declared);
+            throw new LimitExceededException("JSON body", PROPERTY, maxBytes, declared, "bytes");
         }
         InputStream limited = new Bounded(inputMessage.getBody(), maxBytes);
         return new HttpInputMessage() {
@@ -93,7 +93,7 @@ class JsonBodyLimit extends RequestBodyAdviceAdapter {
         private void counted(long n) {
             count += n;
             if (count > max) {
-                throw new LimitExceededException("JSON body read so far", PROPERTY, max, count);
+                throw new LimitExceededException("JSON body read so far", PROPERTY, max, count, "bytes");
             }
         }
     }

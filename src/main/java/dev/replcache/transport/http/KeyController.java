@@ -154,13 +154,9 @@ class KeyController {
             schema = @Schema(type = "string", format = "binary")))
     Json.LengthResponse append(@PathKey Bytes key, HttpServletRequest request) {
         Bytes suffix = RawBody.readValue(request, node.limits());
-        // Redis refuses an APPEND whose result passes proto-max-bulk-len; the keyspace has no
-        // such bound, so check the result against max-value-bytes here. Best effort: two
-        // concurrent appends can each pass this check.
-        Bytes current = node.keyspace().get(key);
-        long resultLength = (current == null ? 0L : current.length()) + suffix.length();
-        node.limits().checkValueLength(resultLength);
-        return new Json.LengthResponse(node.writableKeyspace().append(key, suffix));
+        // Redis refuses an APPEND whose result passes proto-max-bulk-len; here the bound is
+        // max-value-bytes, checked by the keyspace under its write lock.
+        return new Json.LengthResponse(node.writableKeyspace().append(key, suffix, node.limits().maxValueBytes()));
     }
 
     @GetMapping("/{key}/ttl")

@@ -34,7 +34,7 @@ final class RawBody {
         }
         if (body.length > max) {
             throw new LimitExceededException("value body read so far", "replcache.limits.max-value-bytes",
-                    max, body.length);
+                    max, body.length, "bytes");
         }
         return limits.checkValue(Bytes.of(body));
     }

@@ -106,7 +106,7 @@ class GrpcBadInputTest extends GrpcTestSupport {
                         s -> s.mGet(MGetRequest.getDefaultInstance())),
                 bad("MGet with one empty key among others", Code.INVALID_ARGUMENT, "key must not be empty",
                         s -> s.mGet(MGetRequest.newBuilder().addKeys(STRING_KEY).addKeys(ByteString.EMPTY).build())),
-                bad("MGet with more keys than max-batch-keys", Code.INVALID_ARGUMENT, "replcache.limits.max-batch-keys",
+                bad("MGet with more keys than max-batch-keys", Code.RESOURCE_EXHAUSTED, "replcache.limits.max-batch-keys",
                         s -> {
                             MGetRequest.Builder r = MGetRequest.newBuilder();
                             for (int i = 0; i <= 1000; i++) {
@@ -143,7 +143,7 @@ class GrpcBadInputTest extends GrpcTestSupport {
                                 .addEntries(KeyValue.newBuilder().setKey(bs("bad:m2")).setValue(bytes(64 * 1024 + 1)))
                                 .build())),
                 bad("Append that would grow a value over max-value-bytes", Code.RESOURCE_EXHAUSTED,
-                        "replcache.limits.max-value-bytes",
+                        "string exceeds maximum allowed size",
                         s -> s.append(AppendRequest.newBuilder().setKey(BIG_KEY).setValue(bytes(5 * 1024)).build())),
                 bad("Set with a message over max-inbound-message-size", Code.RESOURCE_EXHAUSTED, "",
                         s -> s.set(SetRequest.newBuilder().setKey(bs("bad:k")).setValue(bytes(2 * 1024 * 1024)).build())),

@@ -48,7 +48,7 @@ class GrpcErrorsTest {
         assertThat(GrpcErrors.codeFor(KeyspaceException.Kind.OOM)).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
         assertThat(GrpcErrors.toStatus(new InvalidRequestException("bad"), "m").getCode())
                 .isEqualTo(Status.Code.INVALID_ARGUMENT);
-        assertThat(GrpcErrors.toStatus(new LimitExceededException("key", "p", 1, 2), "m").getCode())
+        assertThat(GrpcErrors.toStatus(new LimitExceededException("key", "p", 1, 2, "bytes"), "m").getCode())
                 .isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
         assertThat(GrpcErrors.toStatus(Status.NOT_FOUND.withDescription("x").asRuntimeException(), "m").getCode())
                 .isEqualTo(Status.Code.NOT_FOUND);

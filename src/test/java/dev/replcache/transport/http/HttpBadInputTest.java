@@ -61,7 +61,7 @@ class HttpBadInputTest extends HttpApiTestBase {
                 new Case("JSON body over max-json-body", 413, "limit-exceeded", () -> http.post("/v1/mset").json(bigJson).send()),
                 new Case("JSON body over max-json-body, chunked", 413, "limit-exceeded",
                         () -> http.post("/v1/mset").header("Content-Type", "application/json").chunked(bigJson.getBytes()).send()),
-                new Case("too many keys in a batch", 400, "invalid-request",
+                new Case("too many keys in a batch", 413, "limit-exceeded",
                         () -> http.post("/v1/mget").json("{\"keys\":[" + "\"k\",".repeat(100) + "\"k\"]}").send()),
                 // TTLs.
                 new Case("ttl=0", 400, "invalid-expire", () -> http.put("/v1/keys/bad:t?ttl=0").body("v").send()),
