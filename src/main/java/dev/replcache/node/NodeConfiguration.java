@@ -1,8 +1,11 @@
 package dev.replcache.node;
 
+import dev.replcache.config.GrpcProperties;
 import dev.replcache.config.ReplcacheProperties;
+import dev.replcache.config.ReplicationProperties;
 import dev.replcache.keyspace.KeyspaceConfig;
-import dev.replcache.keyspace.WriteLog;
+import dev.replcache.replication.MasterConfig;
+import dev.replcache.replication.ReplicaConfig;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -11,7 +14,8 @@ import org.springframework.context.annotation.Configuration;
 public class NodeConfiguration {
 
     @Bean(initMethod = "start", destroyMethod = "close")
-    public CacheNode cacheNode(ReplcacheProperties props) {
+    public CacheNode cacheNode(ReplcacheProperties props, ReplicationProperties repl, GrpcProperties grpc,
+                               MasterConnector connector) {
         KeyspaceConfig keyspaceConfig = new KeyspaceConfig(
                 props.keyspace().segments(),
                 props.maxMemory().toBytes(),
@@ -23,7 +27,20 @@ public class NodeConfiguration {
                 (int) props.limits().maxKeyBytes().toBytes(),
                 (int) props.limits().maxValueBytes().toBytes(),
                 props.limits().maxBatchKeys());
-        return new CacheNode(keyspaceConfig, limits, props.expiry().cycleInterval(),
-                System::currentTimeMillis, WriteLog.DISCARD);
+        MasterConfig masterConfig = new MasterConfig((int) repl.snapshotChunkSize().toBytes(),
+                (int) repl.entriesBatchSize().toBytes(), repl.timeout().toMillis(), repl.pingInterval().toMillis());
+        ReplicaConfig replicaConfig = new ReplicaConfig(repl.ackInterval().toMillis(), repl.timeout().toMillis(),
+                repl.reconnectMinDelay().toMillis(), repl.reconnectMaxDelay().toMillis(),
+                (int) repl.maxFrameSize().toBytes(), repl.authToken());
+        String announce = repl.announceAddress().isEmpty()
+                ? grpc.address() + ":" + grpc.port() : repl.announceAddress();
+        CacheNode.Settings settings = new CacheNode.Settings(keyspaceConfig, limits, props.expiry().cycleInterval(),
+                props.dataDir(), (int) repl.backlogSize().toBytes(), masterConfig, replicaConfig,
+                repl.tickInterval(), announce);
+        CacheNode node = new CacheNode(settings, System::currentTimeMillis, connector);
+        if (!repl.master().isEmpty()) {
+            node.replicaOf(ReplicationProperties.HostPort.parse(repl.master(), "replcache.replication.master"));
+        }
+        return node;
     }
 }

@@ -280,6 +280,7 @@ public final class ReplicationMaster {
             crc.update(data, 0, read);
             s.transferCrc.update(data, 0, read);
             s.transferPosition = position + read;
+            stats.recordSnapshotSent(read);
             return Next.send(new MasterMessage.SnapshotChunk(transfer.snapshotId, s.transferSeq++, data, (int) crc.getValue()));
         }
     }
@@ -296,6 +297,7 @@ public final class ReplicationMaster {
         }
         long start = s.nextOffset;
         s.nextOffset += data.length;
+        stats.recordEntriesSent(data.length);
         return Next.send(new MasterMessage.Entries(start, data));
     }
 

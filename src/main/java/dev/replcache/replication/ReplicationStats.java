@@ -13,6 +13,8 @@ public final class ReplicationStats {
     private long syncPartialOk;
     private long syncPartialErr;
     private long syncAbandoned;
+    private long entriesBytesSent;
+    private long snapshotBytesSent;
     private final EnumMap<PsyncDecision.Reason, Long> reasons = new EnumMap<>(PsyncDecision.Reason.class);
 
     synchronized void recordDecision(PsyncDecision.Result result) {
@@ -30,6 +32,24 @@ public final class ReplicationStats {
 
     synchronized void recordAbandoned() {
         syncAbandoned++;
+    }
+
+    synchronized void recordEntriesSent(int bytes) {
+        entriesBytesSent += bytes;
+    }
+
+    synchronized void recordSnapshotSent(int bytes) {
+        snapshotBytesSent += bytes;
+    }
+
+    /** Stream bytes sent to replicas in Entries messages, over all replicas. */
+    public synchronized long entriesBytesSent() {
+        return entriesBytesSent;
+    }
+
+    /** Snapshot bytes sent to replicas, over all replicas. */
+    public synchronized long snapshotBytesSent() {
+        return snapshotBytesSent;
     }
 
     /** Full resyncs served (Redis's {@code sync_full}). */

@@ -3,6 +3,7 @@ package dev.replcache.transport.grpc;
 import dev.replcache.keyspace.KeyspaceException;
 import dev.replcache.node.InvalidRequestException;
 import dev.replcache.node.LimitExceededException;
+import dev.replcache.node.ReadOnlyReplicaException;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
@@ -31,6 +32,9 @@ public final class GrpcErrors {
     public static Status toStatus(Throwable error, String method) {
         if (error instanceof InvalidRequestException) {
             return Status.INVALID_ARGUMENT.withDescription(error.getMessage());
+        }
+        if (error instanceof ReadOnlyReplicaException) {
+            return Status.FAILED_PRECONDITION.withDescription(error.getMessage());
         }
         if (error instanceof LimitExceededException) {
             return Status.RESOURCE_EXHAUSTED.withDescription(error.getMessage());

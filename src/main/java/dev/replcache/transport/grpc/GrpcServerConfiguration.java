@@ -18,14 +18,27 @@ public class GrpcServerConfiguration {
         return new CacheGrpcService(node);
     }
 
+    @Bean(destroyMethod = "shutdown")
+    public ReplicationGrpcService replicationGrpcService(CacheNode node) {
+        return new ReplicationGrpcService(node);
+    }
+
+    /** How a replica reaches its master. Its inbound limit must hold a snapshot chunk or entries batch. */
+    @Bean
+    public GrpcMasterConnector grpcMasterConnector(GrpcProperties properties) {
+        return new GrpcMasterConnector((int) properties.maxInboundMessageSize().toBytes());
+    }
+
     /**
      * @param tracerFactories any {@link ServerStreamTracer.Factory} beans (metrics, tests)
      */
     @Bean
     public GrpcServerLifecycle grpcServerLifecycle(GrpcProperties properties, CacheGrpcService cacheService,
+                                                   ReplicationGrpcService replicationService,
                                                    ObjectProvider<ServerStreamTracer.Factory> tracerFactories) {
         return new GrpcServerLifecycle(properties,
-                List.of(ServerInterceptors.intercept(cacheService, new GrpcErrorInterceptor())),
+                List.of(ServerInterceptors.intercept(cacheService, new GrpcErrorInterceptor()),
+                        ServerInterceptors.intercept(replicationService, new GrpcErrorInterceptor())),
                 tracerFactories.orderedStream().toList());
     }
 }

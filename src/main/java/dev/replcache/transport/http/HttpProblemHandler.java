@@ -3,6 +3,7 @@ package dev.replcache.transport.http;
 import dev.replcache.keyspace.KeyspaceException;
 import dev.replcache.node.InvalidRequestException;
 import dev.replcache.node.LimitExceededException;
+import dev.replcache.node.ReadOnlyReplicaException;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
 import java.util.List;
@@ -59,6 +60,13 @@ class HttpProblemHandler extends ResponseEntityExceptionHandler {
     @ExceptionHandler(InvalidRequestException.class)
     ResponseEntity<Object> invalid(InvalidRequestException e, WebRequest request) {
         return problem(e, ProblemType.INVALID_REQUEST, e.getMessage(), request);
+    }
+
+    @ExceptionHandler(ReadOnlyReplicaException.class)
+    ResponseEntity<Object> readOnly(ReadOnlyReplicaException e, WebRequest request) {
+        ProblemDetail body = body(ProblemType.READ_ONLY_REPLICA, e.getMessage());
+        body.setProperty("master", e.masterAddress());
+        return handleExceptionInternal(e, body, new HttpHeaders(), ProblemType.READ_ONLY_REPLICA.status(), request);
     }
 
     @ExceptionHandler(LimitExceededException.class)

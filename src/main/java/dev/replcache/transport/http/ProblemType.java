@@ -42,6 +42,8 @@ enum ProblemType {
     NOT_ACCEPTABLE("not-acceptable", "Not acceptable", HttpStatus.NOT_ACCEPTABLE),
     /** The route does not read this Content-Type. */
     UNSUPPORTED_MEDIA_TYPE("unsupported-media-type", "Unsupported media type", HttpStatus.UNSUPPORTED_MEDIA_TYPE),
+    /** A write sent to a replica (Redis's READONLY); the body names the master. */
+    READ_ONLY_REPLICA("read-only-replica", "Read-only replica", HttpStatus.CONFLICT),
     /** Our bug: logged on the server, never described in the body. */
     INTERNAL("internal", "Internal error", HttpStatus.INTERNAL_SERVER_ERROR);
 

@@ -1,0 +1,36 @@
+package dev.replcache.node;
+
+import dev.replcache.config.ReplicationProperties.HostPort;
+import dev.replcache.replication.MasterMessage;
+import dev.replcache.replication.ReplicaMessage;
+
+/**
+ * The node's port to open a replication stream to a master; the gRPC transport implements it.
+ * Inbound flow control is manual: the transport delivers one message and waits for
+ * {@link Connection#requestMore()} before the next, so a replica busy loading a snapshot or
+ * applying entries slows its master's sending instead of buffering without bound.
+ */
+public interface MasterConnector {
+
+    /** Opens a Sync stream; {@code listener} is called from transport threads. */
+    Connection connect(HostPort master, Listener listener);
+
+    /** One open stream. */
+    interface Connection {
+        void send(ReplicaMessage message);
+
+        /** Ready for the next inbound message. */
+        void requestMore();
+
+        /** Ends the stream (idempotent). */
+        void close(String reason);
+    }
+
+    /** Inbound events of one stream. */
+    interface Listener {
+        void onMessage(MasterMessage message);
+
+        /** The stream ended or failed; no more calls follow. */
+        void onClosed(String reason);
+    }
+}

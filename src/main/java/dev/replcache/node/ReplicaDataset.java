@@ -1,0 +1,117 @@
+package dev.replcache.node;
+
+import dev.replcache.keyspace.CommandEntry;
+import dev.replcache.keyspace.Keyspace;
+import dev.replcache.keyspace.rdb.RdbInfo;
+import dev.replcache.keyspace.rdb.RdbReader;
+import dev.replcache.replication.MasterLink;
+import dev.replcache.replication.ReplicationId;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The replica's dataset as the link sees it: entries go to the current keyspace; a full resync's
+ * chunks go to a temporary file in the data directory, which is fsynced, loaded into a new
+ * keyspace while the old one keeps serving reads, and then swapped in. The old keyspace is
+ * dropped after the swap; the JVM frees it concurrently with serving.
+ */
+final class ReplicaDataset implements MasterLink.Dataset {
+
+    private static final Logger log = LoggerFactory.getLogger(ReplicaDataset.class);
+
+    private final Path dir;
+    private final Supplier<Keyspace> current;
+    private final Supplier<Keyspace> fresh;
+    private final Consumer<Keyspace> swap;
+    private FileChannel incoming;
+    private Path incomingPath;
+
+    /**
+     * @param current the keyspace in service
+     * @param fresh   makes an empty replica keyspace logging to the node's replication log
+     * @param swap    puts a loaded keyspace in service
+     */
+    ReplicaDataset(Path dir, Supplier<Keyspace> current, Supplier<Keyspace> fresh, Consumer<Keyspace> swap) {
+        this.dir = dir;
+        this.current = current;
+        this.fresh = fresh;
+        this.swap = swap;
+    }
+
+    @Override
+    public void apply(CommandEntry entry) {
+        current.get().apply(entry);
+    }
+
+    @Override
+    public void beginSnapshot(String snapshotId) {
+        abortSnapshot();
+        try {
+            Files.createDirectories(dir);
+            incomingPath = dir.resolve("incoming-" + snapshotId + ".rdb.tmp");
+            incoming = FileChannel.open(incomingPath, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the snapshot file in " + dir, e);
+        }
+    }
+
+    @Override
+    public void writeSnapshotChunk(byte[] data) {
+        try {
+            ByteBuffer buf = ByteBuffer.wrap(data);
+            while (buf.hasRemaining()) {
+                incoming.write(buf);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the snapshot file " + incomingPath, e);
+        }
+    }
+
+    @Override
+    public void abortSnapshot() {
+        if (incoming != null) {
+            try {
+                incoming.close();
+                Files.deleteIfExists(incomingPath);
+            } catch (IOException e) {
+                log.warn("Could not remove {}: {}", incomingPath, e.toString());
+            }
+            incoming = null;
+        }
+    }
+
+    @Override
+    public void loadSnapshot(ReplicationId replId, long offset) {
+        long started = System.nanoTime();
+        Path loaded = dir.resolve("replica-sync.rdb");
+        try {
+            incoming.force(true);
+            incoming.close();
+            incoming = null;
+            Files.move(incomingPath, loaded, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            Keyspace next = fresh.get();
+            RdbInfo info;
+            try (InputStream in = new BufferedInputStream(Files.newInputStream(loaded), 1 << 16)) {
+                info = RdbReader.read(in, next::load);
+            }
+            swap.accept(next);
+            log.info("Snapshot loaded: {} keys at offset {} of {} in {} ms; serving the new dataset",
+                    info.keys(), offset, replId, (System.nanoTime() - started) / 1_000_000);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot load the snapshot: " + e.getMessage(), e);
+        }
+    }
+}

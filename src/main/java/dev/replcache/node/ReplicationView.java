@@ -1,0 +1,80 @@
+package dev.replcache.node;
+
+import dev.replcache.replication.MasterLink;
+import dev.replcache.replication.ReplicaInfo;
+import dev.replcache.replication.ReplicationLog;
+import dev.replcache.replication.ReplicationMaster;
+import dev.replcache.replication.ReplicationStats;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The replication view of a node, as {@code GET /v1/replication} and the actuator show it.
+ * Field names follow the issue's contract; Redis's INFO replication names are in the comments.
+ *
+ * @param role     {@code master} or {@code replica}
+ * @param replId   {@code master_replid}
+ * @param replId2  {@code master_replid2}, or {@code ?} when none
+ * @param offset   {@code master_repl_offset}
+ * @param secondReplOffset {@code second_repl_offset} (-1 when none)
+ * @param backlog  the backlog ring
+ * @param master   the link to our master, on a replica; null on a master
+ * @param replicas our replicas (a replica can have some too)
+ * @param stats    {@code sync_full}, {@code sync_partial_ok}, {@code sync_partial_err}, and more
+ */
+public record ReplicationView(String role, String replId, String replId2, long offset, long secondReplOffset,
+                              BacklogView backlog, MasterLinkView master, List<ReplicaView> replicas,
+                              StatsView stats) {
+
+    /** @param coverageMs how far back in time the backlog reaches */
+    public record BacklogView(long firstOffset, long sizeBytes, long capacityBytes, long coverageMs) {
+    }
+
+    /**
+     * @param linkStatus {@code connecting}, {@code sync}, {@code up} or {@code down}
+     * @param lastError  why the link last dropped, or null
+     * @param masterOffset the master's offset as last heard, -1 before
+     * @param ready      true once a sync completed (readiness)
+     */
+    public record MasterLinkView(String host, int port, String linkStatus, String lastError, long masterOffset,
+                                 boolean ready, long fullSyncs, long partialSyncs, SyncView sync) {
+    }
+
+    /** Full-sync progress: bytes of the snapshot received of its total, and time so far. */
+    public record SyncView(boolean inProgress, long bytesReceived, long bytesTotal, long elapsedMs) {
+    }
+
+    public record ReplicaView(String id, String address, String state, long ackOffset, long lagBytes, long lagMs) {
+    }
+
+    public record StatsView(long syncFull, long syncPartialOk, long syncPartialErr, long syncAbandoned,
+                            long entriesBytesSent, long snapshotBytesSent) {
+    }
+
+    static String linkStatus(MasterLink.State state) {
+        return switch (state) {
+            case DOWN -> "down";
+            case CONNECTING, HANDSHAKE -> "connecting";
+            case RECEIVING_SNAPSHOT, LOADING_SNAPSHOT -> "sync";
+            case STREAMING -> "up";
+        };
+    }
+
+    static ReplicationView of(String role, ReplicationLog log, ReplicationMaster master, MasterLinkView link) {
+        List<ReplicaView> replicas = master.replicas().stream()
+                .map(ReplicationView::replicaView)
+                .toList();
+        ReplicationStats s = master.stats();
+        return new ReplicationView(role, log.replId().value(), log.replId2().value(), log.offset(), log.secondReplOffset(),
+                new BacklogView(log.backlogFirstOffset(), log.backlogSizeBytes(), log.backlogCapacityBytes(),
+                        log.backlogCoverageMs()),
+                link, replicas,
+                new StatsView(s.syncFull(), s.syncPartialOk(), s.syncPartialErr(), s.syncAbandoned(),
+                        s.entriesBytesSent(), s.snapshotBytesSent()));
+    }
+
+    private static ReplicaView replicaView(ReplicaInfo r) {
+        return new ReplicaView(r.id(), r.address(), r.state().name().toLowerCase(Locale.ROOT), r.ackOffset(),
+                r.lagBytes(), r.lagMs());
+    }
+}

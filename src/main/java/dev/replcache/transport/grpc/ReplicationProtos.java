@@ -1,0 +1,108 @@
+package dev.replcache.transport.grpc;
+
+
+import com.google.protobuf.UnsafeByteOperations;
+import dev.replcache.api.replication.v1.Ack;
+import dev.replcache.api.replication.v1.Continue;
+import dev.replcache.api.replication.v1.Entries;
+import dev.replcache.api.replication.v1.FullResync;
+import dev.replcache.api.replication.v1.GetAck;
+import dev.replcache.api.replication.v1.Hello;
+import dev.replcache.api.replication.v1.Ping;
+import dev.replcache.api.replication.v1.Psync;
+import dev.replcache.api.replication.v1.SnapshotChunk;
+import dev.replcache.api.replication.v1.SnapshotEnd;
+import dev.replcache.replication.MasterMessage;
+import dev.replcache.replication.ReplicaMessage;
+import dev.replcache.replication.ReplicationId;
+import io.grpc.Status;
+
+/**
+ * Translation between the replication protos and the core's messages. A peer's malformed
+ * message (no kind set, a bad replication id) becomes INVALID_ARGUMENT, never a crash.
+ */
+final class ReplicationProtos {
+
+    private ReplicationProtos() {
+    }
+
+    static dev.replcache.api.replication.v1.MasterMessage toProto(MasterMessage m) {
+        var b = dev.replcache.api.replication.v1.MasterMessage.newBuilder();
+        if (m instanceof MasterMessage.Entries e) {
+            // The array is a fresh copy from the backlog, never touched again: wrap without copying.
+            b.setEntries(Entries.newBuilder().setStartOffset(e.startOffset()).setData(UnsafeByteOperations.unsafeWrap(e.data())));
+        } else if (m instanceof MasterMessage.SnapshotChunk c) {
+            b.setSnapshotChunk(SnapshotChunk.newBuilder().setSnapshotId(c.snapshotId()).setSeq(c.seq())
+                    .setData(UnsafeByteOperations.unsafeWrap(c.data())).setCrc32C(c.crc32c()));
+        } else if (m instanceof MasterMessage.Continue c) {
+            b.setContinue(Continue.newBuilder().setReplId(c.replId().value()).setOffset(c.offset()));
+        } else if (m instanceof MasterMessage.FullResync f) {
+            b.setFullResync(FullResync.newBuilder().setReplId(f.replId().value()).setOffset(f.offset())
+                    .setSnapshotId(f.snapshotId()).setSizeEstimate(f.sizeEstimate()));
+        } else if (m instanceof MasterMessage.SnapshotEnd e) {
+            b.setSnapshotEnd(SnapshotEnd.newBuilder().setSnapshotId(e.snapshotId()).setTotalBytes(e.totalBytes())
+                    .setChecksum(e.crc32c()));
+        } else if (m instanceof MasterMessage.GetAck) {
+            b.setGetAck(GetAck.getDefaultInstance());
+        } else if (m instanceof MasterMessage.Ping p) {
+            b.setPing(Ping.newBuilder().setMasterOffset(p.masterOffset()));
+        } else {
+            throw new AssertionError("no proto for " + m);
+        }
+        return b.build();
+    }
+
+    static MasterMessage fromProto(dev.replcache.api.replication.v1.MasterMessage m) {
+        return switch (m.getKindCase()) {
+            case ENTRIES -> new MasterMessage.Entries(m.getEntries().getStartOffset(), m.getEntries().getData().toByteArray());
+            case SNAPSHOT_CHUNK -> new MasterMessage.SnapshotChunk(m.getSnapshotChunk().getSnapshotId(),
+                    m.getSnapshotChunk().getSeq(), m.getSnapshotChunk().getData().toByteArray(), m.getSnapshotChunk().getCrc32C());
+            case CONTINUE -> new MasterMessage.Continue(replId(m.getContinue().getReplId()), m.getContinue().getOffset());
+            case FULL_RESYNC -> new MasterMessage.FullResync(replId(m.getFullResync().getReplId()),
+                    m.getFullResync().getOffset(), m.getFullResync().getSnapshotId(), m.getFullResync().getSizeEstimate());
+            case SNAPSHOT_END -> new MasterMessage.SnapshotEnd(m.getSnapshotEnd().getSnapshotId(),
+                    m.getSnapshotEnd().getTotalBytes(), m.getSnapshotEnd().getChecksum());
+            case GET_ACK -> new MasterMessage.GetAck();
+            case PING -> new MasterMessage.Ping(m.getPing().getMasterOffset());
+            case KIND_NOT_SET -> throw invalid("master message without a kind");
+        };
+    }
+
+    static dev.replcache.api.replication.v1.ReplicaMessage toProto(ReplicaMessage m) {
+        var b = dev.replcache.api.replication.v1.ReplicaMessage.newBuilder();
+        if (m instanceof ReplicaMessage.Ack a) {
+            b.setAck(Ack.newBuilder().setOffset(a.offset()));
+        } else if (m instanceof ReplicaMessage.Psync p) {
+            b.setPsync(Psync.newBuilder().setReplId(p.replId().value()).setOffset(p.offset()));
+        } else if (m instanceof ReplicaMessage.Hello h) {
+            b.setHello(Hello.newBuilder().setReplicaId(h.replicaId()).setAnnouncedAddress(h.announcedAddress())
+                    .setAuthToken(h.authToken()));
+        } else {
+            throw new AssertionError("no proto for " + m);
+        }
+        return b.build();
+    }
+
+    static ReplicaMessage fromProto(dev.replcache.api.replication.v1.ReplicaMessage m) {
+        return switch (m.getKindCase()) {
+            case ACK -> new ReplicaMessage.Ack(m.getAck().getOffset());
+            case PSYNC -> new ReplicaMessage.Psync(replId(m.getPsync().getReplId()), m.getPsync().getOffset());
+            case HELLO -> new ReplicaMessage.Hello(m.getHello().getReplicaId(), m.getHello().getAnnouncedAddress(),
+                    m.getHello().getAuthToken());
+            case KIND_NOT_SET -> throw invalid("replica message without a kind");
+        };
+    }
+
+    private static ReplicationId replId(String text) {
+        ReplicationId id = ReplicationId.parseOrNull(text);
+        if (id == null) {
+            throw invalid("'" + text + "' is not a replication id (40 hex characters or ?)");
+        }
+        return id;
+    }
+
+    private static RuntimeException invalid(String what) {
+        return Status.INVALID_ARGUMENT.withDescription(what).asRuntimeException();
+    }
+
+}
