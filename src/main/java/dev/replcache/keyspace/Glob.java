@@ -11,10 +11,16 @@ public final class Glob {
     }
 
     public static boolean matches(Bytes pattern, Bytes subject) {
-        return match(pattern.unsafeArray(), 0, subject.unsafeArray(), 0, 0);
+        return match(pattern.unsafeArray(), 0, subject.unsafeArray(), 0, 0, new boolean[1]);
     }
 
-    private static boolean match(byte[] p, int pi, byte[] s, int si, int depth) {
+    /**
+     * {@code skipLongerMatches[0]} is Redis's flag of the same name: once the part of the pattern
+     * after a '*' matched nowhere in the rest of the subject, no enclosing '*' can help by taking
+     * more of the subject, so they all give up. Without it, "*a*a*a...*b" against a long key
+     * backtracks exponentially (Redis CVE-2022-36021), and MATCH comes from clients.
+     */
+    private static boolean match(byte[] p, int pi, byte[] s, int si, int depth, boolean[] skipLongerMatches) {
         if (depth > 1000) {
             return false; // pathological pattern: refuse rather than recurse without bound
         }
@@ -29,10 +35,14 @@ public final class Glob {
                         return true;
                     }
                     for (int k = si; k <= s.length; k++) {
-                        if (match(p, pi + 1, s, k, depth + 1)) {
+                        if (match(p, pi + 1, s, k, depth + 1, skipLongerMatches)) {
                             return true;
                         }
+                        if (skipLongerMatches[0]) {
+                            return false;
+                        }
                     }
+                    skipLongerMatches[0] = true;
                     return false;
                 }
                 case '?' -> {
