@@ -159,6 +159,14 @@ public final class CacheNode implements AutoCloseable {
      * until the master's stream replaces it; the link tries a partial resync first.
      */
     public synchronized void replicaOf(HostPort masterAddress) {
+        replicaOf(masterAddress, true);
+    }
+
+    /**
+     * @param hasHistory false for a node that starts as a replica with no data: it asks for a
+     *                   full sync with {@code ?} rather than offering a history nobody knows
+     */
+    public synchronized void replicaOf(HostPort masterAddress, boolean hasHistory) {
         LinkDriver current = link;
         if (current != null && current.master().equals(masterAddress)) {
             return;
@@ -169,7 +177,7 @@ public final class CacheNode implements AutoCloseable {
         keyspace.setRole(KeyspaceRole.REPLICA);
         MasterLink masterLink = new MasterLink(replicationLog, new ReplicaDataset(settings.dataDir(),
                 () -> keyspace, this::newReplicaKeyspace, ks -> keyspace = ks), settings.replica(), clock,
-                random.split(), nodeId(), settings.announceAddress());
+                random.split(), nodeId(), settings.announceAddress(), hasHistory);
         LinkDriver driver = new LinkDriver(masterLink, masterAddress, connector);
         link = driver;
         log.info("Now a replica of {}", masterAddress);

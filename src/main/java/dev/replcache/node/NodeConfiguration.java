@@ -39,7 +39,8 @@ public class NodeConfiguration {
                 repl.tickInterval(), announce);
         CacheNode node = new CacheNode(settings, System::currentTimeMillis, connector);
         if (!repl.master().isEmpty()) {
-            node.replicaOf(ReplicationProperties.HostPort.parse(repl.master(), "replcache.replication.master"));
+            // A node starting empty has no history to offer: it asks with '?' (Redis's first sync).
+            node.replicaOf(ReplicationProperties.HostPort.parse(repl.master(), "replcache.replication.master"), false);
         }
         return node;
     }

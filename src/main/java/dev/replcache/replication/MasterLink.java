@@ -94,6 +94,8 @@ public final class MasterLink {
     private long fullSyncs;
     private long partialSyncs;
     private boolean everSynced;
+    /** Whether our log's (replId, offset) is worth offering for a partial resync. */
+    private final boolean hasHistory;
 
     // Full resync in progress.
     private ReplicationId syncReplId;
@@ -105,8 +107,14 @@ public final class MasterLink {
     private long syncStartedMs;
     private final CRC32C wholeCrc = new CRC32C();
 
+    /**
+     * @param hasHistory true when our dataset is a version of some history worth continuing (a
+     *                   master turned replica, a replica with data); false for a node that starts
+     *                   empty, which asks with {@code ?} as Redis does
+     */
     public MasterLink(ReplicationLog log, Dataset dataset, ReplicaConfig config, MillisClock clock,
-                      RandomGenerator random, String replicaId, String announcedAddress) {
+                      RandomGenerator random, String replicaId, String announcedAddress, boolean hasHistory) {
+        this.hasHistory = hasHistory;
         this.log = Objects.requireNonNull(log, "log");
         this.dataset = Objects.requireNonNull(dataset, "dataset");
         this.config = Objects.requireNonNull(config, "config");
@@ -164,7 +172,9 @@ public final class MasterLink {
         lastHeardMs = clock.millis();
         return Reaction.send(
                 new ReplicaMessage.Hello(replicaId, announcedAddress, config.authToken()),
-                new ReplicaMessage.Psync(log.replId(), log.offset()));
+                hasHistory || everSynced
+                        ? new ReplicaMessage.Psync(log.replId(), log.offset())
+                        : new ReplicaMessage.Psync(ReplicationId.NONE, -1));
     }
 
     public Reaction onMessage(MasterMessage message) {

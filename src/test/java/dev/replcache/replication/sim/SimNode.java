@@ -83,7 +83,8 @@ final class SimNode implements SnapshotSource, MasterLink.Dataset {
     void becomeReplicaOf(SimNode up) {
         upstream = up;
         keyspace.setRole(KeyspaceRole.REPLICA);
-        link = new MasterLink(log, this, replicaConfig, clock, random.split(), name, name + ":9090");
+        // A booted replica starts empty: it asks with '?', as Redis does on its first sync.
+        link = new MasterLink(log, this, replicaConfig, clock, random.split(), name, name + ":9090", false);
     }
 
     // ---- SnapshotSource: the master's snapshots

@@ -1,0 +1,118 @@
+package dev.replcache.e2e;
+
+import dev.replcache.ReplCacheApplication;
+import dev.replcache.node.CacheNode;
+import dev.replcache.transport.grpc.GrpcServerLifecycle;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * One ReplCache node for end-to-end tests: a whole Spring application on real ports (HTTP and
+ * gRPC on 127.0.0.1, any free port) with its own data directory. Several of them in one JVM are
+ * separate nodes that talk only over their sockets.
+ */
+final class TestNode implements AutoCloseable {
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    final String name;
+    final Path dataDir;
+    private final List<String> properties;
+    private ConfigurableApplicationContext context;
+    private int fixedGrpcPort;
+
+    private TestNode(String name, Path dataDir, List<String> properties) {
+        this.name = name;
+        this.dataDir = dataDir;
+        this.properties = properties;
+    }
+
+    static TestNode start(String name, Path dataDir, String... extra) {
+        List<String> props = new ArrayList<>(List.of(
+                "server.port=0",
+                "server.address=127.0.0.1",
+                "replcache.grpc.port=0",
+                "replcache.grpc.address=127.0.0.1",
+                "replcache.grpc.shutdown-grace-period=1s",
+                "replcache.data-dir=" + dataDir,
+                "replcache.replication.tick-interval=20ms",
+                "replcache.replication.reconnect-min-delay=20ms",
+                "replcache.replication.reconnect-max-delay=500ms",
+                "spring.main.banner-mode=off"));
+        for (String e : extra) { // an extra setting replaces the default of the same name
+            String key = e.substring(0, e.indexOf('=') + 1);
+            props.removeIf(existing -> existing.startsWith(key));
+            props.add(e);
+        }
+        TestNode n = new TestNode(name, dataDir, props);
+        n.boot();
+        return n;
+    }
+
+    private void boot() {
+        List<String> props = new ArrayList<>(properties);
+        if (fixedGrpcPort != 0) {
+            props.removeIf(p -> p.startsWith("replcache.grpc.port="));
+            props.add("replcache.grpc.port=" + fixedGrpcPort);
+        }
+        // Command-line arguments, so they override application.yml (builder properties would not).
+        context = new SpringApplicationBuilder(ReplCacheApplication.class)
+                .run(props.stream().map(p -> "--" + p).toArray(String[]::new));
+    }
+
+    /** Stops and starts again on the same gRPC port (replicas keep pointing at it), with no data. */
+    void restart() {
+        fixedGrpcPort = grpcPort();
+        context.close();
+        boot();
+    }
+
+    CacheNode node() {
+        return context.getBean(CacheNode.class);
+    }
+
+    int grpcPort() {
+        return context.getBean(GrpcServerLifecycle.class).getPort();
+    }
+
+    String grpcAddress() {
+        return "127.0.0.1:" + grpcPort();
+    }
+
+    int httpPort() {
+        return Integer.parseInt(context.getEnvironment().getProperty("local.server.port"));
+    }
+
+    HttpResponse<String> http(String method, String path, String body, String contentType) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort() + path))
+                .timeout(Duration.ofSeconds(30))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (contentType != null) {
+            b.header("Content-Type", contentType);
+        }
+        try {
+            return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (context != null) {
+            context.close();
+        }
+    }
+}
