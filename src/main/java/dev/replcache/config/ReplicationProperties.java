@@ -20,6 +20,9 @@ import org.springframework.validation.annotation.Validated;
  * @param reconnectMinDelay first reconnect delay of a replica; doubles per failure
  * @param reconnectMaxDelay cap of the reconnect delay
  * @param maxFrameSize      largest stream entry a replica accepts
+ * @param syncBufferLimit   how far the backlog may grow to keep the stream from a snapshot's offset
+ *                          during a full sync; past it the sync is abandoned and retried (Redis's
+ *                          {@code client-output-buffer-limit replica})
  * @param authToken         shared secret replicas must present (Redis's {@code masterauth}); empty = none
  * @param announceAddress   {@code host:port} this node announces to its master; empty = its gRPC address
  * @param tickInterval      how often the node drives timers (acks, pings, timeouts, reconnects)
@@ -37,6 +40,7 @@ public record ReplicationProperties(
         @DefaultValue("100ms") @NotNull Duration reconnectMinDelay,
         @DefaultValue("5s") @NotNull Duration reconnectMaxDelay,
         @DefaultValue("64MB") @NotNull DataSize maxFrameSize,
+        @DefaultValue("64MB") @NotNull DataSize syncBufferLimit,
         @DefaultValue("") String authToken,
         @DefaultValue("") String announceAddress,
         @DefaultValue("100ms") @NotNull Duration tickInterval) {
@@ -52,6 +56,7 @@ public record ReplicationProperties(
         requireRange(snapshotChunkSize, 1024, 3L << 20, "snapshot-chunk-size"); // under gRPC's 4 MiB default
         requireRange(entriesBatchSize, 1024, 3L << 20, "entries-batch-size");
         requireRange(maxFrameSize, 1024, Integer.MAX_VALUE - 8, "max-frame-size");
+        requireRange(syncBufferLimit, 0, Integer.MAX_VALUE - 8, "sync-buffer-limit");
         requirePositive(ackInterval, "ack-interval");
         requirePositive(timeout, "timeout");
         requirePositive(pingInterval, "ping-interval");

@@ -28,7 +28,8 @@ public class NodeConfiguration {
                 (int) props.limits().maxValueBytes().toBytes(),
                 props.limits().maxBatchKeys());
         MasterConfig masterConfig = new MasterConfig((int) repl.snapshotChunkSize().toBytes(),
-                (int) repl.entriesBatchSize().toBytes(), repl.timeout().toMillis(), repl.pingInterval().toMillis());
+                (int) repl.entriesBatchSize().toBytes(), repl.timeout().toMillis(), repl.pingInterval().toMillis(),
+                (int) repl.syncBufferLimit().toBytes());
         ReplicaConfig replicaConfig = new ReplicaConfig(repl.ackInterval().toMillis(), repl.timeout().toMillis(),
                 repl.reconnectMinDelay().toMillis(), repl.reconnectMaxDelay().toMillis(),
                 (int) repl.maxFrameSize().toBytes(), repl.authToken());

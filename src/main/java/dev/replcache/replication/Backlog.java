@@ -23,8 +23,12 @@ public final class Backlog {
     /** Marks kept at most: an hour of per-second marks. */
     private static final int MAX_MARKS = 3600;
 
-    private final byte[] ring;
+    private final int baseCapacity;
+    private byte[] ring;
     private long firstOffset;
+    /** While a full sync needs the stream from here, the ring grows rather than drop it; -1 = none. */
+    private long pinnedOffset = -1;
+    private int maxCapacity;
     private long masterOffset;
     /** (offset, time) pairs, oldest first: when the byte at that offset was appended. */
     private final ArrayDeque<long[]> marks = new ArrayDeque<>();
@@ -40,7 +44,9 @@ public final class Backlog {
         if (startOffset < 0) {
             throw new IllegalArgumentException("offset must be >= 0, got " + startOffset);
         }
+        this.baseCapacity = capacityBytes;
         this.ring = new byte[capacityBytes];
+        this.maxCapacity = capacityBytes;
         this.firstOffset = startOffset;
         this.masterOffset = startOffset;
     }
@@ -54,6 +60,16 @@ public final class Backlog {
             marks.addLast(new long[] {masterOffset, nowMs});
             if (marks.size() > MAX_MARKS) {
                 marks.removeFirst();
+            }
+        }
+        if (pinnedOffset >= 0) {
+            long needed = masterOffset + len - pinnedOffset;
+            if (needed > ring.length) {
+                if (needed <= maxCapacity) {
+                    resize((int) Math.min(maxCapacity, Math.max(needed, Math.min((long) ring.length * 2, maxCapacity))));
+                } else {
+                    pinnedOffset = -1; // over the sync buffer limit: the full sync needing it is abandoned
+                }
             }
         }
         int capacity = ring.length;
@@ -142,6 +158,46 @@ public final class Backlog {
         return 0;
     }
 
+    /**
+     * Keeps the stream from {@code offset} while a full sync needs it (its snapshot's offset),
+     * growing the ring by up to {@code maxExtraBytes} over its capacity rather than dropping
+     * those bytes (Redis keeps them in the replica's output buffer, bounded by
+     * {@code client-output-buffer-limit replica}). Past that the pin is released and the bytes
+     * fall out as usual; {@link #holds} then tells the sync it is lost.
+     */
+    public void pin(long offset, int maxExtraBytes) {
+        if (offset < firstOffset) {
+            return; // already lost
+        }
+        pinnedOffset = offset;
+        maxCapacity = (int) Math.min(Integer.MAX_VALUE - 8, (long) baseCapacity + maxExtraBytes);
+    }
+
+    /** No full sync needs old bytes any more: shrink back to the configured capacity. */
+    public void unpin() {
+        pinnedOffset = -1;
+        maxCapacity = baseCapacity;
+        if (ring.length != baseCapacity) {
+            firstOffset = Math.max(firstOffset, masterOffset - baseCapacity);
+            resize(baseCapacity);
+        }
+    }
+
+    /** The pinned offset, or -1 (none, or released because the sync buffer limit was passed). */
+    public long pinnedOffset() {
+        return pinnedOffset;
+    }
+
+    private void resize(int newCapacity) {
+        byte[] held = read(firstOffset, (int) (masterOffset - firstOffset));
+        ring = new byte[newCapacity];
+        long from = firstOffset;
+        int pos = (int) (from % newCapacity);
+        int first = Math.min(held.length, newCapacity - pos);
+        System.arraycopy(held, 0, ring, pos, first);
+        System.arraycopy(held, first, ring, 0, held.length - first);
+    }
+
     /** Drops everything and starts a new history at {@code offset} (a replica after a full sync). */
     public void reset(long offset) {
         if (offset < 0) {
@@ -150,6 +206,11 @@ public final class Backlog {
         firstOffset = offset;
         masterOffset = offset;
         marks.clear();
+        pinnedOffset = -1;
+        maxCapacity = baseCapacity;
+        if (ring.length != baseCapacity) {
+            ring = new byte[baseCapacity];
+        }
     }
 
     private long[] secondMark() {

@@ -7,13 +7,17 @@ package dev.replcache.replication;
  * @param entriesBatchBytes  largest batch of stream bytes sent in one message
  * @param timeoutMs          a replica silent this long is dropped (Redis's {@code repl-timeout})
  * @param pingIntervalMs     heartbeat period towards replicas
+ * @param syncBufferBytes    how far the backlog may grow past its size to keep the stream from a
+ *                           snapshot's offset while a full sync is in flight; past it the sync is
+ *                           abandoned (Redis's {@code client-output-buffer-limit replica})
  */
-public record MasterConfig(int snapshotChunkBytes, int entriesBatchBytes, long timeoutMs, long pingIntervalMs) {
+public record MasterConfig(int snapshotChunkBytes, int entriesBatchBytes, long timeoutMs, long pingIntervalMs,
+                           int syncBufferBytes) {
 
-    public static final MasterConfig DEFAULTS = new MasterConfig(1 << 20, 256 * 1024, 60_000, 1_000);
+    public static final MasterConfig DEFAULTS = new MasterConfig(1 << 20, 256 * 1024, 60_000, 1_000, 64 << 20);
 
     public MasterConfig {
-        if (snapshotChunkBytes < 1 || entriesBatchBytes < 1 || timeoutMs < 1 || pingIntervalMs < 1) {
+        if (snapshotChunkBytes < 1 || entriesBatchBytes < 1 || timeoutMs < 1 || pingIntervalMs < 1 || syncBufferBytes < 0) {
             throw new IllegalArgumentException("master replication bounds must be positive");
         }
     }

@@ -149,6 +149,15 @@ public final class ReplicationLog implements WriteLog {
         return backlog.read(offset, maxBytes);
     }
 
+    /** Keeps the stream from {@code offset} for a full sync, up to {@code maxExtraBytes} over the backlog size. */
+    public synchronized void pin(long offset, int maxExtraBytes) {
+        backlog.pin(offset, maxExtraBytes);
+    }
+
+    public synchronized void unpin() {
+        backlog.unpin();
+    }
+
     public synchronized boolean holds(long offset) {
         return backlog.holds(offset);
     }

@@ -81,6 +81,7 @@ public final class ReplicationMaster {
     public synchronized void close(ReplicaSession s) {
         sessions.remove(s.sessionId);
         detach(s);
+        updatePin();
     }
 
     /**
@@ -154,6 +155,25 @@ public final class ReplicationMaster {
         } else {
             // FULLRESYNC goes out once the snapshot is written, so that it can announce the size.
             s.state = ReplicaSession.State.WAIT_SNAPSHOT;
+        }
+        updatePin();
+    }
+
+    /**
+     * Keeps the stream from the oldest snapshot offset a replica still needs, up to the sync
+     * buffer limit; releases it when no full sync is in flight.
+     */
+    private void updatePin() {
+        long oldest = Long.MAX_VALUE;
+        for (ReplicaSession s : sessions.values()) {
+            if (s.transfer != null && s.transfer.offset >= 0) {
+                oldest = Math.min(oldest, s.transfer.offset);
+            }
+        }
+        if (oldest == Long.MAX_VALUE) {
+            log.unpin();
+        } else {
+            log.pin(oldest, config.syncBufferBytes());
         }
     }
 
@@ -250,8 +270,9 @@ public final class ReplicationMaster {
                     transfer = s.transfer;
                     if (!log.holds(transfer.offset)) {
                         stats.recordAbandoned();
-                        return Next.close(fail(s, "full sync abandoned: the backlog no longer holds the stream from "
-                                + "the snapshot's offset " + transfer.offset + " (writes during the sync exceeded the backlog)"));
+                        String reason = fail(s, "full sync abandoned: writes during the sync passed the sync buffer "
+                                + "limit, and the stream from the snapshot's offset " + transfer.offset + " is lost");
+                        return Next.close(reason);
                     }
                     position = s.transferPosition;
                     if (position >= transfer.sizeBytes) {
@@ -262,6 +283,7 @@ public final class ReplicationMaster {
                         s.ackOffset = transfer.offset;
                         s.ackTimeMs = clock.millis();
                         detach(s);
+                        updatePin();
                         return Next.send(end);
                     }
                     chunkLen = (int) Math.min(config.snapshotChunkBytes(), transfer.sizeBytes - position);
@@ -373,6 +395,7 @@ public final class ReplicationMaster {
             s.closeReason = reason;
         }
         detach(s);
+        updatePin();
         return s.closeReason;
     }
 

@@ -101,6 +101,36 @@ class BacklogTest {
     }
 
     @Test
+    void aPinKeepsTheStreamFromASnapshotOffsetUpToTheLimitThenLetsGo() {
+        Backlog b = new Backlog(10, 0);
+        b.append(seq(0, 8), 0);
+        b.pin(5, 20); // a full sync needs [5, ...): the ring may grow to 30 bytes
+        b.append(seq(8, 17), 0); // 25 bytes total: without the pin, [15, 25) only
+        assertThat(b.firstOffset()).isEqualTo(5);
+        assertThat(b.capacityBytes()).isEqualTo(20);
+        assertThat(b.holds(5)).isTrue();
+        assertThat(b.read(5, 100)).containsExactly(seq(5, 20));
+        b.append(seq(25, 11), 0); // 36 bytes: the stream from 5 needs 31 > 30: the pin is released
+        assertThat(b.pinnedOffset()).isEqualTo(-1);
+        assertThat(b.holds(5)).isFalse();
+        assertThat(b.read(b.firstOffset(), 100)).containsExactly(seq((int) b.firstOffset(), (int) (36 - b.firstOffset())));
+    }
+
+    @Test
+    void unpinShrinksBackToTheConfiguredSizeKeepingTheNewestBytes() {
+        Backlog b = new Backlog(10, 100);
+        b.pin(100, 1000);
+        b.append(seq(0, 50), 0);
+        assertThat(b.sizeBytes()).isEqualTo(50);
+        b.unpin();
+        assertThat(b.capacityBytes()).isEqualTo(10);
+        assertThat(b.firstOffset()).isEqualTo(140);
+        assertThat(b.read(140, 100)).containsExactly(seq(40, 10));
+        b.append(seq(50, 3), 0);
+        assertThat(b.read(143, 100)).containsExactly(seq(43, 10));
+    }
+
+    @Test
     void resetStartsANewHistory() {
         Backlog b = new Backlog(10, 0);
         b.append(seq(0, 10), 0);

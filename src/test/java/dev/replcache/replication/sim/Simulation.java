@@ -85,7 +85,9 @@ final class Simulation {
         this.seed = seed;
         this.random = new SplittableRandom(seed);
         // Small backlogs and bounds so that overflows, chunked snapshots and split frames all happen.
-        MasterConfig mc = new MasterConfig(64 + random.nextInt(512), 16 + random.nextInt(256), 5_000, 1_000);
+        // The sync buffer is sometimes 0 (a full sync survives only what the backlog holds), sometimes ample.
+        MasterConfig mc = new MasterConfig(64 + random.nextInt(512), 16 + random.nextInt(256), 5_000, 1_000,
+                random.nextBoolean() ? 0 : random.nextInt(8192));
         ReplicaConfig rc = new ReplicaConfig(1_000, 5_000, 50, 2_000, 1 << 20, "");
         int backlog = 256 + random.nextInt(4096);
         master = new SimNode("master", clock, random.split(), backlog, mc, rc);
@@ -357,8 +359,16 @@ final class Simulation {
 
     // ------------------------------------------------------------------ invariants
 
-    /** Invariant 3: within one replication id, a replica's offset never goes back. */
+    /**
+     * Invariant 3: within one replication id, a replica's offset never goes back. And the
+     * master's memory for replication stays bounded: backlog plus sync buffer, whatever the
+     * replicas do.
+     */
     private void checkRunningInvariants() {
+        for (SimNode n : allNodes()) {
+            check(n.log.backlogCapacityBytes() <= n.backlogBytes + n.masterConfig.syncBufferBytes(),
+                    n.name + " backlog grew to " + n.log.backlogCapacityBytes() + " bytes, over backlog + sync buffer");
+        }
         for (SimNode r : replicas) {
             String id = r.log.replId().value();
             long offset = r.log.offset();
