@@ -232,7 +232,7 @@ public final class CacheNode implements AutoCloseable {
                 return new ReplicationView.MasterLinkView(l.master().host(), l.master().port(),
                         ReplicationView.linkStatus(ml.state()), ml.lastDropReason(), ml.masterOffsetSeen(),
                         ml.everSynced(), ml.fullSyncs(), ml.partialSyncs(),
-                        new ReplicationView.SyncView(p.inProgress(), p.bytesReceived(), p.bytesTotal(),
+                        ReplicationView.SyncView.of(p.inProgress(), p.bytesReceived(), p.bytesTotal(),
                                 p.startedAtMs() < 0 ? 0 : clock.millis() - p.startedAtMs()));
             });
         }

@@ -40,8 +40,21 @@ public record ReplicationView(String role, String replId, String replId2, long o
                                  boolean ready, long fullSyncs, long partialSyncs, SyncView sync) {
     }
 
-    /** Full-sync progress: bytes of the snapshot received of its total, and time so far. */
-    public record SyncView(boolean inProgress, long bytesReceived, long bytesTotal, long elapsedMs) {
+    /**
+     * Full-sync progress: bytes of the snapshot received of its total, time so far, the rate and
+     * the time left at that rate (-1 while unknown).
+     */
+    public record SyncView(boolean inProgress, long bytesReceived, long bytesTotal, long elapsedMs,
+                           long bytesPerSecond, long etaMs) {
+
+        static SyncView of(boolean inProgress, long received, long total, long elapsedMs) {
+            if (!inProgress) {
+                return new SyncView(false, 0, 0, 0, 0, -1);
+            }
+            long rate = elapsedMs > 0 ? received * 1000 / elapsedMs : 0;
+            long eta = rate > 0 ? (total - received) * 1000 / rate : -1;
+            return new SyncView(true, received, total, elapsedMs, rate, eta);
+        }
     }
 
     public record ReplicaView(String id, String address, String state, long ackOffset, long lagBytes, long lagMs) {

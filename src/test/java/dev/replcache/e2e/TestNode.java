@@ -27,16 +27,26 @@ final class TestNode implements AutoCloseable {
     final String name;
     final Path dataDir;
     private final List<String> properties;
+    private final Object[] extraBeans;
     private ConfigurableApplicationContext context;
     private int fixedGrpcPort;
 
-    private TestNode(String name, Path dataDir, List<String> properties) {
+    private TestNode(String name, Path dataDir, List<String> properties, Object[] extraBeans) {
         this.name = name;
         this.dataDir = dataDir;
         this.properties = properties;
+        this.extraBeans = extraBeans;
     }
 
     static TestNode start(String name, Path dataDir, String... extra) {
+        return start(name, dataDir, new Object[0], extra);
+    }
+
+    /**
+     * A node with extra beans (fault injection), registered by an initializer rather than by
+     * scanning, so that no other test's context picks them up.
+     */
+    static TestNode start(String name, Path dataDir, Object[] beans, String... extra) {
         List<String> props = new ArrayList<>(List.of(
                 "server.port=0",
                 "server.address=127.0.0.1",
@@ -53,7 +63,7 @@ final class TestNode implements AutoCloseable {
             props.removeIf(existing -> existing.startsWith(key));
             props.add(e);
         }
-        TestNode n = new TestNode(name, dataDir, props);
+        TestNode n = new TestNode(name, dataDir, props, beans);
         n.boot();
         return n;
     }
@@ -66,6 +76,11 @@ final class TestNode implements AutoCloseable {
         }
         // Command-line arguments, so they override application.yml (builder properties would not).
         context = new SpringApplicationBuilder(ReplCacheApplication.class)
+                .initializers(ctx -> {
+                    for (int i = 0; i < extraBeans.length; i++) {
+                        ctx.getBeanFactory().registerSingleton("testBean" + i, extraBeans[i]);
+                    }
+                })
                 .run(props.stream().map(p -> "--" + p).toArray(String[]::new));
     }
 

@@ -2,6 +2,7 @@ package dev.replcache.transport.grpc;
 
 import dev.replcache.config.GrpcProperties;
 import dev.replcache.node.CacheNode;
+import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerStreamTracer;
 import java.util.List;
@@ -29,16 +30,24 @@ public class GrpcServerConfiguration {
         return new GrpcMasterConnector((int) properties.maxInboundMessageSize().toBytes());
     }
 
+    /** The error mapping innermost, then any {@link ServerInterceptor} beans (metrics, auth, tests). */
+    private static io.grpc.ServerServiceDefinition intercept(io.grpc.BindableService service, List<ServerInterceptor> extra) {
+        io.grpc.ServerServiceDefinition def = ServerInterceptors.intercept(service, new GrpcErrorInterceptor());
+        return extra.isEmpty() ? def : ServerInterceptors.intercept(def, extra);
+    }
+
     /**
+     * @param interceptors    any {@link ServerInterceptor} beans, applied to every service
      * @param tracerFactories any {@link ServerStreamTracer.Factory} beans (metrics, tests)
      */
     @Bean
     public GrpcServerLifecycle grpcServerLifecycle(GrpcProperties properties, CacheGrpcService cacheService,
                                                    ReplicationGrpcService replicationService,
+                                                   ObjectProvider<ServerInterceptor> interceptors,
                                                    ObjectProvider<ServerStreamTracer.Factory> tracerFactories) {
+        List<ServerInterceptor> extra = interceptors.orderedStream().toList();
         return new GrpcServerLifecycle(properties,
-                List.of(ServerInterceptors.intercept(cacheService, new GrpcErrorInterceptor()),
-                        ServerInterceptors.intercept(replicationService, new GrpcErrorInterceptor())),
+                List.of(intercept(cacheService, extra), intercept(replicationService, extra)),
                 tracerFactories.orderedStream().toList());
     }
 }

@@ -1,0 +1,110 @@
+package dev.replcache.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.replcache.keyspace.Bytes;
+import dev.replcache.keyspace.Keyspace;
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Full resyncs that go wrong or take long, between separate nodes over real sockets. */
+class FullSyncFaultsEndToEndTest {
+
+    @TempDir
+    Path tmp;
+
+    private final List<TestNode> nodes = new ArrayList<>();
+
+    @AfterEach
+    void stopNodes() {
+        nodes.forEach(TestNode::close);
+    }
+
+    private TestNode start(String name, Object[] beans, String... props) {
+        TestNode n = TestNode.start(name, tmp.resolve(name), beans, props);
+        nodes.add(n);
+        return n;
+    }
+
+    private static void awaitInSync(TestNode master, TestNode replica) {
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).untilAsserted(() ->
+                assertThat(replica.node().replicationLog().offset()).isEqualTo(master.node().replicationLog().offset()));
+        assertThat(replica.node().keyspace().contents()).isEqualTo(master.node().keyspace().contents());
+    }
+
+    @Test
+    void aCorruptedChunkIsRefusedTheFileDiscardedAndTheSyncRetried() throws IOException {
+        SnapshotChunkFaults faults = SnapshotChunkFaults.corruptFirstChunk();
+        TestNode master = start("master", new Object[] {faults}, "replcache.replication.snapshot-chunk-size=4KB");
+        for (int i = 0; i < 2000; i++) {
+            master.node().writableKeyspace().set(Bytes.utf8("k" + i), Bytes.utf8("value " + i));
+        }
+        TestNode replica = start("replica", new Object[0], "replcache.replication.master=" + master.grpcAddress());
+        awaitInSync(master, replica);
+
+        assertThat(faults.corrupted.get()).isEqualTo(1);
+        assertThat(replica.node().replicationView().master().lastError()).contains("CRC32C mismatch");
+        assertThat(master.node().master().stats().syncFull()).as("the first sync failed, the second made it").isEqualTo(2);
+        assertThat(replica.node().replicationView().master().fullSyncs()).isEqualTo(1);
+        try (Stream<Path> files = Files.list(replica.dataDir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).noneMatch(f -> f.endsWith(".tmp"));
+        }
+    }
+
+    @Test
+    void aReplicaServesItsOldDataDuringAFullSyncThenSwapsAndPromotionKeepsTheHistory() {
+        TestNode master = start("master", new Object[] {SnapshotChunkFaults.slowChunks(25)},
+                "replcache.replication.snapshot-chunk-size=16KB");
+        Keyspace ks = master.node().keyspace();
+        for (int i = 0; i < 50_000; i++) {
+            ks.set(Bytes.utf8("new:" + i), Bytes.utf8("value " + i));
+        }
+        // The future replica is a master with data of its own.
+        TestNode replica = start("replica", new Object[0]);
+        assertThat(replica.http("PUT", "/v1/keys/old:key", "old", null).statusCode()).isEqualTo(204);
+
+        HttpResponse<String> replicaOf = replica.http("PUT", "/v1/replication/master",
+                "{\"host\":\"127.0.0.1\",\"port\":" + master.grpcPort() + "}", "application/json");
+        assertThat(replicaOf.statusCode()).isEqualTo(200);
+        assertThat(replicaOf.body()).contains("\"role\":\"replica\"");
+
+        // While the snapshot is coming in, reads are served from the old dataset.
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(5))
+                .until(() -> replica.node().replicationView().master().linkStatus().equals("sync"));
+        int servedDuringSync = 0;
+        while (replica.node().replicationView().master().linkStatus().equals("sync")) {
+            HttpResponse<String> old = replica.http("GET", "/v1/keys/old:key", null, null);
+            if (!replica.node().replicationView().master().linkStatus().equals("sync")) {
+                break; // the swap may have happened between the read and this check
+            }
+            assertThat(old.statusCode()).isEqualTo(200);
+            assertThat(old.body()).isEqualTo("old");
+            servedDuringSync++;
+            String view = replica.http("GET", "/v1/replication", null, null).body();
+            assertThat(view).contains("\"inProgress\":true");
+        }
+        assertThat(servedDuringSync).as("reads answered from the old data while the sync ran").isGreaterThan(0);
+        awaitInSync(master, replica);
+        assertThat(replica.http("GET", "/v1/keys/old:key", null, null).statusCode()).isEqualTo(404);
+        assertThat(replica.http("GET", "/v1/keys/new:49999", null, null).body()).isEqualTo("value 49999");
+
+        // REPLICAOF NO ONE over HTTP: the node takes writes and keeps the master's history as replId2.
+        String masterId = master.node().replicationLog().replId().value();
+        long offsetAtPromotion = replica.node().replicationLog().offset();
+        HttpResponse<String> promoted = replica.http("DELETE", "/v1/replication/master", null, null);
+        assertThat(promoted.statusCode()).isEqualTo(200);
+        assertThat(promoted.body()).contains("\"role\":\"master\"").contains("\"replId2\":\"" + masterId + "\"")
+                .contains("\"secondReplOffset\":" + offsetAtPromotion);
+        assertThat(replica.http("PUT", "/v1/keys/after", "promotion", null).statusCode()).isEqualTo(204);
+    }
+}
