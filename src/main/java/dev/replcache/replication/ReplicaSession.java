@@ -38,6 +38,9 @@ public final class ReplicaSession {
     final java.util.zip.CRC32C transferCrc = new java.util.zip.CRC32C();
     final ArrayDeque<MasterMessage> control = new ArrayDeque<>();
     String closeReason;
+    /** The answer to this replica's PSYNC, with its reason; null before. */
+    volatile PsyncDecision.Result decision;
+    volatile ReplicaMessage.Psync psync;
 
     ReplicaSession(String sessionId, long nowMs) {
         this.sessionId = sessionId;
@@ -47,6 +50,21 @@ public final class ReplicaSession {
 
     public String sessionId() {
         return sessionId;
+    }
+
+    /** What the replica asked for in PSYNC, or null before it did. */
+    public ReplicaMessage.Psync psync() {
+        return psync;
+    }
+
+    /** The master's answer to the PSYNC and why, or null before it was asked. */
+    public PsyncDecision.Result decision() {
+        return decision;
+    }
+
+    /** The replica's id and announced address, from Hello. */
+    public String describe() {
+        return replicaId + (address.isEmpty() ? "" : " at " + address);
     }
 
     /** Why the master wants this stream closed, or null while it is fine. */

@@ -129,6 +129,8 @@ public final class ReplicationMaster {
     private void onPsync(ReplicaSession s, ReplicaMessage.Psync psync) {
         PsyncDecision.Result decision = PsyncDecision.decide(psync.replId(), psync.offset(), log.history());
         stats.recordDecision(decision);
+        s.psync = psync;
+        s.decision = decision;
         if (decision.isContinue()) {
             s.state = ReplicaSession.State.ONLINE;
             s.nextOffset = psync.offset();

@@ -178,6 +178,8 @@ class ReplicationEndToEndTest {
     @Test
     void aRestartedMasterWithANewHistoryLeadsToAFullSync() {
         TestNode master = start("master");
+        // Other test classes' nested controllers are not scanned into these nodes.
+        assertThat(master.http("GET", "/test/boom", null, null).statusCode()).isEqualTo(404);
         TestNode replica = start("replica", "replcache.replication.master=" + master.grpcAddress());
         master.node().writableKeyspace().set(Bytes.utf8("before"), Bytes.utf8("1"));
         awaitInSync(master, replica);

@@ -13,7 +13,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.context.TypeExcludeFilter;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.core.type.classreading.MetadataReader;
+import org.springframework.core.type.classreading.MetadataReaderFactory;
 
 /**
  * One ReplCache node for end-to-end tests: a whole Spring application on real ports (HTTP and
@@ -77,6 +80,24 @@ final class TestNode implements AutoCloseable {
         // Command-line arguments, so they override application.yml (builder properties would not).
         context = new SpringApplicationBuilder(ReplCacheApplication.class)
                 .initializers(ctx -> {
+                    // Other test classes' nested components (a failing controller, a properties
+                    // test's configuration) must not be scanned into these nodes.
+                    ctx.getBeanFactory().registerSingleton("excludeTestComponents", new TypeExcludeFilter() {
+                        @Override
+                        public boolean match(MetadataReader reader, MetadataReaderFactory factory) {
+                            return reader.getClassMetadata().getClassName().contains("Test$");
+                        }
+
+                        @Override
+                        public boolean equals(Object o) {
+                            return o == this;
+                        }
+
+                        @Override
+                        public int hashCode() {
+                            return System.identityHashCode(this);
+                        }
+                    });
                     for (int i = 0; i < extraBeans.length; i++) {
                         ctx.getBeanFactory().registerSingleton("testBean" + i, extraBeans[i]);
                     }

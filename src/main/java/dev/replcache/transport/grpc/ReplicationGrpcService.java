@@ -125,6 +125,7 @@ public final class ReplicationGrpcService extends ReplicationServiceGrpc.Replica
                             finish(statusFor(next.closeReason()), next.closeReason());
                             return;
                         }
+                        logHandshake(next.message());
                         call.onNext(ReplicationProtos.toProto(next.message()));
                     }
                 } catch (RuntimeException e) {
@@ -132,6 +133,19 @@ public final class ReplicationGrpcService extends ReplicationServiceGrpc.Replica
                     finish(Status.INTERNAL.withDescription("internal error; the master's log has the details"),
                             e.toString());
                 }
+            }
+        }
+
+        /** Every PSYNC answer is logged with its reason, as Redis logs each refused partial resync. */
+        private void logHandshake(dev.replcache.replication.MasterMessage m) {
+            if (m instanceof dev.replcache.replication.MasterMessage.Continue c) {
+                log.info("Partial resync accepted for replica {}: continuing at offset {} ({})", session.describe(),
+                        c.offset(), session.decision().reason().description());
+            } else if (m instanceof dev.replcache.replication.MasterMessage.FullResync f) {
+                var p = session.psync();
+                log.info("Full resync for replica {} (asked for {} offset {}): {} [{}]; snapshot {} of {} bytes at offset {}",
+                        session.describe(), p.replId(), p.offset(), session.decision().reason().description(),
+                        session.decision().reason().label(), f.snapshotId(), f.sizeEstimate(), f.offset());
             }
         }
 
