@@ -27,6 +27,7 @@ final class LinkDriver implements AutoCloseable {
     private MasterConnector.Connection connection; // link thread only
     private long generation; // link thread only
     private volatile boolean closed;
+    private long lastProgressLogNanos; // link thread only
 
     LinkDriver(MasterLink link, HostPort master, MasterConnector connector) {
         this.link = link;
@@ -54,6 +55,7 @@ final class LinkDriver implements AutoCloseable {
                 connect();
             } else if (connection != null) {
                 handle(link.tick());
+                logProgress();
             }
         });
     }
@@ -97,6 +99,18 @@ final class LinkDriver implements AutoCloseable {
         if (connection != null) {
             connection.requestMore();
         }
+    }
+
+    /** A long full sync reports its progress every five seconds. */
+    private void logProgress() {
+        MasterLink.SyncProgress p = link.syncProgress();
+        long now = System.nanoTime();
+        if (!p.inProgress() || now - lastProgressLogNanos < 5_000_000_000L) {
+            return;
+        }
+        lastProgressLogNanos = now;
+        log.info("Full resync from master {}: {} of {} bytes received ({}%)", master, p.bytesReceived(), p.bytesTotal(),
+                p.bytesTotal() > 0 ? p.bytesReceived() * 100 / p.bytesTotal() : 0);
     }
 
     private void logTransition(MasterLink.State before, MasterMessage message) {
