@@ -96,9 +96,6 @@ final class LinkDriver implements AutoCloseable {
             }
         });
         handle(link.onConnected());
-        if (connection != null) {
-            connection.requestMore();
-        }
     }
 
     /** A long full sync reports its progress every five seconds. */

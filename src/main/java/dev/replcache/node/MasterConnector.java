@@ -6,9 +6,9 @@ import dev.replcache.replication.ReplicaMessage;
 
 /**
  * The node's port to open a replication stream to a master; the gRPC transport implements it.
- * Inbound flow control is manual: the transport delivers one message and waits for
- * {@link Connection#requestMore()} before the next, so a replica busy loading a snapshot or
- * applying entries slows its master's sending instead of buffering without bound.
+ * Inbound flow control is manual: the transport delivers a bounded window of messages and one
+ * more per {@link Connection#requestMore()}, so a replica busy loading a snapshot or applying
+ * entries slows its master's sending instead of buffering without bound.
  */
 public interface MasterConnector {
 
@@ -19,7 +19,7 @@ public interface MasterConnector {
     interface Connection {
         void send(ReplicaMessage message);
 
-        /** Ready for the next inbound message. */
+        /** One inbound message was handled: the transport may deliver one more. */
         void requestMore();
 
         /** Ends the stream (idempotent). */

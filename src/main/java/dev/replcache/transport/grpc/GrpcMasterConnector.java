@@ -14,10 +14,20 @@ import io.grpc.stub.StreamObserver;
 
 /**
  * The replica's side of the Sync stream over gRPC: one channel per connection, inbound flow
- * control by hand (a message is requested only after the previous one was handled), so a
- * replica that is busy (loading a snapshot) makes its master wait rather than buffer.
+ * control by hand: at most {@link #INBOUND_WINDOW_MESSAGES} messages are delivered ahead of the
+ * link, and one more is requested each time the link has handled one. A replica that is busy
+ * (loading a snapshot) thus makes its master wait rather than buffer without bound, while a
+ * streaming replica is not held to one message per thread hop.
  */
 public final class GrpcMasterConnector implements MasterConnector {
+
+    /**
+     * Messages delivered ahead of the link at most. One at a time capped a replica at one
+     * message per two thread hops, which under load made it fall behind a master sending one
+     * small Entries message per write; 32 keeps the pipe full and bounds the buffer at 32
+     * messages (each under the inbound message limit).
+     */
+    static final int INBOUND_WINDOW_MESSAGES = 32;
 
     private final int maxInboundMessageBytes;
 
@@ -53,7 +63,7 @@ public final class GrpcMasterConnector implements MasterConnector {
         @Override
         public void beforeStart(ClientCallStreamObserver<dev.replcache.api.replication.v1.ReplicaMessage> requestStream) {
             this.call = requestStream;
-            requestStream.disableAutoRequestWithInitial(0);
+            requestStream.disableAutoRequestWithInitial(INBOUND_WINDOW_MESSAGES);
         }
 
         @Override
