@@ -124,13 +124,26 @@ for p in 1 16; do
   done
 done
 
-wrk_rps() { # script -> "rps p50 p99" (ms)
-  wrk -t2 -c$CLIENTS -d${WRK_SECONDS}s --latency -s "bench/$1" "http://127.0.0.1:$HTTP_PORT" \
-    | awk '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} END {print rps, p50, p99}'
+WRK_WARMUP=$(( WRK_SECONDS / 3 > 3 ? WRK_SECONDS / 3 : 3 ))
+wrk_run() { # script -> "rps p50_ms p99_ms p999_ms non2xx socket_errors requests"
+  local out
+  # Warm-up (JIT of the HTTP path), not measured, like the gRPC generator's.
+  timeout $((WRK_WARMUP + 60)) wrk -t2 -c$CLIENTS -d"${WRK_WARMUP}s" -s "bench/$1" "http://127.0.0.1:$HTTP_PORT" >/dev/null \
+    || { echo "wrk warm-up $1 failed or timed out" >&2; return 1; }
+  out=$(timeout $((WRK_SECONDS + 60)) wrk -t2 -c$CLIENTS -d"${WRK_SECONDS}s" -s "bench/$1" "http://127.0.0.1:$HTTP_PORT") \
+    || { echo "wrk $1 failed or timed out" >&2; return 1; }
+  local b; b=$(grep '^BENCH ' <<<"$out") || { echo "no BENCH line from wrk $1:" >&2; echo "$out" >&2; return 1; }
+  awk -v b="$b" 'BEGIN { n = split(b, kv, " "); for (i = 2; i <= n; i++) { split(kv[i], x, "="); f[x[1]] = x[2] }
+    printf "%.2f %.3f %.3f %.3f %d %d %d\n", f["requests"] / f["seconds"], f["p50_us"] / 1000, f["p99_us"] / 1000, f["p999_us"] / 1000,
+      f["non2xx"], f["connect"] + f["read"] + f["write"] + f["timeout"], f["requests"] }'
 }
-H_PUT=$(wrk_rps wrk-put.lua); echo "http PUT: $H_PUT" >&2
-H_GET=$(wrk_rps wrk-get.lua); echo "http GET: $H_GET" >&2
-
+H_PUT=$(wrk_run wrk-put.lua); echo "http PUT: $H_PUT" >&2
+H_GET=$(wrk_run wrk-get.lua); echo "http GET: $H_GET" >&2
+read -r _ _ _ _ put_non2xx put_sock _ <<<"$H_PUT"
+read -r _ _ _ _ get_non2xx get_sock get_requests <<<"$H_GET"
+((put_non2xx == 0)) || notes+=("HTTP PUT: $put_non2xx non-2xx answers")
+((put_sock == 0)) || notes+=("HTTP PUT: $put_sock socket errors or timeouts (wrk)")
+((get_sock == 0)) || notes+=("HTTP GET: $get_sock socket errors or timeouts (wrk)")
 stop_pid "$server_pid"; pids=()
 
 # Optional: another change adds this class; without it the rest of the benchmark still runs.
@@ -148,10 +161,6 @@ fi
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
-to_ms() { # wrk prints 1.23ms / 850.00us / 1.2s
-  awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us$/,"",v); printf "%.3f", v/1000 } else if (v ~ /ms$/) { sub(/ms$/,"",v); printf "%.3f", v } else if (v ~ /s$/) { sub(/s$/,"",v); printf "%.3f", v*1000 } else print v }'
-}
-
 mkdir -p bench/results
 out="bench/results/$(date -u +%Y%m%dT%H%M%SZ).md"
 {
@@ -168,12 +177,12 @@ out="bench/results/$(date -u +%Y%m%dT%H%M%SZ).md"
       echo "| gRPC ${op^^} pipeline $p vs redis-benchmark -P $p | $(field "$g" ops/s) | $(field "$g" p50_ms) | $(field "$g" p99_ms) | $(field "$g" p999_ms) | $rr | $rp50 | $rp99 | $(ratio "$(field "$g" ops/s)" "$rr") |"
     done
   done
-  read -r hr hp50 hp99 <<<"$H_PUT"; read -r rr rp50 rp99 <<<"${R[set,1]}"
-  echo "| HTTP PUT (wrk, ${WRK_SECONDS}s) vs redis SET -P 1 | $hr | $(to_ms "$hp50") | $(to_ms "$hp99") | | $rr | $rp50 | $rp99 | $(ratio "$hr" "$rr") |"
-  read -r hr hp50 hp99 <<<"$H_GET"; read -r rr rp50 rp99 <<<"${R[get,1]}"
-  echo "| HTTP GET (wrk, ${WRK_SECONDS}s) vs redis GET -P 1 | $hr | $(to_ms "$hp50") | $(to_ms "$hp99") | | $rr | $rp50 | $rp99 | $(ratio "$hr" "$rr") |"
+  read -r hr hp50 hp99 hp999 _ <<<"$H_PUT"; read -r rr rp50 rp99 <<<"${R[set,1]}"
+  echo "| HTTP PUT (wrk, ${WRK_SECONDS}s) vs redis SET -P 1 | $hr | $hp50 | $hp99 | $hp999 | $rr | $rp50 | $rp99 | $(ratio "$hr" "$rr") |"
+  read -r hr hp50 hp99 hp999 _ <<<"$H_GET"; read -r rr rp50 rp99 <<<"${R[get,1]}"
+  echo "| HTTP GET (wrk, ${WRK_SECONDS}s) vs redis GET -P 1 | $hr | $hp50 | $hp99 | $hp999 | $rr | $rp50 | $rp99 | $(ratio "$hr" "$rr") |"
   echo
-  echo "Redis p99.9 is not printed by redis-benchmark 7.0."
+  echo "Redis p99.9 is not printed by redis-benchmark 7.0. HTTP GET counts misses (404 for keys no earlier run wrote) as full requests: $get_non2xx of $get_requests in this run."
   for n in "${notes[@]}"; do echo "Note: $n."; done
   echo
   if [[ -n $codec ]]; then
