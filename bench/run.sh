@@ -6,6 +6,15 @@
 #
 # Usage: bench/run.sh [requests]   (default 1000000, as redis-benchmark -n 1000000)
 # Output: a Markdown table on stdout and in bench/results/<timestamp>.md
+#
+# Environment (all optional):
+#   BENCH_WRK_SECONDS      length of each wrk run (15)
+#   BENCH_GRPC_CHANNELS    HTTP/2 connections the 50 gRPC lanes share (2; 50 = one per lane)
+#   BENCH_MAX_LOAD         wait until the 1-minute load average is below this before measuring
+#                          (1.5; 0 = do not wait), polling every 30 s ...
+#   BENCH_LOAD_WAIT_SECONDS  ... for at most this long (900), then measure anyway and say so
+#   BENCH_SERVER_JAVA_OPTS extra JVM options for ReplCache (profiling, e.g. -XX:StartFlightRecording=...)
+#   BENCH_HTTP_PORT, BENCH_GRPC_PORT, BENCH_REDIS_PORT  (18080, 19090, 16379)
 set -euo pipefail
 export LANG=C.UTF-8
 cd "$(dirname "$0")/.."
@@ -18,9 +27,14 @@ HTTP_PORT=${BENCH_HTTP_PORT:-18080}
 GRPC_PORT=${BENCH_GRPC_PORT:-19090}
 REDIS_PORT=${BENCH_REDIS_PORT:-16379}
 WRK_SECONDS=${BENCH_WRK_SECONDS:-15}
+CHANNELS=${BENCH_GRPC_CHANNELS:-2}
+MAX_LOAD=${BENCH_MAX_LOAD:-1.5}
+LOAD_WAIT_SECONDS=${BENCH_LOAD_WAIT_SECONDS:-900}
+SERVER_JAVA_OPTS=${BENCH_SERVER_JAVA_OPTS:-}
 RUN_TIMEOUT=900          # seconds: upper bound for one redis-benchmark or load generator run
 STOP_TIMEOUT=45          # seconds: SIGTERM grace for a process we started, then SIGKILL
 export BENCH_KEYSPACE=$KEYSPACE
+COMMAND="$0${*:+ $*}"
 
 [[ $REQUESTS =~ ^[1-9][0-9]*$ ]] || { echo "requests must be a positive integer, got '$REQUESTS'" >&2; exit 2; }
 for tool in redis-server redis-cli redis-benchmark wrk curl java timeout; do
@@ -59,6 +73,8 @@ for port in "$REDIS_PORT" "$HTTP_PORT" "$GRPC_PORT"; do
   # Something else on our port would silently be measured instead of our server.
   if port_in_use "$port"; then echo "127.0.0.1:$port is already in use; set BENCH_*_PORT" >&2; exit 1; fi
 done
+load1() { cut -d' ' -f1 /proc/loadavg; }
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 
 echo "== building" >&2
 timeout 1800 ./mvnw -B -q -DskipTests package
@@ -67,6 +83,29 @@ CP="target/test-classes:target/classes:$(cat "$work/cp.txt")"
 # The jar of this build (not whatever older version is still lying in target/).
 JAR=target/$(awk -F= '$1 == "artifactId" {a=$2} $1 == "version" {v=$2} END {print a "-" v ".jar"}' target/maven-archiver/pom.properties)
 [[ -f $JAR ]] || { echo "built jar $JAR not found" >&2; exit 1; }
+GIT_REV=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- src bench pom.xml 2>/dev/null || echo "+local changes")
+
+# The machine is shared: measure when it is quiet (the build above raises the load too).
+load_note=""
+if awk -v m="$MAX_LOAD" 'BEGIN { exit !(m > 0) }'; then
+  waited=0
+  while awk -v l="$(load1)" -v m="$MAX_LOAD" 'BEGIN { exit !(l >= m) }'; do
+    if ((waited >= LOAD_WAIT_SECONDS)); then
+      load_note="the 1-minute load average did not fall below $MAX_LOAD within ${LOAD_WAIT_SECONDS}s; measured anyway"
+      echo "$load_note" >&2
+      break
+    fi
+    echo "load average $(loadavg) >= $MAX_LOAD: waiting (${waited}s of ${LOAD_WAIT_SECONDS}s)" >&2
+    sleep 30; waited=$((waited + 30))
+  done
+  [[ -n $load_note ]] || load_note="waited ${waited}s for the 1-minute load average to fall below $MAX_LOAD"
+else
+  load_note="no wait for a quiet machine (BENCH_MAX_LOAD=0)"
+fi
+LOAD_START=$(loadavg)
+TIME_START=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+echo "== load average at start: $LOAD_START" >&2
+
 notes=()
 
 echo "== redis-server $(redis-server --version | awk '{print $3}') on 127.0.0.1:$REDIS_PORT" >&2
@@ -95,7 +134,8 @@ done
 stop_pid "$redis_pid"; pids=()
 
 echo "== replcache on 127.0.0.1 (http $HTTP_PORT, grpc $GRPC_PORT)" >&2
-java -Xms2g -Xmx2g -jar "$JAR" --server.port="$HTTP_PORT" --server.address=127.0.0.1 \
+# shellcheck disable=SC2086 # SERVER_JAVA_OPTS is a list of options
+java -Xms2g -Xmx2g $SERVER_JAVA_OPTS -jar "$JAR" --server.port="$HTTP_PORT" --server.address=127.0.0.1 \
   --replcache.grpc.port="$GRPC_PORT" --replcache.grpc.address=127.0.0.1 --replcache.data-dir="$work/data" \
   >"$work/replcache.log" 2>&1 &
 server_pid=$!; pids+=("$server_pid")
@@ -117,7 +157,7 @@ for p in 1 16; do
   for op in set get; do
     rc=0
     G[$op,$p]=$(timeout "$RUN_TIMEOUT" java -Xms1g -Xmx1g -cp "$CP" dev.replcache.bench.GrpcLoadGenerator \
-      127.0.0.1 "$GRPC_PORT" $op $CLIENTS "$p" "$REQUESTS" $VALUE $KEYSPACE) || rc=$?
+      127.0.0.1 "$GRPC_PORT" $op $CLIENTS "$p" "$REQUESTS" $VALUE $KEYSPACE "$CHANNELS") || rc=$?
     echo "${G[$op,$p]}" >&2
     [[ -n $(field "${G[$op,$p]}" ops/s) ]] || { echo "gRPC $op P$p produced no result (exit $rc)" >&2; exit 1; }
     if ((rc != 0)); then notes+=("gRPC ${op^^} pipeline $p: $(field "${G[$op,$p]}" errors) failed requests (not counted in ops/s)"); fi
@@ -145,6 +185,9 @@ read -r _ _ _ _ get_non2xx get_sock get_requests <<<"$H_GET"
 ((put_sock == 0)) || notes+=("HTTP PUT: $put_sock socket errors or timeouts (wrk)")
 ((get_sock == 0)) || notes+=("HTTP GET: $get_sock socket errors or timeouts (wrk)")
 stop_pid "$server_pid"; pids=()
+LOAD_END=$(loadavg)
+TIME_END=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+echo "== load average at end: $LOAD_END" >&2
 
 # Optional: another change adds this class; without it the rest of the benchmark still runs.
 codec_class=dev.replcache.bench.EntryCodecBenchmark
@@ -159,15 +202,19 @@ else
   codec=""
 fi
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf (a / b < 0.1 ? "%.3f" : "%.2f"), a / b; else print "n/a" }'; }
 
 mkdir -p bench/results
 out="bench/results/$(date -u +%Y%m%dT%H%M%SZ).md"
 {
-  echo "# ReplCache foundation benchmark, $(date -u +%Y-%m-%dT%H:%MZ)"
+  echo "# ReplCache foundation benchmark, $TIME_START"
   echo
-  echo "Machine: $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB; $(java -version 2>&1 | head -1); $(redis-server --version | cut -d' ' -f1-3)."
+  echo "Machine: $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB; $(java -version 2>&1 | head -1); $(redis-server --version | cut -d' ' -f1-3); ReplCache $GIT_REV ($JAR)."
   echo "Load: $CLIENTS clients, $REQUESTS requests per run, ${VALUE}-byte values, random keys over $KEYSPACE; client and server share the machine."
+  echo "gRPC: $CLIENTS request lanes x pipeline in flight over $CHANNELS HTTP/2 connections; warm-up of min(requests/10, 50000) excluded. HTTP: wrk -t2 -c$CLIENTS for ${WRK_SECONDS}s after an unmeasured ${WRK_WARMUP}s warm-up."
+  echo "Load average (1/5/15 min): $LOAD_START at start ($TIME_START), $LOAD_END at end ($TIME_END); $load_note."
+  echo "Command: BENCH_WRK_SECONDS=$WRK_SECONDS BENCH_GRPC_CHANNELS=$CHANNELS BENCH_MAX_LOAD=$MAX_LOAD $COMMAND"
+  [[ -z $SERVER_JAVA_OPTS ]] || echo "Server JVM options: $SERVER_JAVA_OPTS"
   echo
   echo "| run | ReplCache ops/s | p50 ms | p99 ms | p99.9 ms | Redis ops/s | Redis p50 ms | Redis p99 ms | ratio |"
   echo "|---|---|---|---|---|---|---|---|---|"
