@@ -9,6 +9,7 @@ import dev.replcache.api.cache.v1.SetResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.stub.StreamObserver;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -27,7 +28,8 @@ import org.HdrHistogram.Histogram;
  * random keys {@code key:%012d} below {@code keyspace}, and values of {@code valueSize} bytes.
  * The lanes share {@code channels} HTTP/2 connections round-robin (default: one per lane, like
  * redis-benchmark's one TCP connection per client; gRPC multiplexes, so fewer is legitimate).
- * Prints one line: ops/s, latency percentiles and the error count.
+ * Prints one line: ops/s, latency percentiles, the error count and this process's CPU time per
+ * measured request (the client shares the machine's cores with the server).
  *
  * <p>Honesty rules: every request's latency is measured from just before it is sent to its
  * completion, into an HdrHistogram; a warm-up run (same lanes, same channels) is excluded;
@@ -83,14 +85,17 @@ public final class GrpcLoadGenerator {
             if (warm.errors > 0) {
                 System.err.println("warm-up: " + warm.errors + " requests failed");
             }
+            long cpu0 = processCpuNanos();
             Result r = run(channels, clients, set, pipeline, requests, value, keyspace);
+            long cpu = processCpuNanos() - cpu0;
             Histogram h = r.histogram;
             System.out.printf(Locale.ROOT, "grpc %s clients=%d pipeline=%d channels=%d requests=%d ok=%d errors=%d"
-                            + " ops/s=%.0f p50_ms=%.3f p99_ms=%.3f p999_ms=%.3f max_ms=%.3f%n",
+                            + " ops/s=%.0f p50_ms=%.3f p99_ms=%.3f p999_ms=%.3f max_ms=%.3f client_cpu_us=%.1f%n",
                     set ? "SET" : "GET", clients, pipeline, channelCount, requests, h.getTotalCount(), r.errors,
                     h.getTotalCount() / r.seconds,
                     h.getValueAtPercentile(50) / 1e6, h.getValueAtPercentile(99) / 1e6,
-                    h.getValueAtPercentile(99.9) / 1e6, h.getMaxValue() / 1e6);
+                    h.getValueAtPercentile(99.9) / 1e6, h.getMaxValue() / 1e6,
+                    cpu < 0 ? Double.NaN : cpu / 1e3 / requests);
             if (r.errors > 0) {
                 System.exit(1);
             }
@@ -102,6 +107,12 @@ public final class GrpcLoadGenerator {
                 c.awaitTermination(5, TimeUnit.SECONDS);
             }
         }
+    }
+
+    /** CPU time of this JVM (all threads), or -1 when the platform does not tell. */
+    private static long processCpuNanos() {
+        return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                ? os.getProcessCpuTime() : -1;
     }
 
     private record Result(Histogram histogram, long errors, double seconds) {
