@@ -152,35 +152,41 @@ done
 [[ -n $ready ]] || { echo "ReplCache not ready within 120s" >&2; cat "$work/replcache.log" >&2; exit 1; }
 
 field() { tr ' ' '\n' <<<"$1" | grep "^$2=" | cut -d= -f2; }
-declare -A G
+CLK_TCK=$(getconf CLK_TCK)
+cpu_us() { awk -v t="$CLK_TCK" '{ printf "%.0f", ($14 + $15) * 1e6 / t }' "/proc/$1/stat"; } # user+system of a pid
+WARMUP=$(( REQUESTS / 10 > 50000 ? 50000 : (REQUESTS / 10 > 0 ? REQUESTS / 10 : 1) ))  # as GrpcLoadGenerator
+declare -A G SCPU
 for p in 1 16; do
   for op in set get; do
-    rc=0
+    rc=0; c0=$(cpu_us "$server_pid")
     G[$op,$p]=$(timeout "$RUN_TIMEOUT" java -Xms1g -Xmx1g -cp "$CP" dev.replcache.bench.GrpcLoadGenerator \
       127.0.0.1 "$GRPC_PORT" $op $CLIENTS "$p" "$REQUESTS" $VALUE $KEYSPACE "$CHANNELS") || rc=$?
-    echo "${G[$op,$p]}" >&2
+    SCPU[$op,$p]=$(awk -v a="$c0" -v b="$(cpu_us "$server_pid")" -v n=$((REQUESTS + WARMUP)) 'BEGIN { printf "%.0f", (b - a) / n }')
+    echo "${G[$op,$p]} server_cpu_us=${SCPU[$op,$p]}" >&2
     [[ -n $(field "${G[$op,$p]}" ops/s) ]] || { echo "gRPC $op P$p produced no result (exit $rc)" >&2; exit 1; }
     if ((rc != 0)); then notes+=("gRPC ${op^^} pipeline $p: $(field "${G[$op,$p]}" errors) failed requests (not counted in ops/s)"); fi
   done
 done
 
 WRK_WARMUP=$(( WRK_SECONDS / 3 > 3 ? WRK_SECONDS / 3 : 3 ))
-wrk_run() { # script -> "rps p50_ms p99_ms p999_ms non2xx socket_errors requests"
+wrk_run() { # script -> "rps p50_ms p99_ms p999_ms non2xx socket_errors requests server_cpu_us_per_request"
   local out
   # Warm-up (JIT of the HTTP path), not measured, like the gRPC generator's.
   timeout $((WRK_WARMUP + 60)) wrk -t2 -c$CLIENTS -d"${WRK_WARMUP}s" -s "bench/$1" "http://127.0.0.1:$HTTP_PORT" >/dev/null \
     || { echo "wrk warm-up $1 failed or timed out" >&2; return 1; }
+  local c0; c0=$(cpu_us "$server_pid")
   out=$(timeout $((WRK_SECONDS + 60)) wrk -t2 -c$CLIENTS -d"${WRK_SECONDS}s" -s "bench/$1" "http://127.0.0.1:$HTTP_PORT") \
     || { echo "wrk $1 failed or timed out" >&2; return 1; }
   local b; b=$(grep '^BENCH ' <<<"$out") || { echo "no BENCH line from wrk $1:" >&2; echo "$out" >&2; return 1; }
-  awk -v b="$b" 'BEGIN { n = split(b, kv, " "); for (i = 2; i <= n; i++) { split(kv[i], x, "="); f[x[1]] = x[2] }
-    printf "%.2f %.3f %.3f %.3f %d %d %d\n", f["requests"] / f["seconds"], f["p50_us"] / 1000, f["p99_us"] / 1000, f["p999_us"] / 1000,
-      f["non2xx"], f["connect"] + f["read"] + f["write"] + f["timeout"], f["requests"] }'
+  awk -v b="$b" -v cpu=$(( $(cpu_us "$server_pid") - c0 )) 'BEGIN { n = split(b, kv, " "); for (i = 2; i <= n; i++) { split(kv[i], x, "="); f[x[1]] = x[2] }
+    printf "%.2f %.3f %.3f %.3f %d %d %d %.0f\n", f["requests"] / f["seconds"], f["p50_us"] / 1000, f["p99_us"] / 1000, f["p999_us"] / 1000,
+      f["non2xx"], f["connect"] + f["read"] + f["write"] + f["timeout"], f["requests"], (f["requests"] > 0 ? cpu / f["requests"] : 0) }'
 }
 H_PUT=$(wrk_run wrk-put.lua); echo "http PUT: $H_PUT" >&2
 H_GET=$(wrk_run wrk-get.lua); echo "http GET: $H_GET" >&2
-read -r _ _ _ _ put_non2xx put_sock _ <<<"$H_PUT"
-read -r _ _ _ _ get_non2xx get_sock get_requests <<<"$H_GET"
+[[ $(wc -w <<<"$H_PUT") == 8 && $(wc -w <<<"$H_GET") == 8 ]] || { echo "could not read the wrk results" >&2; exit 1; }
+read -r _ _ _ _ put_non2xx put_sock _ put_cpu <<<"$H_PUT"
+read -r _ _ _ _ get_non2xx get_sock get_requests get_cpu <<<"$H_GET"
 ((put_non2xx == 0)) || notes+=("HTTP PUT: $put_non2xx non-2xx answers")
 ((put_sock == 0)) || notes+=("HTTP PUT: $put_sock socket errors or timeouts (wrk)")
 ((get_sock == 0)) || notes+=("HTTP GET: $get_sock socket errors or timeouts (wrk)")
@@ -202,7 +208,7 @@ else
   codec=""
 fi
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf (a / b < 0.1 ? "%.3f" : "%.2f"), a / b; else print "n/a" }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b > 0) printf (a / b < 0.1 ? "%.3f" : "%.2f"), a / b; else print "n/a" }'; }
 
 mkdir -p bench/results
 out="bench/results/$(date -u +%Y%m%dT%H%M%SZ).md"
@@ -231,6 +237,18 @@ out="bench/results/$(date -u +%Y%m%dT%H%M%SZ).md"
   echo
   echo "Redis p99.9 is not printed by redis-benchmark 7.0. HTTP GET counts misses (404 for keys no earlier run wrote) as full requests: $get_non2xx of $get_requests in this run."
   for n in "${notes[@]}"; do echo "Note: $n."; done
+  echo
+  echo "CPU time per request (user+system, microseconds). Server: ReplCache over the whole generator run (warm-up included) or the measured wrk run. Client: the load generator JVM over its measured run; client and server share the $(nproc) cores."
+  echo
+  echo "| run | ReplCache server CPU us/req | load generator CPU us/req |"
+  echo "|---|---|---|"
+  for p in 1 16; do
+    for op in set get; do
+      echo "| gRPC ${op^^} pipeline $p | ${SCPU[$op,$p]} | $(field "${G[$op,$p]}" client_cpu_us) |"
+    done
+  done
+  echo "| HTTP PUT | $put_cpu | (wrk) |"
+  echo "| HTTP GET | $get_cpu | (wrk) |"
   echo
   if [[ -n $codec ]]; then
     echo "Entry codec (encode and decode per entry):"
