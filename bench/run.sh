@@ -201,7 +201,7 @@ if [[ -f target/test-classes/${codec_class//.//}.class || -f target/classes/${co
   echo "== entry codec" >&2
   rc=0
   codec=$(timeout "$RUN_TIMEOUT" java -cp "$CP" "$codec_class" 2>&1) || rc=$?
-  codec=$(tail -20 <<<"$codec")
+  codec=$(tail -40 <<<"$codec")
   ((rc == 0)) || codec="$codec_class failed (exit $rc):"$'\n'"$codec"
 else
   echo "== entry codec: $codec_class not present, skipped" >&2
