@@ -9,8 +9,9 @@ import dev.replcache.api.cache.v1.SetResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.stub.StreamObserver;
-import java.nio.charset.StandardCharsets;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
@@ -22,85 +23,148 @@ import org.HdrHistogram.Histogram;
 
 /**
  * Drives SET or GET over gRPC the way {@code redis-benchmark} drives Redis: {@code clients}
- * connections, each keeping {@code pipeline} requests in flight (1 = plain unary round trips,
- * 16 = the analogue of {@code -P 16}), random keys {@code key:%012d} below {@code keyspace}, and
- * values of {@code valueSize} bytes. Prints one line: ops/s and latency percentiles.
+ * request lanes (redis-benchmark's {@code -c}), each keeping {@code pipeline} requests in flight
+ * (1 = plain unary round trips, 16 = the analogue of {@code -P 16}: 50 lanes x 16 in flight),
+ * random keys {@code key:%012d} below {@code keyspace}, and values of {@code valueSize} bytes.
+ * The lanes share {@code channels} HTTP/2 connections round-robin (default: one per lane, like
+ * redis-benchmark's one TCP connection per client; gRPC multiplexes, so fewer is legitimate).
+ * Prints one line: ops/s, latency percentiles, the error count and this process's CPU time per
+ * measured request (the client shares the machine's cores with the server).
  *
- * <p>Usage: {@code GrpcLoadGenerator host port op(set|get) clients pipeline requests valueSize keyspace}
+ * <p>Honesty rules: every request's latency is measured from just before it is sent to its
+ * completion, into an HdrHistogram; a warm-up run (same lanes, same channels) is excluded;
+ * ops/s counts only successful requests over the wall time of the measured run; every call
+ * has a deadline and the run as a whole is bounded, so nothing hangs.
+ *
+ * <p>Usage: {@code GrpcLoadGenerator host port op(set|get) clients pipeline requests valueSize keyspace [channels]}
  *
  * <p>A benchmark, not a test: run by {@code bench/run.sh}, never by {@code mvn verify}. Traffic
  * goes to the address given, which the script sets to 127.0.0.1.
  */
 public final class GrpcLoadGenerator {
 
+    /** A call that takes this long is failed (and counted as an error) rather than waited for. */
+    private static final long CALL_DEADLINE_SECONDS = 30;
+    /** Upper bound for one measured run. */
+    private static final long RUN_TIMEOUT_MINUTES = 10;
+
     public static void main(String[] args) throws Exception {
-        if (args.length != 8) {
-            System.err.println("usage: GrpcLoadGenerator host port set|get clients pipeline requests valueSize keyspace");
+        if (args.length != 8 && args.length != 9) {
+            System.err.println("usage: GrpcLoadGenerator host port set|get clients pipeline requests valueSize keyspace [channels]");
             System.exit(2);
         }
         String host = args[0];
         int port = Integer.parseInt(args[1]);
+        if (!args[2].equals("set") && !args[2].equals("get")) {
+            System.err.println("op must be set or get, got " + args[2]);
+            System.exit(2);
+        }
         boolean set = args[2].equals("set");
         int clients = Integer.parseInt(args[3]);
         int pipeline = Integer.parseInt(args[4]);
         long requests = Long.parseLong(args[5]);
         int valueSize = Integer.parseInt(args[6]);
         int keyspace = Integer.parseInt(args[7]);
+        int channelCount = args.length == 9 ? Integer.parseInt(args[8]) : clients;
+        if (clients < 1 || pipeline < 1 || requests < 1 || keyspace < 1 || channelCount < 1 || channelCount > clients) {
+            System.err.println("need clients, pipeline, requests, keyspace >= 1 and 1 <= channels <= clients");
+            System.exit(2);
+        }
 
-        ByteString value = ByteString.copyFrom(new byte[valueSize]);
+        // Filled like redis-benchmark's and wrk-put.lua's values (not that it matters: no compression).
+        byte[] raw = new byte[valueSize];
+        Arrays.fill(raw, (byte) 'x');
+        ByteString value = ByteString.copyFrom(raw);
         List<ManagedChannel> channels = new ArrayList<>();
-        for (int i = 0; i < clients; i++) {
+        for (int i = 0; i < channelCount; i++) {
             channels.add(ManagedChannelBuilder.forAddress(host, port).usePlaintext().directExecutor().build());
         }
-        // Warm-up: a short run so JIT and connections are ready before measuring.
-        run(channels, set, pipeline, Math.min(requests / 10, 50_000), value, keyspace, new ConcurrentHistogram(3));
-        Histogram histogram = new ConcurrentHistogram(3);
-        long start = System.nanoTime();
-        run(channels, set, pipeline, requests, value, keyspace, histogram);
-        double seconds = (System.nanoTime() - start) / 1e9;
-        System.out.printf(Locale.ROOT, "grpc %s clients=%d pipeline=%d requests=%d ops/s=%.0f p50_ms=%.3f p99_ms=%.3f p999_ms=%.3f%n",
-                set ? "SET" : "GET", clients, pipeline, requests, requests / seconds,
-                histogram.getValueAtPercentile(50) / 1e6, histogram.getValueAtPercentile(99) / 1e6,
-                histogram.getValueAtPercentile(99.9) / 1e6);
-        for (ManagedChannel c : channels) {
-            c.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-        }
-    }
-
-    private static void run(List<ManagedChannel> channels, boolean set, int pipeline, long requests,
-                            ByteString value, int keyspace, Histogram histogram) throws InterruptedException {
-        AtomicLong remaining = new AtomicLong(requests);
-        int streams = channels.size() * pipeline;
-        CountDownLatch done = new CountDownLatch(streams);
-        for (ManagedChannel channel : channels) {
-            CacheServiceGrpc.CacheServiceStub stub = CacheServiceGrpc.newStub(channel);
-            for (int p = 0; p < pipeline; p++) {
-                new Lane(stub, set, value, keyspace, remaining, histogram, done).next();
+        try {
+            // Warm-up: JIT (client and server) and connections ready before measuring; not recorded.
+            Result warm = run(channels, clients, set, pipeline, Math.min(Math.max(requests / 10, 1), 50_000), value, keyspace);
+            if (warm.errors > 0) {
+                System.err.println("warm-up: " + warm.errors + " requests failed");
+            }
+            long cpu0 = processCpuNanos();
+            Result r = run(channels, clients, set, pipeline, requests, value, keyspace);
+            long cpu = processCpuNanos() - cpu0;
+            Histogram h = r.histogram;
+            System.out.printf(Locale.ROOT, "grpc %s clients=%d pipeline=%d channels=%d requests=%d ok=%d errors=%d"
+                            + " ops/s=%.0f p50_ms=%.3f p99_ms=%.3f p999_ms=%.3f max_ms=%.3f client_cpu_us=%.1f%n",
+                    set ? "SET" : "GET", clients, pipeline, channelCount, requests, h.getTotalCount(), r.errors,
+                    h.getTotalCount() / r.seconds,
+                    h.getValueAtPercentile(50) / 1e6, h.getValueAtPercentile(99) / 1e6,
+                    h.getValueAtPercentile(99.9) / 1e6, h.getMaxValue() / 1e6,
+                    cpu < 0 ? Double.NaN : cpu / 1e3 / requests);
+            if (r.errors > 0) {
+                System.exit(1);
+            }
+        } finally {
+            for (ManagedChannel c : channels) {
+                c.shutdownNow();
+            }
+            for (ManagedChannel c : channels) {
+                c.awaitTermination(5, TimeUnit.SECONDS);
             }
         }
-        if (!done.await(10, TimeUnit.MINUTES)) {
-            throw new IllegalStateException("benchmark did not finish in 10 minutes");
-        }
     }
 
-    /** One outstanding request at a time; the next is sent from the completion callback. */
-    private static final class Lane {
+    /** CPU time of this JVM (all threads), or -1 when the platform does not tell. */
+    private static long processCpuNanos() {
+        return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                ? os.getProcessCpuTime() : -1;
+    }
+
+    private record Result(Histogram histogram, long errors, double seconds) {
+    }
+
+    private static Result run(List<ManagedChannel> channels, int clients, boolean set, int pipeline, long requests,
+                              ByteString value, int keyspace) throws InterruptedException {
+        AtomicLong remaining = new AtomicLong(requests);
+        AtomicLong errors = new AtomicLong();
+        Histogram histogram = new ConcurrentHistogram(3);
+        CountDownLatch done = new CountDownLatch(clients * pipeline);
+        List<Slot> slots = new ArrayList<>(clients * pipeline);
+        for (int c = 0; c < clients; c++) {
+            CacheServiceGrpc.CacheServiceStub stub = CacheServiceGrpc.newStub(channels.get(c % channels.size()));
+            for (int p = 0; p < pipeline; p++) {
+                slots.add(new Slot(stub, set, value, keyspace, remaining, histogram, errors, done));
+            }
+        }
+        long start = System.nanoTime();
+        for (Slot slot : slots) {
+            slot.next();
+        }
+        if (!done.await(RUN_TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
+            throw new IllegalStateException("benchmark did not finish in " + RUN_TIMEOUT_MINUTES + " minutes");
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        return new Result(histogram, errors.get(), seconds);
+    }
+
+    /**
+     * One in-flight request of a lane: the next request is sent from the completion of the
+     * previous one, so a lane with {@code pipeline} slots always has {@code pipeline} in flight.
+     */
+    private static final class Slot {
         private final CacheServiceGrpc.CacheServiceStub stub;
         private final boolean set;
         private final ByteString value;
         private final int keyspace;
         private final AtomicLong remaining;
         private final Histogram histogram;
+        private final AtomicLong errors;
         private final CountDownLatch done;
 
-        Lane(CacheServiceGrpc.CacheServiceStub stub, boolean set, ByteString value, int keyspace,
-             AtomicLong remaining, Histogram histogram, CountDownLatch done) {
+        Slot(CacheServiceGrpc.CacheServiceStub stub, boolean set, ByteString value, int keyspace,
+             AtomicLong remaining, Histogram histogram, AtomicLong errors, CountDownLatch done) {
             this.stub = stub;
             this.set = set;
             this.value = value;
             this.keyspace = keyspace;
             this.remaining = remaining;
             this.histogram = histogram;
+            this.errors = errors;
             this.done = done;
         }
 
@@ -109,13 +173,13 @@ public final class GrpcLoadGenerator {
                 done.countDown();
                 return;
             }
-            ByteString key = ByteString.copyFrom(String.format(Locale.ROOT, "key:%012d",
-                    ThreadLocalRandom.current().nextInt(keyspace)), StandardCharsets.US_ASCII);
+            ByteString key = key(ThreadLocalRandom.current().nextInt(keyspace));
+            CacheServiceGrpc.CacheServiceStub s = stub.withDeadlineAfter(CALL_DEADLINE_SECONDS, TimeUnit.SECONDS);
             long start = System.nanoTime();
             if (set) {
-                stub.set(SetRequest.newBuilder().setKey(key).setValue(value).build(), new Completion<SetResponse>(start));
+                s.set(SetRequest.newBuilder().setKey(key).setValue(value).build(), new Completion<SetResponse>(start));
             } else {
-                stub.get(GetRequest.newBuilder().setKey(key).build(), new Completion<GetResponse>(start));
+                s.get(GetRequest.newBuilder().setKey(key).build(), new Completion<GetResponse>(start));
             }
         }
 
@@ -127,13 +191,15 @@ public final class GrpcLoadGenerator {
             }
 
             @Override
-            public void onNext(T value) {
+            public void onNext(T response) {
             }
 
             @Override
             public void onError(Throwable t) {
-                System.err.println("request failed: " + t);
-                done.countDown();
+                if (errors.getAndIncrement() < 5) {
+                    System.err.println("request failed: " + t);
+                }
+                next();
             }
 
             @Override
@@ -142,5 +208,14 @@ public final class GrpcLoadGenerator {
                 next();
             }
         }
+    }
+
+    /** {@code key:%012d} without String.format: the client shares the cores with the server. */
+    static ByteString key(int n) {
+        byte[] b = {'k', 'e', 'y', ':', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0'};
+        for (int i = b.length - 1; n > 0 && i >= 4; i--, n /= 10) {
+            b[i] = (byte) ('0' + n % 10);
+        }
+        return ByteString.copyFrom(b);
     }
 }
