@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Replication benchmark: ReplCache beside redis-server 7.0.15, measured in the same run on the same
 # machine, all traffic on 127.0.0.1, every load bounded in requests:
-#   1. full-sync time and MB/s of KEYS keys with 100-byte values (REPLICAOF -> link up, offsets equal)
+#   1. full-sync time and MB/s of KEYS keys with 100-byte values (REPLICAOF -> link up, offsets equal),
+#      into a freshly started replica and again into the same (now warm) replica
 #   2. master SET throughput idle (one replica streaming) vs while a second replica full-syncs
 #   3. replication lag under a full SET load with 1 and then 2 replicas, sampled every 10 ms
 #   4. catch-up after a 3 s link cut with 10,000 writes during the cut, and whether it was a
@@ -10,8 +11,9 @@
 #
 # Usage: bench/replication.sh [keys]     (default 1000000)
 #   BENCH_WAIT_QUIET=0   skip waiting for a quiet machine (load1 < 1.5, no foreign load generator)
-#   BENCH_SET_REQUESTS   SET requests per throughput run (default 200000)
-#   BENCH_LAG_REQUESTS   SET requests per lag run (default 300000)
+#   BENCH_SET_REQUESTS   most SET requests per throughput run (default 200000; the run uses fewer so
+#                        that it fits in the full sync: see SET_N below)
+#   BENCH_LAG_REQUESTS   SET requests per lag run (default 150000)
 # Output: a Markdown table on stdout and in bench/results/replication-<timestamp>.md; server logs
 # in bench/results/replication-<timestamp>-logs/.
 set -euo pipefail
@@ -22,7 +24,9 @@ KEYS=${1:-1000000}
 VALUE=100
 CLIENTS=50
 SET_REQUESTS=${BENCH_SET_REQUESTS:-200000}
-LAG_REQUESTS=${BENCH_LAG_REQUESTS:-300000}
+# 150000 SETs (~18 MB of stream) also push the backlog (16 MB) past the snapshot of the warm full
+# sync, so the sync under load in 2 must take a new snapshot rather than reuse that one.
+LAG_REQUESTS=${BENCH_LAG_REQUESTS:-150000}
 CUT_MS=3000
 CUT_WRITES=10000
 KEYSPACE=$KEYS # SET loads overwrite random keys of the loaded set
@@ -122,6 +126,10 @@ wait_redis() {
 }
 
 declare -A R # R[system,measurement] = the driver's key=value line
+declare -A SET_N
+f() { # system measurement field
+  echo "${R[$1,$2]:-}" | tr ' ' '\n' | grep "^$3=" | head -1 | cut -d= -f2-
+}
 measure() { # system master r1 r2 deadport-method
   local sys=$1 m=$2 r1=$3 r2=$4 cut=$5
   echo "== $sys: loading $KEYS keys" >&2
@@ -129,11 +137,19 @@ measure() { # system master r1 r2 deadport-method
   echo "== $sys: full sync of replica 1" >&2
   R[$sys,full]=$(bench fullsync "$m" "$r1")
   echo "${R[$sys,full]}" >&2
+  echo "== $sys: full sync of replica 1 again (REPLICAOF NO ONE, REPLICAOF master)" >&2
+  R[$sys,full2]=$(bench fullsync "$m" "$r1" again)
+  echo "${R[$sys,full2]}" >&2
   echo "== $sys: lag with 1 replica" >&2
   R[$sys,lag1]=$(bench lag "$m" $CLIENTS "$LAG_REQUESTS" $VALUE "$KEYSPACE" "$r1")
   echo "${R[$sys,lag1]}" >&2
-  echo "== $sys: SET throughput idle, then while replica 2 full-syncs" >&2
-  R[$sys,tput]=$(bench throughput "$m" "$r2" $CLIENTS "$SET_REQUESTS" $VALUE "$KEYSPACE")
+  # SET_N: the load during the sync should run inside the sync, not mostly after it. It is 60 % of
+  # what the master did per second in the lag run times the first full sync's time (the sync
+  # under load goes into a fresh node too), in [20000, SET_REQUESTS]; the idle run uses the same N.
+  SET_N[$sys]=$(awk -v o="$(f "$sys" lag1 load_ops)" -v t="$(f "$sys" full sync_s)" -v max="$SET_REQUESTS" \
+    'BEGIN { n = int(o * t * 0.6 / 1000) * 1000; if (n < 20000) n = 20000; if (n > max) n = max; print n }')
+  echo "== $sys: ${SET_N[$sys]} SETs idle, then again while replica 2 full-syncs" >&2
+  R[$sys,tput]=$(bench throughput "$m" "$r2" $CLIENTS "${SET_N[$sys]}" $VALUE "$KEYSPACE")
   echo "${R[$sys,tput]}" >&2
   echo "== $sys: lag with 2 replicas" >&2
   R[$sys,lag2]=$(bench lag "$m" $CLIENTS "$LAG_REQUESTS" $VALUE "$KEYSPACE" "$r1" "$r2")
@@ -169,9 +185,6 @@ fi
 LOAD_END=$(uptime | sed 's/.*load average: //')
 ELAPSED=$((SECONDS - T_START))
 
-f() { # system measurement field
-  echo "${R[$1,$2]}" | tr ' ' '\n' | grep "^$3=" | head -1 | cut -d= -f2-
-}
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 mb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1e6 }'; }
 row() { # label, ReplCache value, Redis value
@@ -193,6 +206,9 @@ partial() { # system measurement
   row "1. full sync of $KEYS keys (${VALUE} B values): REPLICAOF to link up and offsets equal (s)" "$(f rc full sync_s)" "$(f redis full sync_s)"
   row "1. snapshot size (MB; ReplCache snapshotBytesSent, Redis dump.rdb)" "$(mb "$(f rc full snapshot_bytes)")" "$(mb "$(f redis full snapshot_bytes)")"
   row "1. full sync MB/s (snapshot bytes / time)" "$(f rc full mb_per_s)" "$(f redis full mb_per_s)"
+  row "1b. full sync again into the same, now warm, replica (s)" "$(f rc full2 sync_s)" "$(f redis full2 sync_s)"
+  row "1b. full sync MB/s, warm replica" "$(f rc full2 mb_per_s)" "$(f redis full2 mb_per_s)"
+  row "2. SET requests per run (N, see below)" "${SET_N[rc]:-}" "${SET_N[redis]:-}"
   row "2. SET ops/s, no sync running (1 replica streaming)" "$(f rc tput idle_ops)" "$(f redis tput idle_ops)"
   row "2. SET ops/s while a 2nd replica full-syncs" "$(f rc tput sync_ops)" "$(f redis tput sync_ops)"
   row "2. during sync / idle" "$(f rc tput ratio)" "$(f redis tput ratio)"
@@ -205,13 +221,15 @@ partial() { # system measurement
     row "3. lag bytes p99, $n replica(s)" "$(f rc lag$n lag_bytes_p99)" "$(f redis lag$n lag_bytes_p99)"
     row "3. lag ms p50, $n replica(s) (from the offset timeline)" "$(f rc lag$n lag_ms_p50)" "$(f redis lag$n lag_ms_p50)"
     row "3. lag ms p99, $n replica(s)" "$(f rc lag$n lag_ms_p99)" "$(f redis lag$n lag_ms_p99)"
-    row "3. master-reported lag from acks p50/p99, $n replica(s): bytes" "$(f rc lag$n ack_lag_bytes_p50) / $(f rc lag$n ack_lag_bytes_p99)" "$(f redis lag$n ack_lag_bytes_p50) / $(f redis lag$n ack_lag_bytes_p99)"
-    row "3. ReplCache lagMs (acks every 10 ms) p50/p99, $n replica(s)" "$(f rc lag$n ack_lag_ms_p50) / $(f rc lag$n ack_lag_ms_p99)" "n/a"
+    row "3. master-reported lag from acks every 10 ms, p50 / p99, $n replica(s): lagBytes" "$(f rc lag$n ack_lag_bytes_p50) / $(f rc lag$n ack_lag_bytes_p99)" "n/a (acks every 1 s)"
+    row "3. master-reported lag from acks every 10 ms, p50 / p99, $n replica(s): lagMs" "$(f rc lag$n ack_lag_ms_p50) / $(f rc lag$n ack_lag_ms_p99)" "n/a"
     row "3. SET ops/s during the lag run, $n replica(s)" "$(f rc lag$n load_ops)" "$(f redis lag$n load_ops)"
+    row "3. samples (mean interval ms), $n replica(s)" "$(f rc lag$n samples) ($(f rc lag$n sample_interval_ms))" "$(f redis lag$n samples) ($(f redis lag$n sample_interval_ms))"
   done
   row "4. 3 s cut + $CUT_WRITES writes: reconnect to caught up (ms)" "$(f rc cut catchup_ms)" "$(f redis cut catchup_ms)"
   row "4. partial resync?" "$(partial rc cut)" "$(partial redis cut)"
-  row "4. replication bytes sent from cut to caught up (MB)" "$(mb "$(f rc cut repl_bytes_out_delta)")" "$(mb "$(f redis cut repl_bytes_out_delta)")"
+  row "4. the writes took (s) / the cut lasted (s)" "$(f rc cut writes_s) / $(f rc cut cut_s)" "$(f redis cut writes_s) / $(f redis cut cut_s)"
+  row "4. replication bytes the master sent, cut to caught up, both replicas (MB)" "$(mb "$(f rc cut repl_bytes_out_delta)")" "$(mb "$(f redis cut repl_bytes_out_delta)")"
   row "4b. REPLICAOF NO ONE, ${CUT_MS} ms + $CUT_WRITES writes, REPLICAOF master: to caught up (ms)" "$(f rc noone catchup_ms)" "$(f redis noone catchup_ms)"
   row "4b. partial resync?" "$(partial rc noone)" "$(partial redis noone)"
   echo
@@ -219,18 +237,27 @@ partial() { # system measurement
   echo
   echo "How it was measured:"
   echo
-  echo "- Servers: ReplCache \`java -Xmx$HEAP -jar $JAR --server.address=127.0.0.1 --replcache.grpc.address=127.0.0.1 ${RC_COMMON[*]}\` (+ ports, data-dir; the replica whose link is cut also \`${RC_CUT[*]}\`); Redis \`redis-server ${REDIS_COMMON[*]} --port P --dir D\`. One master and two empty nodes per system; a node becomes a replica by REPLICAOF (HTTP \`PUT /v1/replication/master\` / \`REPLICAOF\`) when measured, so process start-up is not timed. ReplCache first, then Redis, never both at once."
+  echo "- Servers: ReplCache \`java -Xmx$HEAP -jar $JAR --server.address=127.0.0.1 --replcache.grpc.address=127.0.0.1 ${RC_COMMON[*]}\` (+ ports, data-dir; the replica whose link is cut also \`${RC_CUT[*]}\`); Redis \`redis-server $(printf '%q ' "${REDIS_COMMON[@]}")--port P --dir D\`. One master and two empty nodes per system; a node becomes a replica by REPLICAOF (HTTP \`PUT /v1/replication/master\` / \`REPLICAOF\`) when measured, so process start-up is not timed. ReplCache first, then Redis, never both at once."
   echo "- Data: $KEYS keys \`key:%012d\`, ${VALUE}-byte random (incompressible) values, the same bytes for both, loaded with MSET batches of 1000 (gRPC MSet / RESP MSET)."
-  echo "- 1: REPLICAOF on an empty node, then polling the replica every 5 ms until its link is up and its offset equals the master's."
-  echo "- 2: $SET_REQUESTS SETs from $CLIENTS clients, pipeline 1, random keys over the loaded $KEYSPACE, ${VALUE}-byte values (ReplCache: the driver's gRPC load, as GrpcLoadGenerator, warmed up first; Redis: \`redis-benchmark -t set -c $CLIENTS -P 1 -n $SET_REQUESTS -r $KEYSPACE -d $VALUE\`), once with replica 1 streaming and no sync, then again started right after REPLICAOF on the 2nd (empty) node. The sync window is REPLICAOF to link up; the overlap row says how much of the load run fell inside it."
-  echo "- 3: $LAG_REQUESTS SETs as in 2 while a sampler reads every 10 ms each replica's own offset (ReplCache \`GET /v1/replication\` offset, Redis \`INFO replication\` master_repl_offset), then the master's. Lag bytes = master offset interpolated at the replica's sample time - replica offset. Lag ms = sample time - when the master's offset passed the replica's offset (interpolated between master samples; resolution about one sample interval). Only samples while the load ran count; with 2 replicas the samples of both are pooled. The master-reported rows are the master's own view: ReplCache replicas[].lagBytes/lagMs (acks every 10 ms), Redis slaveN offset (REPLCONF ACK, every 1 s, so not a lag measure)."
+  echo "- 1: REPLICAOF on an empty, freshly started node, then polling the replica every 5 ms until its link is up and its offset equals the master's. 1b: the same replica is promoted (REPLICAOF NO ONE: a new replId, so no partial resync is possible) and REPLICAOF the master again: a second full sync into a process that has done one (warm JIT; Redis must also flush its old dataset first, ReplCache keeps serving it until the swap)."
+  echo "- 2: N SETs from $CLIENTS clients, pipeline 1, random keys over the loaded $KEYSPACE, ${VALUE}-byte values (ReplCache: the driver's gRPC load, as GrpcLoadGenerator, warmed up first; Redis: \`redis-benchmark -t set -c $CLIENTS -P 1 -n N -r $KEYSPACE -d $VALUE\`), once with replica 1 streaming and no sync, then again started right after REPLICAOF on the 2nd (empty, fresh) node. N = 60 % of the ops/s of the 1-replica lag run x the time of full sync 1, rounded down to 1000, in [20000, $SET_REQUESTS], so that the load runs inside the sync rather than mostly after it. The sync window is REPLICAOF to link up; the overlap row says how much of the load run fell inside it."
+  echo "- 3: $LAG_REQUESTS SETs as in 2 while a sampler reads every 10 ms each replica's own offset (ReplCache: gRPC \`ReplicationService/Info\`, the same view as \`GET /v1/replication\`, offset; Redis: \`INFO replication\` master_repl_offset), then the master's. Lag bytes = master offset interpolated at the replica's sample time - replica offset. Lag ms = sample time - when the master's offset passed the replica's offset (interpolated between master samples; resolution about one sample interval). Only samples while the load ran count; with 2 replicas the samples of both are pooled. The master-reported rows are ReplCache's own view, replicas[].lagBytes/lagMs from acks every 10 ms (Redis's slaveN offset comes from REPLCONF ACK every 1 s: not a lag measure, so not shown)."
   echo "- 4: ReplCache: \`POST /v1/replication/master/disconnect\` on replica 1, which reconnects after its 3 s reconnect delay (+ up to 20 % jitter); Redis: \`REPLICAOF 127.0.0.1 $DEAD_PORT\` (a closed port: the link drops and the replica keeps its cached master), then \`REPLICAOF\` the master after 3 s, which continues with PSYNC. $CUT_WRITES SETs ($CLIENTS clients) during the cut. Catch-up = reconnect to replica offset equal to the master's (ReplCache: from the last poll that saw the link down, polls every 1-3 ms). Partial = the master's sync_partial_ok went up, sync_full did not, and no new snapshot was sent (ReplCache stats.snapshotBytesSent; Redis rdb_saves)."
   echo "- 4b: the same, but the cut is REPLICAOF NO ONE (promotion: a new replId, the old one kept as replId2) and the reconnect is REPLICAOF the old master."
   echo
   echo "Raw driver output:"
   echo
   echo '```'
-  for sys in rc redis; do for m in load full lag1 tput lag2 cut noone; do echo "$sys $m: ${R[$sys,$m]}"; done; done
+  for sys in rc redis; do for m in load full full2 lag1 tput lag2 cut noone; do echo "$sys $m: ${R[$sys,$m]:-}"; done; done
+  echo '```'
+  echo
+  echo "Server log lines on snapshots, syncs and links (evidence for the rows above):"
+  echo
+  echo '```'
+  grep -h "SnapshotFiles\|LinkDriver\|ReplicaDataset\|Promoted\|Now a replica" "$work"/replcache*.log 2>/dev/null \
+    | sed -E 's/^([0-9T:.-]+Z) +([A-Z]+) +([0-9]+) --- \[replcache\] \[[^]]*\] ([a-z.]+\.)?([A-Za-z]+) +: /\1 pid \3 \5: /' | sort || true
+  echo
+  grep -h "Full resync\|Partial resync\|resynchronization\|Background saving\|Synchronization with replica\|MASTER <-> REPLICA sync: Finished\|Connecting to MASTER\|Starting BGSAVE" "$work"/redis*.log 2>/dev/null | sort -k2,4 || true
   echo '```'
 } | tee "$out"
 echo "written to $out (server logs in $logs)" >&2

@@ -7,8 +7,12 @@ import dev.replcache.api.cache.v1.MSetRequest;
 import dev.replcache.api.cache.v1.MSetResponse;
 import dev.replcache.api.cache.v1.SetRequest;
 import dev.replcache.api.cache.v1.SetResponse;
+import dev.replcache.api.replication.v1.InfoRequest;
+import dev.replcache.api.replication.v1.ReplicationInfo;
+import dev.replcache.api.replication.v1.ReplicationServiceGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -54,13 +58,16 @@ import tools.jackson.databind.ObjectMapper;
  * command per measurement; each prints one line of {@code key=value} fields on stdout
  * (diagnostics go to stderr).
  *
- * <p>A node is named {@code rc:HTTP_PORT:GRPC_PORT} (ReplCache: HTTP for the replication view and
- * REPLICAOF, gRPC for writes and as the replication address) or {@code redis:PORT:DIR} (the
+ * <p>A node is named {@code rc:HTTP_PORT:GRPC_PORT} (ReplCache: HTTP {@code /v1/replication} for the
+ * stats and REPLICAOF, gRPC for writes, for sampling the replication view and as the replication
+ * address) or {@code redis:PORT:DIR} (the
  * directory holds the RDB file a disk-based full sync writes). Every address is 127.0.0.1.
  *
  * <pre>
  * load       NODE keys valueSize                    MSET batches of keys key:%012d 0..keys-1, random values
- * fullsync   MASTER REPLICA                         REPLICAOF; time until the link is up and offsets are equal
+ * fullsync   MASTER REPLICA [again]                 REPLICAOF; time until the link is up and offsets are equal;
+ *                                                   again: a replica that synced before is first promoted
+ *                                                   (REPLICAOF NO ONE: a new replId), so it full-syncs again
  * throughput MASTER REPLICA clients requests valueSize keyspace
  *                                                   SET load idle, then again right after REPLICAOF (a full sync)
  * lag        MASTER clients requests valueSize keyspace REPLICA...
@@ -94,8 +101,10 @@ public final class ReplicationBench {
                 load(node(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]), out);
             }
             case "fullsync" -> {
-                need(args, 3);
-                fullSync(node(args[1]), node(args[2]), out);
+                if (args.length != 3 && !(args.length == 4 && args[3].equals("again"))) {
+                    usage();
+                }
+                fullSync(node(args[1]), node(args[2]), args.length == 4, out);
             }
             case "throughput" -> {
                 need(args, 7);
@@ -223,6 +232,7 @@ public final class ReplicationBench {
         private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5)).build();
         private List<ManagedChannel> channels = List.of();
+        private ManagedChannel infoChannel;
 
         RcNode(int httpPort, int grpcPort) {
             this.httpPort = httpPort;
@@ -262,22 +272,39 @@ public final class ReplicationBench {
             return JSON.readTree(call("GET", "/v1/replication", null));
         }
 
+        /**
+         * The replication view over gRPC ({@code ReplicationService/Info}: the same view as
+         * {@code GET /v1/replication}, cheaper to serve), so that sampling every 10 ms costs the
+         * node little, as INFO does Redis.
+         */
         @Override
         public Info info() throws IOException {
-            long t = System.nanoTime();
-            JsonNode j = view();
-            JsonNode m = j.path("master");
-            String link = m.isObject() ? m.path("linkStatus").asString() : null;
-            JsonNode rs = j.path("replicas");
-            long[] ack = new long[rs.size()];
-            long[] lagB = new long[rs.size()];
-            long[] lagMs = new long[rs.size()];
-            for (int i = 0; i < rs.size(); i++) {
-                ack[i] = rs.get(i).path("ackOffset").asLong();
-                lagB[i] = rs.get(i).path("lagBytes").asLong();
-                lagMs[i] = rs.get(i).path("lagMs").asLong();
+            long t0 = System.nanoTime();
+            ReplicationInfo j;
+            try {
+                j = infoStub().withDeadlineAfter(60, TimeUnit.SECONDS).info(InfoRequest.getDefaultInstance());
+            } catch (StatusRuntimeException e) {
+                throw new IOException("Info on " + name() + ": " + e.getStatus(), e);
             }
-            return new Info(t, j.path("role").asString(), j.path("offset").asLong(), link, ack, lagB, lagMs);
+            long t = t0 + (System.nanoTime() - t0) / 2; // the view is from some moment during the call
+            String link = j.getLinkStatus().isEmpty() ? null : j.getLinkStatus();
+            int n = j.getReplicasCount();
+            long[] ack = new long[n];
+            long[] lagB = new long[n];
+            long[] lagMs = new long[n];
+            for (int i = 0; i < n; i++) {
+                ack[i] = j.getReplicas(i).getAckOffset();
+                lagB[i] = j.getReplicas(i).getLagBytes();
+                lagMs[i] = j.getReplicas(i).getLagMs();
+            }
+            return new Info(t, j.getRole(), j.getOffset(), link, ack, lagB, lagMs);
+        }
+
+        private synchronized ReplicationServiceGrpc.ReplicationServiceBlockingStub infoStub() {
+            if (infoChannel == null) {
+                infoChannel = ManagedChannelBuilder.forAddress(HOST, grpcPort).usePlaintext().build();
+            }
+            return ReplicationServiceGrpc.newBlockingStub(infoChannel);
         }
 
         @Override
@@ -380,8 +407,11 @@ public final class ReplicationBench {
         }
 
         @Override
-        public void close() {
+        public synchronized void close() {
             channels.forEach(ManagedChannel::shutdownNow);
+            if (infoChannel != null) {
+                infoChannel.shutdownNow();
+            }
         }
     }
 
@@ -487,8 +517,9 @@ public final class ReplicationBench {
 
         @Override
         public Info info() throws IOException {
-            long t = System.nanoTime();
+            long t0 = System.nanoTime();
             Map<String, String> m = infoSection("replication");
+            long t = t0 + (System.nanoTime() - t0) / 2; // the view is from some moment during the call
             String role = m.get("role").equals("slave") ? "replica" : "master";
             String link = null;
             if (role.equals("replica")) {
@@ -768,7 +799,10 @@ public final class ReplicationBench {
         }
     }
 
-    static void fullSync(Node master, Node replica, Map<String, Object> out) throws Exception {
+    static void fullSync(Node master, Node replica, boolean again, Map<String, Object> out) throws Exception {
+        if (again) {
+            replica.promote();
+        }
         Counters before = master.counters();
         long masterOffset = master.info().offset();
         SyncWatch w = new SyncWatch(System.nanoTime());
@@ -972,8 +1006,9 @@ public final class ReplicationBench {
 
     static void catchUp(Node master, Node replica, String method, long cutMs, long writes, int clients, int valueSize,
                         int keyspace, Map<String, Object> out) throws Exception {
-        // Warm the writer up (these writes replicate normally), and start from a caught-up replica.
-        master.setLoad(clients, 5_000, valueSize, keyspace, false);
+        // Warm the writer up (these writes replicate normally), so that the writes fit in the cut,
+        // and start from a caught-up replica.
+        master.setLoad(clients, 20_000, valueSize, keyspace, false);
         new SyncWatch(System.nanoTime()).await(master, replica, true, TimeUnit.MILLISECONDS.toNanos(5));
         Counters before = master.counters();
         long cutAt = System.nanoTime();
@@ -983,30 +1018,49 @@ public final class ReplicationBench {
             case "noone" -> replica.promote();
             default -> throw new IllegalArgumentException("method: disconnect | deadport:PORT | noone");
         }
+        // ReplCache's replica reconnects by itself after its reconnect delay: from the cut on, a
+        // watcher polls it (about every 1-3 ms) for the link going down and coming back
+        // (connecting, sync or up), while the writes run.
+        long[] downBack = {-1, -1}; // last poll that saw the link down, first later poll that did not
+        AtomicReference<Exception> watchFailure = new AtomicReference<>();
+        Thread watcher = new Thread(() -> {
+            try {
+                while (true) {
+                    Info r = replica.info();
+                    if ("down".equals(r.link())) {
+                        downBack[0] = r.nanos();
+                    } else if (downBack[0] >= 0) {
+                        downBack[1] = r.nanos();
+                        return;
+                    }
+                    if (downBack[0] < 0 && System.nanoTime() - cutAt > TimeUnit.SECONDS.toNanos(5)) {
+                        throw new IllegalStateException("the link never went down after the disconnect: " + r);
+                    }
+                    if (System.nanoTime() - cutAt > TimeUnit.SECONDS.toNanos(60)) {
+                        throw new IllegalStateException("the replica did not come back in 60 s: " + r);
+                    }
+                    Thread.sleep(1);
+                }
+            } catch (Exception e) {
+                watchFailure.set(e);
+            }
+        });
+        boolean selfReconnecting = method.equals("disconnect");
+        if (selfReconnecting) {
+            watcher.start();
+        }
         Load w = master.setLoad(clients, writes, valueSize, keyspace, false);
         long writesDone = System.nanoTime();
         long reconnectAt;
         long lastDown = -1;
         long firstBack = -1;
-        if (method.equals("disconnect")) {
-            // The replica reconnects by itself after its reconnect delay: poll (about every 1-3 ms)
-            // for the link going down, then coming back (connecting, sync or up).
-            while (true) {
-                Info r = replica.info();
-                if ("down".equals(r.link())) {
-                    lastDown = r.nanos();
-                } else if (lastDown >= 0) {
-                    firstBack = r.nanos();
-                    break;
-                }
-                if (lastDown < 0 && System.nanoTime() - cutAt > TimeUnit.SECONDS.toNanos(5)) {
-                    throw new IllegalStateException("the link never went down after the disconnect: " + r);
-                }
-                if (System.nanoTime() - cutAt > TimeUnit.SECONDS.toNanos(60)) {
-                    throw new IllegalStateException("the replica did not come back in 60 s: " + r);
-                }
-                Thread.sleep(1);
+        if (selfReconnecting) {
+            watcher.join();
+            if (watchFailure.get() != null) {
+                throw watchFailure.get();
             }
+            lastDown = downBack[0];
+            firstBack = downBack[1];
             // The reconnect happened between the last poll that saw the link down and the first
             // that did not: time catch-up from the former (an upper bound; the lower one is also printed).
             reconnectAt = lastDown;
@@ -1026,6 +1080,7 @@ public final class ReplicationBench {
         out.put("writes_s", fmt((writesDone - cutAt) / 1e9));
         out.put("write_errors", w.errors());
         out.put("cut_s", fmt((reconnectAt - cutAt) / 1e9));
+        out.put("writes_within_cut", writesDone <= reconnectAt ? "yes" : "no");
         out.put("catchup_ms", fmt(ms(caught.caughtUpNanos - reconnectAt)));
         if (firstBack >= 0) { // the reconnect happened between the last "down" poll and the first later one
             out.put("catchup_ms_from_first_back", fmt(ms(caught.caughtUpNanos - firstBack)));
