@@ -257,7 +257,11 @@ partial() { # system measurement
   grep -h "SnapshotFiles\|LinkDriver\|ReplicaDataset\|Promoted\|Now a replica" "$work"/replcache*.log 2>/dev/null \
     | sed -E 's/^([0-9T:.-]+Z) +([A-Z]+) +([0-9]+) --- \[replcache\] \[[^]]*\] ([a-z.]+\.)?([A-Za-z]+) +: /\1 pid \3 \5: /' | sort || true
   echo
-  grep -h "Full resync\|Partial resync\|resynchronization\|Background saving\|Synchronization with replica\|MASTER <-> REPLICA sync: Finished\|Connecting to MASTER\|Starting BGSAVE" "$work"/redis*.log 2>/dev/null | sort -k2,4 || true
+  for i in 0 1 2; do
+    [ -f "$work/redis$i.log" ] || continue
+    grep "Full resync\|Partial resync\|resynchronization\|Background saving\|Synchronization with replica\|MASTER <-> REPLICA sync: Finished\|Connecting to MASTER\|Starting BGSAVE" "$work/redis$i.log" | sed "s/^/redis$i /" || true
+  done
   echo '```'
 } | tee "$out"
 echo "written to $out (server logs in $logs)" >&2
+
