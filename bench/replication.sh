@@ -14,8 +14,8 @@
 #   BENCH_SET_REQUESTS   most SET requests per throughput run (default 200000; the run uses fewer so
 #                        that it fits in the full sync: see SET_N below)
 #   BENCH_LAG_REQUESTS   SET requests per lag run (default 150000)
-# Output: a Markdown table on stdout and in bench/results/replication-<timestamp>.md; server logs
-# in bench/results/replication-<timestamp>-logs/.
+# Output: a Markdown table on stdout and in bench/results/replication-<timestamp>.md; server logs,
+# ReplCache GC logs and the lag time series (CSV) in bench/results/replication-<timestamp>-logs/.
 set -euo pipefail
 export LANG=C.UTF-8
 cd "$(dirname "$0")/.."
@@ -67,7 +67,7 @@ stop_servers() {
 cleanup() {
   stop_servers
   mkdir -p "$logs"
-  cp "$work"/*.log "$logs"/ 2>/dev/null || true
+  cp "$work"/*.log "$work"/*.csv "$logs"/ 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -99,7 +99,8 @@ echo "== load average at start: $LOAD_START" >&2
 
 start_rc() { # index, extra arguments
   local i=$1; shift
-  java -Xmx$HEAP -jar "$JAR" --server.port="${RC_HTTP[$i]}" --server.address=127.0.0.1 \
+  # GC log (pauses only) to tell GC pauses from other stalls; it does not change the run.
+  java -Xmx$HEAP -Xlog:gc:file="$work/gc-replcache$i.log":time,uptime -jar "$JAR" --server.port="${RC_HTTP[$i]}" --server.address=127.0.0.1 \
     --replcache.grpc.port="${RC_GRPC[$i]}" --replcache.grpc.address=127.0.0.1 \
     --replcache.data-dir="$work/rc$i" "${RC_COMMON[@]}" "$@" >"$work/replcache$i.log" 2>&1 &
   pids+=($!)
@@ -141,7 +142,7 @@ measure() { # system master r1 r2 deadport-method
   R[$sys,full2]=$(bench fullsync "$m" "$r1" again)
   echo "${R[$sys,full2]}" >&2
   echo "== $sys: lag with 1 replica" >&2
-  R[$sys,lag1]=$(bench lag "$m" $CLIENTS "$LAG_REQUESTS" $VALUE "$KEYSPACE" "$r1")
+  R[$sys,lag1]=$(REPLBENCH_SAMPLES="$work/lag-$sys-1replica.csv" bench lag "$m" $CLIENTS "$LAG_REQUESTS" $VALUE "$KEYSPACE" "$r1")
   echo "${R[$sys,lag1]}" >&2
   # SET_N: the load during the sync should run inside the sync, not mostly after it. It is 60 % of
   # what the master did per second in the lag run times the first full sync's time (the sync
@@ -152,7 +153,7 @@ measure() { # system master r1 r2 deadport-method
   R[$sys,tput]=$(bench throughput "$m" "$r2" $CLIENTS "${SET_N[$sys]}" $VALUE "$KEYSPACE")
   echo "${R[$sys,tput]}" >&2
   echo "== $sys: lag with 2 replicas" >&2
-  R[$sys,lag2]=$(bench lag "$m" $CLIENTS "$LAG_REQUESTS" $VALUE "$KEYSPACE" "$r1" "$r2")
+  R[$sys,lag2]=$(REPLBENCH_SAMPLES="$work/lag-$sys-2replicas.csv" bench lag "$m" $CLIENTS "$LAG_REQUESTS" $VALUE "$KEYSPACE" "$r1" "$r2")
   echo "${R[$sys,lag2]}" >&2
   echo "== $sys: catch-up after a ${CUT_MS} ms cut ($cut)" >&2
   R[$sys,cut]=$(bench catchup "$m" "$r1" "$cut" $CUT_MS $CUT_WRITES $CLIENTS $VALUE "$KEYSPACE")
@@ -227,6 +228,7 @@ partial() { # system measurement
     row "3. samples (mean interval ms), $n replica(s)" "$(f rc lag$n samples) ($(f rc lag$n sample_interval_ms))" "$(f redis lag$n samples) ($(f redis lag$n sample_interval_ms))"
   done
   row "4. 3 s cut + $CUT_WRITES writes: reconnect to caught up (ms)" "$(f rc cut catchup_ms)" "$(f redis cut catchup_ms)"
+  row "4. same, from the later of reconnect and the last write's reply (ms)" "$(f rc cut catchup_after_last_write_ms)" "$(f redis cut catchup_after_last_write_ms)"
   row "4. partial resync?" "$(partial rc cut)" "$(partial redis cut)"
   row "4. the writes took (s) / the cut lasted (s)" "$(f rc cut writes_s) / $(f rc cut cut_s)" "$(f redis cut writes_s) / $(f redis cut cut_s)"
   row "4. replication bytes the master sent, cut to caught up, both replicas (MB)" "$(mb "$(f rc cut repl_bytes_out_delta)")" "$(mb "$(f redis cut repl_bytes_out_delta)")"
@@ -237,9 +239,9 @@ partial() { # system measurement
   echo
   echo "How it was measured:"
   echo
-  echo "- Servers: ReplCache \`java -Xmx$HEAP -jar $JAR --server.address=127.0.0.1 --replcache.grpc.address=127.0.0.1 ${RC_COMMON[*]}\` (+ ports, data-dir; the replica whose link is cut also \`${RC_CUT[*]}\`); Redis \`redis-server $(printf '%q ' "${REDIS_COMMON[@]}")--port P --dir D\`. One master and two empty nodes per system; a node becomes a replica by REPLICAOF (HTTP \`PUT /v1/replication/master\` / \`REPLICAOF\`) when measured, so process start-up is not timed. ReplCache first, then Redis, never both at once."
+  echo "- Servers: ReplCache \`java -Xmx$HEAP -Xlog:gc:file=gc-replcacheN.log -jar $JAR --server.address=127.0.0.1 --replcache.grpc.address=127.0.0.1 ${RC_COMMON[*]}\` (+ ports, data-dir; the replica whose link is cut also \`${RC_CUT[*]}\`); Redis \`redis-server $(printf '%q ' "${REDIS_COMMON[@]}")--port P --dir D\`. One master and two empty nodes per system; a node becomes a replica by REPLICAOF (HTTP \`PUT /v1/replication/master\` / \`REPLICAOF\`) when measured, so process start-up is not timed. ReplCache first, then Redis, never both at once."
   echo "- Data: $KEYS keys \`key:%012d\`, ${VALUE}-byte random (incompressible) values, the same bytes for both, loaded with MSET batches of 1000 (gRPC MSet / RESP MSET)."
-  echo "- 1: REPLICAOF on an empty, freshly started node, then polling the replica every 5 ms until its link is up and its offset equals the master's. 1b: the same replica is promoted (REPLICAOF NO ONE: a new replId, so no partial resync is possible) and REPLICAOF the master again: a second full sync into a process that has done one (warm JIT; Redis must also flush its old dataset first, ReplCache keeps serving it until the swap)."
+  echo "- 1: REPLICAOF on an empty, freshly started node, then polling the replica every 5 ms until its link is up and its offset equals the master's (a ReplCache replica answers from its link thread, so a poll during the snapshot load returns when the load ends: each poll counts at its reply). 1b: the same replica is promoted (REPLICAOF NO ONE: a new replId, so no partial resync is possible) and REPLICAOF the master again: a second full sync into a process that has done one (warm JIT; Redis must also flush its old dataset first, ReplCache keeps serving it until the swap)."
   echo "- 2: N SETs from $CLIENTS clients, pipeline 1, random keys over the loaded $KEYSPACE, ${VALUE}-byte values (ReplCache: the driver's gRPC load, as GrpcLoadGenerator, warmed up first; Redis: \`redis-benchmark -t set -c $CLIENTS -P 1 -n N -r $KEYSPACE -d $VALUE\`), once with replica 1 streaming and no sync, then again started right after REPLICAOF on the 2nd (empty, fresh) node. N = 60 % of the ops/s of the 1-replica lag run x the time of full sync 1, rounded down to 1000, in [20000, $SET_REQUESTS], so that the load runs inside the sync rather than mostly after it. The sync window is REPLICAOF to link up; the overlap row says how much of the load run fell inside it."
   echo "- 3: $LAG_REQUESTS SETs as in 2 while a sampler reads every 10 ms each replica's own offset (ReplCache: gRPC \`ReplicationService/Info\`, the same view as \`GET /v1/replication\`, offset; Redis: \`INFO replication\` master_repl_offset), then the master's. Lag bytes = master offset interpolated at the replica's sample time - replica offset. Lag ms = sample time - when the master's offset passed the replica's offset (interpolated between master samples; resolution about one sample interval). Only samples while the load ran count; with 2 replicas the samples of both are pooled. The master-reported rows are ReplCache's own view, replicas[].lagBytes/lagMs from acks every 10 ms (Redis's slaveN offset comes from REPLCONF ACK every 1 s: not a lag measure, so not shown)."
   echo "- 4: ReplCache: \`POST /v1/replication/master/disconnect\` on replica 1, which reconnects after its 3 s reconnect delay (+ up to 20 % jitter); Redis: \`REPLICAOF 127.0.0.1 $DEAD_PORT\` (a closed port: the link drops and the replica keeps its cached master), then \`REPLICAOF\` the master after 3 s, which continues with PSYNC. $CUT_WRITES SETs ($CLIENTS clients) during the cut. Catch-up = reconnect to replica offset equal to the master's (ReplCache: from the last poll that saw the link down, polls every 1-3 ms). Partial = the master's sync_partial_ok went up, sync_full did not, and no new snapshot was sent (ReplCache stats.snapshotBytesSent; Redis rdb_saves)."
@@ -263,5 +265,5 @@ partial() { # system measurement
   done
   echo '```'
 } | tee "$out"
-echo "written to $out (server logs in $logs)" >&2
+echo "written to $out (server logs, GC logs and lag time series in $logs)" >&2
 

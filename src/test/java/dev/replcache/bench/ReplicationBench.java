@@ -129,6 +129,9 @@ public final class ReplicationBench {
             }
             default -> usage();
         }
+        if (VIEW_ERRORS.get() > 0) {
+            out.put("view_errors", VIEW_ERRORS.get());
+        }
         StringBuilder line = new StringBuilder();
         for (Map.Entry<String, Object> e : out.entrySet()) {
             if (line.length() > 0) {
@@ -174,9 +177,22 @@ public final class ReplicationBench {
     // ---------------------------------------------------------------------------------------
     // Nodes
 
-    /** What a sample of a node's replication state says, normalized across the two systems. */
-    record Info(long nanos, String role, long offset, String link, long[] ackOffsets, long[] ackLagBytes,
-                long[] ackLagMs) {
+    /**
+     * What a sample of a node's replication state says, normalized across the two systems.
+     * {@code startNanos}/{@code endNanos} bracket the call. A ReplCache replica builds its view on
+     * its link thread, after whatever that thread is doing (applying a batch, loading a whole
+     * snapshot), so what it reports is as of the end of the call: {@link #nanos()} is the end.
+     * A master's view (and Redis's INFO) is taken without waiting: {@link #midNanos()}.
+     */
+    record Info(long startNanos, long endNanos, String role, long offset, String link, long[] ackOffsets,
+                long[] ackLagBytes, long[] ackLagMs) {
+        long nanos() {
+            return endNanos;
+        }
+
+        long midNanos() {
+            return startNanos + (endNanos - startNanos) / 2;
+        }
     }
 
     /** Cumulative replication counters of a master. */
@@ -286,7 +302,7 @@ public final class ReplicationBench {
             } catch (StatusRuntimeException e) {
                 throw new IOException("Info on " + name() + ": " + e.getStatus(), e);
             }
-            long t = t0 + (System.nanoTime() - t0) / 2; // the view is from some moment during the call
+            long t1 = System.nanoTime();
             String link = j.getLinkStatus().isEmpty() ? null : j.getLinkStatus();
             int n = j.getReplicasCount();
             long[] ack = new long[n];
@@ -297,7 +313,7 @@ public final class ReplicationBench {
                 lagB[i] = j.getReplicas(i).getLagBytes();
                 lagMs[i] = j.getReplicas(i).getLagMs();
             }
-            return new Info(t, j.getRole(), j.getOffset(), link, ack, lagB, lagMs);
+            return new Info(t0, t1, j.getRole(), j.getOffset(), link, ack, lagB, lagMs);
         }
 
         private synchronized ReplicationServiceGrpc.ReplicationServiceBlockingStub infoStub() {
@@ -519,7 +535,7 @@ public final class ReplicationBench {
         public Info info() throws IOException {
             long t0 = System.nanoTime();
             Map<String, String> m = infoSection("replication");
-            long t = t0 + (System.nanoTime() - t0) / 2; // the view is from some moment during the call
+            long t1 = System.nanoTime();
             String role = m.get("role").equals("slave") ? "replica" : "master";
             String link = null;
             if (role.equals("replica")) {
@@ -544,7 +560,7 @@ public final class ReplicationBench {
             long[] lagB = Arrays.stream(ack).map(a -> Math.max(0, offset - a)).toArray();
             long[] lagMs = new long[ack.length];
             Arrays.fill(lagMs, -1); // Redis's lag= is whole seconds since the last ack, not a lag
-            return new Info(t, role, offset, link, ack, lagB, lagMs);
+            return new Info(t0, t1, role, offset, link, ack, lagB, lagMs);
         }
 
         @Override
@@ -761,6 +777,28 @@ public final class ReplicationBench {
         log("%s: loaded %d keys in %.1f s, offset %d", node.name(), keys, (t1 - t0) / 1e9, i.offset());
     }
 
+    /** Failed polls of a replica's view (see {@link #poll}); printed as view_errors. */
+    static final AtomicLong VIEW_ERRORS = new AtomicLong();
+
+    /**
+     * A replica's view, or null when asking failed. A ReplCache replica builds its view on its link
+     * thread and gives up after 5 s ("replication link is not answering": HTTP 500, gRPC INTERNAL)
+     * while that thread loads a large snapshot; a poller counts that and asks again.
+     */
+    static Info poll(Node node) {
+        try {
+            return node.info();
+        } catch (IOException e) {
+            if (Thread.currentThread().isInterrupted()) {
+                return null; // a sampler being stopped, not a failure of the node
+            }
+            if (VIEW_ERRORS.incrementAndGet() <= 5) {
+                log("%s: view failed: %s", node.name(), e.getMessage());
+            }
+            return null;
+        }
+    }
+
     /** Phases of one full sync, as a poller sees them from the replica. */
     static final class SyncWatch {
         final long startNanos;
@@ -775,7 +813,13 @@ public final class ReplicationBench {
         /** Polls until the link is up (and, if {@code untilEqual}, offsets are equal). */
         void await(Node master, Node replica, boolean untilEqual, long pollNanos) throws Exception {
             while (true) {
-                Info r = replica.info();
+                Info r = poll(replica);
+                if (r == null) {
+                    if (System.nanoTime() - startNanos > POLL_TIMEOUT_NANOS) {
+                        throw new IllegalStateException(replica.name() + " did not sync in 20 minutes");
+                    }
+                    continue;
+                }
                 if (syncSeenNanos < 0 && "sync".equals(r.link())) {
                     syncSeenNanos = r.nanos();
                 }
@@ -897,14 +941,16 @@ public final class ReplicationBench {
                     long tick = System.nanoTime();
                     List<Sample> batch = new ArrayList<>();
                     for (int i = 0; i < replicas.size(); i++) { // replicas first, then the master
-                        Info r = replicas.get(i).info();
-                        batch.add(new Sample(r.nanos(), i, r.offset()));
+                        Info r = poll(replicas.get(i));
+                        if (r != null) {
+                            batch.add(new Sample(r.nanos(), i, r.offset()));
+                        }
                     }
                     Info m = master.info();
                     synchronized (samples) {
                         tickNanos.add(tick);
                         samples.addAll(batch);
-                        masterSamples.add(new long[] {m.nanos(), m.offset()});
+                        masterSamples.add(new long[] {m.midNanos(), m.offset()});
                         for (int i = 0; i < m.ackOffsets().length; i++) {
                             ackLagBytes.add(m.ackLagBytes()[i]);
                             ackLagMs.add(m.ackLagMs()[i]);
@@ -933,6 +979,7 @@ public final class ReplicationBench {
         // Only samples while the load ran.
         List<Long> lagBytes = new ArrayList<>();
         List<Long> lagMs = new ArrayList<>();
+        StringBuilder csv = new StringBuilder("t_ms,replica,replica_offset,master_offset,lag_bytes,lag_ms\n");
         for (Sample s : rs) {
             if (s.nanos() < load.startNanos() || s.nanos() > load.endNanos()) {
                 continue;
@@ -941,8 +988,16 @@ public final class ReplicationBench {
             if (m == null) {
                 continue;
             }
-            lagBytes.add(Math.max(0, Math.round(m - s.offset())));
-            lagMs.add(Math.round(Math.max(0, s.nanos() - producedAt(ms, s.offset())) / 1e6));
+            long b = Math.max(0, Math.round(m - s.offset()));
+            long l = Math.round(Math.max(0, s.nanos() - producedAt(ms, s.offset())) / 1e6);
+            lagBytes.add(b);
+            lagMs.add(l);
+            csv.append(String.format(Locale.ROOT, "%.1f,%d,%d,%.0f,%d,%d%n", (s.nanos() - load.startNanos()) / 1e6,
+                    s.replica(), s.offset(), m, b, l));
+        }
+        String samplesFile = System.getenv("REPLBENCH_SAMPLES"); // the time series, for a closer look
+        if (samplesFile != null && !samplesFile.isEmpty()) {
+            Files.writeString(Path.of(samplesFile), csv);
         }
         out.put("replicas", replicas.size());
         out.put("requests", requests);
@@ -1026,7 +1081,10 @@ public final class ReplicationBench {
         Thread watcher = new Thread(() -> {
             try {
                 while (true) {
-                    Info r = replica.info();
+                    Info r = poll(replica);
+                    if (r == null) {
+                        continue;
+                    }
                     if ("down".equals(r.link())) {
                         downBack[0] = r.nanos();
                     } else if (downBack[0] >= 0) {
@@ -1086,6 +1144,8 @@ public final class ReplicationBench {
             out.put("catchup_ms_from_first_back", fmt(ms(caught.caughtUpNanos - firstBack)));
         }
         out.put("cut_to_caught_up_s", fmt((caught.caughtUpNanos - cutAt) / 1e9));
+        // When the writes outlast the cut, the replica cannot be caught up before they end.
+        out.put("catchup_after_last_write_ms", fmt(ms(caught.caughtUpNanos - Math.max(reconnectAt, writesDone))));
         out.put("sync_full_delta", after.syncFull() - before.syncFull());
         out.put("sync_partial_ok_delta", after.syncPartialOk() - before.syncPartialOk());
         out.put("new_snapshot_bytes", master.newSnapshotBytes(before, after));
