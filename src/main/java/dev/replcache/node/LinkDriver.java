@@ -169,15 +169,6 @@ final class LinkDriver implements AutoCloseable {
         }
     }
 
-    /** Runs a read of the link's state on its thread. */
-    <T> T read(java.util.function.Supplier<T> reader) {
-        try {
-            return thread.submit(reader::get).get(5, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new IllegalStateException("replication link is not answering", e);
-        }
-    }
-
     @Override
     public void close() {
         submit(() -> drop("link closed"));

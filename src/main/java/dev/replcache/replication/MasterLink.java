@@ -15,7 +15,9 @@ import java.util.zip.CRC32C;
  * messages to send and, when the link must go, why. The link applies the stream to the dataset
  * through the {@link Dataset} port and never deletes anything by its own clock.
  *
- * <p>Not thread-safe: the transport calls it from one thread at a time (the link's).
+ * <p>Not thread-safe: the transport calls it from one thread at a time (the link's). Only the
+ * read-only views ({@link #state()}, {@link #syncProgress()}, the counters) may be read from
+ * other threads.
  */
 public final class MasterLink {
 
@@ -83,17 +85,19 @@ public final class MasterLink {
     private final String replicaId;
     private final String announcedAddress;
 
-    private State state = State.DOWN;
+    // Written by the link's thread only; volatile so that views (operators, health) can read them
+    // from other threads without waiting for the link, which may be busy loading a snapshot.
+    private volatile State state = State.DOWN;
     private StreamDecoder decoder;
     private long lastHeardMs;
     private long lastAckMs;
     private long nextConnectAtMs;
     private int failedAttempts;
-    private String lastDropReason;
-    private long masterOffsetSeen = -1;
-    private long fullSyncs;
-    private long partialSyncs;
-    private boolean everSynced;
+    private volatile String lastDropReason;
+    private volatile long masterOffsetSeen = -1;
+    private volatile long fullSyncs;
+    private volatile long partialSyncs;
+    private volatile boolean everSynced;
     /** Whether our log's (replId, offset) is worth offering for a partial resync. */
     private final boolean hasHistory;
 
@@ -102,9 +106,9 @@ public final class MasterLink {
     private long syncOffset;
     private String snapshotId;
     private long expectedSeq;
-    private long bytesReceived;
-    private long bytesTotal;
-    private long syncStartedMs;
+    private volatile long bytesReceived;
+    private volatile long bytesTotal;
+    private volatile long syncStartedMs;
     private final CRC32C wholeCrc = new CRC32C();
 
     /**
