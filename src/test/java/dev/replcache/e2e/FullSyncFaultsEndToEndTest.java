@@ -91,7 +91,9 @@ class FullSyncFaultsEndToEndTest {
             assertThat(old.body()).isEqualTo("old");
             servedDuringSync++;
             String view = replica.http("GET", "/v1/replication", null, null).body();
-            assertThat(view).contains("\"inProgress\":true");
+            if (view.contains("\"linkStatus\":\"sync\"")) { // the sync may end between the two reads
+                assertThat(view).contains("\"inProgress\":true");
+            }
         }
         assertThat(servedDuringSync).as("reads answered from the old data while the sync ran").isGreaterThan(0);
         awaitInSync(master, replica);
