@@ -35,7 +35,6 @@ public final class ReplicaSession {
     SnapshotTransfer transfer;
     long transferPosition;
     long transferSeq;
-    final java.util.zip.CRC32C transferCrc = new java.util.zip.CRC32C();
     final ArrayDeque<MasterMessage> control = new ArrayDeque<>();
     String closeReason;
     /** The answer to this replica's PSYNC, with its reason; null before. */
@@ -79,8 +78,8 @@ public final class ReplicaSession {
         long offset;
         boolean written;
         long sizeBytes = -1;
+        /** CRC32C of the whole file, computed once by the writer for every replica it is sent to. */
         int crc32c;
-        int attached;
 
         SnapshotTransfer(String snapshotId, long offset) {
             this.snapshotId = snapshotId;

@@ -147,11 +147,9 @@ public final class ReplicationMaster {
                 return;
             }
         }
-        transfer.attached++;
         s.transfer = transfer;
         s.transferPosition = 0;
         s.transferSeq = 0;
-        s.transferCrc.reset();
         if (transfer.written) {
             beginSending(s, transfer);
         } else {
@@ -187,7 +185,7 @@ public final class ReplicationMaster {
 
     private ReplicaSession.SnapshotTransfer startSnapshot() {
         if (current != null) {
-            retire(current);
+            retired.add(current);
         }
         ReplicaSession.SnapshotTransfer t = new ReplicaSession.SnapshotTransfer("snapshot-" + (++snapshotCounter), -1);
         current = t;
@@ -279,7 +277,7 @@ public final class ReplicationMaster {
                     position = s.transferPosition;
                     if (position >= transfer.sizeBytes) {
                         MasterMessage end = new MasterMessage.SnapshotEnd(transfer.snapshotId, transfer.sizeBytes,
-                                (int) s.transferCrc.getValue());
+                                transfer.crc32c);
                         s.state = ReplicaSession.State.ONLINE;
                         s.nextOffset = transfer.offset;
                         s.ackOffset = transfer.offset;
@@ -302,7 +300,6 @@ public final class ReplicationMaster {
             }
             CRC32C crc = new CRC32C();
             crc.update(data, 0, read);
-            s.transferCrc.update(data, 0, read);
             s.transferPosition = position + read;
             stats.recordSnapshotSent(read);
             return Next.send(new MasterMessage.SnapshotChunk(transfer.snapshotId, s.transferSeq++, data, (int) crc.getValue()));
@@ -352,23 +349,6 @@ public final class ReplicationMaster {
         return wake;
     }
 
-    /** Asks every online replica for an ack now (WAIT); returns the sessions to drain. */
-    public synchronized List<ReplicaSession> requestAcks() {
-        List<ReplicaSession> wake = new ArrayList<>();
-        for (ReplicaSession s : sessions.values()) {
-            if (s.state == ReplicaSession.State.ONLINE && s.closeReason == null) {
-                s.control.add(new MasterMessage.GetAck());
-                wake.add(s);
-            }
-        }
-        return wake;
-    }
-
-    /** All sessions, for a transport that drains everyone after new writes. */
-    public synchronized List<ReplicaSession> sessions() {
-        return List.copyOf(sessions.values());
-    }
-
     /** What the master knows of its replicas. */
     public synchronized List<ReplicaInfo> replicas() {
         long masterOffset = log.offset();
@@ -381,17 +361,6 @@ public final class ReplicationMaster {
         return out;
     }
 
-    /** How many online replicas acked at least {@code offset}. */
-    public synchronized int countAcked(long offset) {
-        int n = 0;
-        for (ReplicaSession s : sessions.values()) {
-            if (s.state == ReplicaSession.State.ONLINE && s.ackOffset >= offset) {
-                n++;
-            }
-        }
-        return n;
-    }
-
     private String fail(ReplicaSession s, String reason) {
         if (s.closeReason == null) {
             s.closeReason = reason;
@@ -402,20 +371,13 @@ public final class ReplicationMaster {
     }
 
     private void detach(ReplicaSession s) {
-        if (s.transfer != null) {
-            s.transfer.attached--;
-            s.transfer = null;
-        }
-    }
-
-    private void retire(ReplicaSession.SnapshotTransfer t) {
-        retired.add(t);
+        s.transfer = null;
     }
 
     /** Deletes snapshots nobody reads any more and that can no longer be shared. */
     private void cleanUpSnapshots() {
         if (current != null && current.written && current.offset >= 0 && !log.holds(current.offset)) {
-            retire(current);
+            retired.add(current);
             current = null;
         }
         retired.removeIf(t -> {

@@ -2,7 +2,6 @@ package dev.replcache.replication;
 
 import dev.replcache.keyspace.CommandEntry;
 import dev.replcache.keyspace.EntryCodec;
-import java.io.ByteArrayOutputStream;
 
 /**
  * The replication stream's byte format: each entry is a frame, an unsigned LEB128 varint length
@@ -18,14 +17,20 @@ public final class StreamFrames {
     /** One entry as stream bytes. */
     public static byte[] frame(CommandEntry entry) {
         byte[] body = EntryCodec.encode(entry);
-        ByteArrayOutputStream out = new ByteArrayOutputStream(body.length + 5);
+        // One array, sized up front: this runs for every write, inside the keyspace's write lock.
+        int prefix = 1;
+        for (int len = body.length >>> 7; len != 0; len >>>= 7) {
+            prefix++;
+        }
+        byte[] frame = new byte[prefix + body.length];
+        int pos = 0;
         int len = body.length;
         while ((len & ~0x7f) != 0) {
-            out.write((len & 0x7f) | 0x80);
+            frame[pos++] = (byte) ((len & 0x7f) | 0x80);
             len >>>= 7;
         }
-        out.write(len);
-        out.write(body, 0, body.length);
-        return out.toByteArray();
+        frame[pos] = (byte) len;
+        System.arraycopy(body, 0, frame, prefix, body.length);
+        return frame;
     }
 }
