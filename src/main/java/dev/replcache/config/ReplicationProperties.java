@@ -26,6 +26,14 @@ import org.springframework.validation.annotation.Validated;
  * @param authToken         shared secret replicas must present (Redis's {@code masterauth}); empty = none
  * @param announceAddress   {@code host:port} this node announces to its master; empty = its gRPC address
  * @param tickInterval      how often the node drives timers (acks, pings, timeouts, reconnects)
+ * @param minReplicasToWrite refuse client writes unless this many replicas acked within
+ *                          {@code minReplicasMaxLag} (Redis's {@code min-replicas-to-write}); 0 = off
+ * @param minReplicasMaxLag how recent a replica's last ack must be to count (Redis's {@code min-replicas-max-lag})
+ * @param maxWaitTimeout    longest a WAIT may block; a WAIT with timeout 0 waits this long
+ * @param failoverTimeout   default time a FAILOVER waits for its target before aborting
+ * @param allowEmptyResync  let a master of another history with an empty dataset empty this replica
+ *                          (off: such a full resync is refused, no silent wipe)
+ * @param slowReplica       what a master does about a replica that cannot keep up
  */
 @Validated
 @ConfigurationProperties("replcache.replication")
@@ -43,7 +51,13 @@ public record ReplicationProperties(
         @DefaultValue("64MB") @NotNull DataSize syncBufferLimit,
         @DefaultValue("") String authToken,
         @DefaultValue("") String announceAddress,
-        @DefaultValue("100ms") @NotNull Duration tickInterval) {
+        @DefaultValue("100ms") @NotNull Duration tickInterval,
+        @DefaultValue("0") int minReplicasToWrite,
+        @DefaultValue("10s") @NotNull Duration minReplicasMaxLag,
+        @DefaultValue("60s") @NotNull Duration maxWaitTimeout,
+        @DefaultValue("10s") @NotNull Duration failoverTimeout,
+        @DefaultValue("false") boolean allowEmptyResync,
+        @DefaultValue @NotNull SlowReplica slowReplica) {
 
     public ReplicationProperties {
         master = master == null ? "" : master.trim();
@@ -62,6 +76,13 @@ public record ReplicationProperties(
         requirePositive(pingInterval, "ping-interval");
         requirePositive(reconnectMinDelay, "reconnect-min-delay");
         requirePositive(tickInterval, "tick-interval");
+        requirePositive(minReplicasMaxLag, "min-replicas-max-lag");
+        requirePositive(maxWaitTimeout, "max-wait-timeout");
+        requirePositive(failoverTimeout, "failover-timeout");
+        if (minReplicasToWrite < 0) {
+            throw new IllegalArgumentException("replcache.replication.min-replicas-to-write must be >= 0, got "
+                    + minReplicasToWrite);
+        }
         if (reconnectMaxDelay != null && reconnectMinDelay != null && reconnectMaxDelay.compareTo(reconnectMinDelay) < 0) {
             throw new IllegalArgumentException("replcache.replication.reconnect-max-delay must be >= reconnect-min-delay");
         }
@@ -77,6 +98,41 @@ public record ReplicationProperties(
     private static void requirePositive(Duration d, String name) {
         if (d != null && (d.isNegative() || d.isZero())) {
             throw new IllegalArgumentException("replcache.replication." + name + " must be > 0, got " + d);
+        }
+    }
+
+    /**
+     * {@code replcache.replication.slow-replica.*}: the master's policy for a replica that cannot
+     * keep up. Lag is the master's offset minus the replica's acked offset.
+     *
+     * @param policy           {@code disconnect} (Redis's output buffer limit) or {@code throttle}
+     * @param hardLimit        disconnect: drop a replica this far behind at once; 0 = off
+     * @param softLimit        disconnect: drop a replica this far behind for {@code softSeconds}; 0 = off
+     * @param softSeconds      see {@code softLimit}
+     * @param throttleStart    throttle: slow writers once a replica is this far behind; the delay
+     *                         grows linearly to {@code throttleMaxDelay} at twice this lag
+     * @param throttleMaxDelay throttle: the most a write's response is held
+     */
+    public record SlowReplica(
+            @DefaultValue("disconnect") String policy,
+            @DefaultValue("256MB") @NotNull DataSize hardLimit,
+            @DefaultValue("64MB") @NotNull DataSize softLimit,
+            @DefaultValue("60s") @NotNull Duration softSeconds,
+            @DefaultValue("8MB") @NotNull DataSize throttleStart,
+            @DefaultValue("50ms") @NotNull Duration throttleMaxDelay) {
+
+        public SlowReplica {
+            policy = policy == null ? "disconnect" : policy;
+            dev.replcache.replication.SlowReplicaPolicy.Mode.parse(policy);
+            if (throttleStart != null && throttleStart.toBytes() < 1) {
+                throw new IllegalArgumentException("replcache.replication.slow-replica.throttle-start must be > 0");
+            }
+        }
+
+        public dev.replcache.replication.SlowReplicaPolicy toPolicy() {
+            return new dev.replcache.replication.SlowReplicaPolicy(
+                    dev.replcache.replication.SlowReplicaPolicy.Mode.parse(policy), hardLimit.toBytes(),
+                    softLimit.toBytes(), softSeconds.toMillis(), throttleStart.toBytes(), throttleMaxDelay.toMillis());
         }
     }
 

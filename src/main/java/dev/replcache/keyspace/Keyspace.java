@@ -50,6 +50,8 @@ public final class Keyspace {
     private volatile long expiredKeys;
     private volatile long evictedKeys;
     private volatile KeyspaceRole role = KeyspaceRole.MASTER;
+    /** Client writes refused and nothing removed by time (a failover hands over at a fixed offset). */
+    private volatile boolean writesPaused;
 
     private static final class Segment {
         final int index;
@@ -86,6 +88,42 @@ public final class Keyspace {
         this.role = Objects.requireNonNull(role, "role");
     }
 
+    /**
+     * Stops client writes, and removals by time, at an exact point: once this returns no write
+     * lands until {@link #resumeWrites()}, so the log's offset stays where it is (the master side
+     * of a coordinated failover, Redis's {@code CLIENT PAUSE WRITE}). Entries from a master still
+     * apply. Refused writes get {@link KeyspaceException.Kind#PAUSED}; expired keys are hidden.
+     */
+    public void pauseWrites() {
+        writeLock.lock();
+        try {
+            writesPaused = true;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    public void resumeWrites() {
+        writesPaused = false;
+    }
+
+    public boolean writesPaused() {
+        return writesPaused;
+    }
+
+    private void lockForClientWrite() {
+        writeLock.lock();
+        if (writesPaused) {
+            writeLock.unlock();
+            throw new KeyspaceException(KeyspaceException.Kind.PAUSED);
+        }
+    }
+
+    /** Whether this keyspace deletes expired keys and evicts: a master that is not paused. */
+    private boolean deletesByTime() {
+        return role == KeyspaceRole.MASTER && !writesPaused;
+    }
+
     // ------------------------------------------------------------------ strings
 
     /** GET: the value, or null when the key is missing. WRONGTYPE for a hash. */
@@ -98,7 +136,7 @@ public final class Keyspace {
     public SetResult set(Bytes key, Bytes value, SetCondition condition, Ttl ttl, boolean returnPrevious) {
         long now = clock.millis();
         long explicitExpireAt = resolveExpireAt(ttl, now, "set");
-        writeLock.lock();
+        lockForClientWrite();
         try {
             ensureMemoryForWrite();
             Segment s = segmentFor(key);
@@ -138,7 +176,7 @@ public final class Keyspace {
     /** GETDEL: the value, removed; null when missing. */
     public Bytes getDel(Bytes key) {
         long now = clock.millis();
-        writeLock.lock();
+        lockForClientWrite();
         try {
             Segment s = segmentFor(key);
             Entry e = liveEntry(s, key, now);
@@ -167,7 +205,7 @@ public final class Keyspace {
     /** MSET: sets every pair, clearing their TTLs; all pairs are applied in one critical section. */
     public void mset(Map<Bytes, Bytes> pairs) {
         long now = clock.millis();
-        writeLock.lock();
+        lockForClientWrite();
         try {
             ensureMemoryForWrite();
             for (Map.Entry<Bytes, Bytes> p : pairs.entrySet()) {
@@ -184,7 +222,7 @@ public final class Keyspace {
     /** INCRBY (INCR, DECR and DECRBY are this with +1, -1 and -n). Keeps the key's TTL. */
     public long incrBy(Bytes key, long by) {
         long now = clock.millis();
-        writeLock.lock();
+        lockForClientWrite();
         try {
             ensureMemoryForWrite();
             Segment s = segmentFor(key);
@@ -219,7 +257,7 @@ public final class Keyspace {
      */
     public long append(Bytes key, Bytes suffix, long maxLength) {
         long now = clock.millis();
-        writeLock.lock();
+        lockForClientWrite();
         try {
             ensureMemoryForWrite();
             Segment s = segmentFor(key);
@@ -243,7 +281,7 @@ public final class Keyspace {
     /** DEL: how many of the keys existed and were removed. */
     public long del(List<Bytes> keys) {
         long now = clock.millis();
-        writeLock.lock();
+        lockForClientWrite();
         try {
             List<Bytes> removed = new ArrayList<>();
             for (Bytes key : keys) {
@@ -307,7 +345,7 @@ public final class Keyspace {
     }
 
     private boolean expireAtInternal(Bytes key, long at, long now) {
-        writeLock.lock();
+        lockForClientWrite();
         try {
             Segment s = segmentFor(key);
             Entry e = liveEntry(s, key, now);
@@ -330,7 +368,7 @@ public final class Keyspace {
     /** PERSIST: true when the key had a TTL and now has none. */
     public boolean persist(Bytes key) {
         long now = clock.millis();
-        writeLock.lock();
+        lockForClientWrite();
         try {
             Segment s = segmentFor(key);
             Entry e = liveEntry(s, key, now);
@@ -377,7 +415,7 @@ public final class Keyspace {
             throw new KeyspaceException(KeyspaceException.Kind.SYNTAX, "ERR wrong number of arguments for 'hset' command");
         }
         long now = clock.millis();
-        writeLock.lock();
+        lockForClientWrite();
         try {
             ensureMemoryForWrite();
             Segment s = segmentFor(key);
@@ -408,7 +446,7 @@ public final class Keyspace {
     /** HDEL: how many fields were removed; the key goes away with its last field. */
     public long hdel(Bytes key, List<Bytes> fields) {
         long now = clock.millis();
-        writeLock.lock();
+        lockForClientWrite();
         try {
             Segment s = segmentFor(key);
             Entry old = liveEntry(s, key, now);
@@ -431,7 +469,7 @@ public final class Keyspace {
     /** HINCRBY: the field's new value. */
     public long hincrBy(Bytes key, Bytes field, long by) {
         long now = clock.millis();
-        writeLock.lock();
+        lockForClientWrite();
         try {
             ensureMemoryForWrite();
             Segment s = segmentFor(key);
@@ -496,7 +534,7 @@ public final class Keyspace {
 
     /** FLUSHALL. */
     public void flushAll() {
-        writeLock.lock();
+        lockForClientWrite();
         try {
             applyFlushAll();
             writeLog.append(new CommandEntry.FlushAll());
@@ -529,7 +567,7 @@ public final class Keyspace {
      * @return keys removed
      */
     public int activeExpireCycle() {
-        if (role != KeyspaceRole.MASTER) {
+        if (!deletesByTime()) {
             return 0;
         }
         writeLock.lock();
@@ -726,7 +764,7 @@ public final class Keyspace {
         }
         long now = clock.millis();
         if (e.isExpiredAt(now)) {
-            if (role == KeyspaceRole.MASTER) {
+            if (deletesByTime()) {
                 writeLock.lock();
                 try {
                     liveEntry(s, key, now);
@@ -751,7 +789,7 @@ public final class Keyspace {
         if (e == null || !e.isExpiredAt(now)) {
             return e;
         }
-        if (role == KeyspaceRole.MASTER) {
+        if (deletesByTime()) {
             deleteExpired(s, key);
         }
         return null;
@@ -827,7 +865,7 @@ public final class Keyspace {
      */
     private void ensureMemoryForWrite() {
         long max = config.maxMemoryBytes();
-        if (max == 0 || role != KeyspaceRole.MASTER) {
+        if (max == 0 || !deletesByTime()) {
             return;
         }
         while (usedMemory > max) {

@@ -23,7 +23,9 @@ public final class KeyspaceException extends RuntimeException {
         /** APPEND would make the string longer than allowed (Redis's proto-max-bulk-len). */
         STRING_TOO_LONG("ERR string exceeds maximum allowed size (proto-max-bulk-len)"),
         /** max-memory is reached and the eviction policy cannot free enough. */
-        OOM("OOM command not allowed when used memory > 'maxmemory'.");
+        OOM("OOM command not allowed when used memory > 'maxmemory'."),
+        /** Writes are paused while a failover hands the master role over; retry (against the new master). */
+        PAUSED("PAUSED writes are paused while a failover is in progress, retry");
 
         private final String redisMessage;
 

@@ -37,7 +37,18 @@ public final class CacheNode implements AutoCloseable {
     /** Node-level settings; the core's own configs are inside. */
     public record Settings(KeyspaceConfig keyspace, RequestLimits limits, Duration expiryCycleInterval,
                            Path dataDir, int backlogBytes, MasterConfig master, ReplicaConfig replica,
-                           Duration tickInterval, String announceAddress) {
+                           Duration tickInterval, String announceAddress, WriteGuards guards) {
+    }
+
+    /**
+     * What stands between a client and the replicas: {@code min-replicas-to-write} and
+     * {@code min-replicas-max-lag} (Redis's), the longest a WAIT may block, and how long a
+     * FAILOVER waits for its target by default.
+     */
+    public record WriteGuards(int minReplicasToWrite, Duration minReplicasMaxLag, Duration maxWaitTimeout,
+                              Duration failoverTimeout) {
+        public static final WriteGuards NONE = new WriteGuards(0, Duration.ofSeconds(10), Duration.ofSeconds(60),
+                Duration.ofSeconds(10));
     }
 
     private final Settings settings;
@@ -53,6 +64,7 @@ public final class CacheNode implements AutoCloseable {
     private volatile LinkDriver link; // non-null while a replica
     private volatile Runnable senderWakeup = () -> { };
     private ScheduledExecutorService scheduler;
+    private final FailoverCoordinator failover;
 
     public CacheNode(Settings settings, MillisClock clock, MasterConnector connector) {
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -65,6 +77,26 @@ public final class CacheNode implements AutoCloseable {
         this.master = new ReplicationMaster(replicationLog, snapshotFiles, settings.master(), clock,
                 settings.replica().authToken());
         this.snapshotFiles.bind(master, sessions -> wakeSenders());
+        this.replicationLog.setHistoryListener(this::onHistoryChanged);
+        this.master.setUpstreamInSync(this::followingMaster);
+        this.master.setFailoverTarget(this::takeOverForFailover);
+        this.failover = new FailoverCoordinator(this, clock);
+    }
+
+    /** A master, or a replica streaming from its master: what its own replicas may sync from. */
+    private boolean followingMaster() {
+        LinkDriver l = link;
+        return l == null || l.link().state() == MasterLink.State.STREAMING;
+    }
+
+    /** Our history changed: our replicas reconnect to learn it (cascading keeps one history). */
+    private void onHistoryChanged() {
+        int dropped = master.historyChanged().size();
+        if (dropped > 0) {
+            log.info("Replication history changed (replId={} offset={}): disconnecting {} replica(s) so they resync against it",
+                    replicationLog.replId(), replicationLog.offset(), dropped);
+            wakeSenders();
+        }
     }
 
     /** The keyspace in service, for reads. */
@@ -82,7 +114,102 @@ public final class CacheNode implements AutoCloseable {
         if (l != null) {
             throw new ReadOnlyReplicaException(l.master().toString());
         }
+        WriteGuards guards = settings.guards();
+        if (guards.minReplicasToWrite() > 0) {
+            long maxLagMs = guards.minReplicasMaxLag().toMillis();
+            int good = master.goodReplicas(maxLagMs);
+            if (good < guards.minReplicasToWrite()) {
+                throw new NotEnoughReplicasException(good, guards.minReplicasToWrite(), maxLagMs);
+            }
+        }
+        WriteMarker.mark();
         return keyspace;
+    }
+
+    /**
+     * Throttle policy for slow replicas: how long the transport should hold a write's response
+     * (0 when every replica keeps up or under the disconnect policy).
+     */
+    public long throttleDelayMs() {
+        return master.throttleDelayMs();
+    }
+
+    /** Whether writes may be throttled at all (the transports then watch every write). */
+    public boolean throttles() {
+        return settings.master().slowReplicas().mode() == dev.replcache.replication.SlowReplicaPolicy.Mode.THROTTLE;
+    }
+
+    /**
+     * WAIT: completes with the number of replicas that acked {@code offset} (the caller's last
+     * write: any offset at or after it) once {@code replicas} did, or with the count so far when
+     * the timeout passes. A timeout of 0 waits up to {@code max-wait-timeout}, as long as allowed.
+     *
+     * @throws ReadOnlyReplicaException on a replica (Redis: WAIT cannot be used with replica instances)
+     */
+    public java.util.concurrent.CompletableFuture<Integer> waitForReplicas(long offset, int replicas, long timeoutMs) {
+        LinkDriver l = link;
+        if (l != null) {
+            throw new ReadOnlyReplicaException("ERR WAIT cannot be used with replica instances; the master is at "
+                    + l.master(), l.master().toString());
+        }
+        if (replicas < 0 || timeoutMs < 0) {
+            throw new InvalidRequestException("wait: replicas and timeout must be >= 0");
+        }
+        long max = settings.guards().maxWaitTimeout().toMillis();
+        long timeout = timeoutMs == 0 ? max : Math.min(timeoutMs, max);
+        java.util.concurrent.CompletableFuture<Integer> acked = master.awaitAcks(offset, replicas);
+        if (acked.isDone()) {
+            return acked;
+        }
+        if (!master.requestAcks().isEmpty()) {
+            wakeSenders();
+        }
+        ScheduledExecutorService timers = scheduler;
+        if (timers == null) {
+            master.cancelWait(acked);
+            return java.util.concurrent.CompletableFuture.completedFuture(master.ackedCount(offset));
+        }
+        timers.schedule(() -> {
+            master.cancelWait(acked);
+            acked.complete(master.ackedCount(offset));
+        }, timeout, TimeUnit.MILLISECONDS);
+        return acked;
+    }
+
+    /** Asks every online replica to ack now. */
+    void requestAcks() {
+        if (!master.requestAcks().isEmpty()) {
+            wakeSenders();
+        }
+    }
+
+    /** The stream offset after every write applied so far: what a WAIT for "my writes" waits for. */
+    public long offset() {
+        return replicationLog.offset();
+    }
+
+    /** Runs a delayed action on the node's timer thread (the transports' non-blocking throttle). */
+    public void schedule(Runnable action, long delayMs) {
+        ScheduledExecutorService timers = scheduler;
+        if (timers == null || delayMs <= 0) {
+            action.run();
+            return;
+        }
+        try {
+            timers.schedule(action, delayMs, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            action.run();
+        }
+    }
+
+    /**
+     * FAILOVER [TO host port] [TIMEOUT ms], as Redis's: pause writes, wait until the target (or
+     * the most up-to-date replica) acked everything, hand the role over with a PSYNC FAILOVER and
+     * follow it. Runs on its own thread; the future fails with {@link FailoverException} when it
+     * cannot start or was aborted (writes then resume here).
+     */
+    public java.util.concurrent.CompletableFuture<FailoverCoordinator.Result> failover(HostPort to, long timeoutMs) {
+        return failover.start(to, timeoutMs == 0 ? settings.guards().failoverTimeout().toMillis() : timeoutMs);
     }
 
     public RequestLimits limits() {
@@ -171,6 +298,14 @@ public final class CacheNode implements AutoCloseable {
         if (current != null && current.master().equals(masterAddress)) {
             return;
         }
+        if (failover.running()) {
+            throw new FailoverException("ERR a failover is in progress", false);
+        }
+        follow(masterAddress, hasHistory, false);
+    }
+
+    private LinkDriver follow(HostPort masterAddress, boolean hasHistory, boolean failoverHandshake) {
+        LinkDriver current = link;
         if (current != null) {
             current.close();
         }
@@ -178,10 +313,53 @@ public final class CacheNode implements AutoCloseable {
         MasterLink masterLink = new MasterLink(replicationLog, new ReplicaDataset(settings.dataDir(),
                 () -> keyspace, this::newReplicaKeyspace, ks -> keyspace = ks), settings.replica(), clock,
                 random.split(), nodeId(), settings.announceAddress(), hasHistory);
+        if (failoverHandshake) {
+            masterLink.startFailover();
+        }
         LinkDriver driver = new LinkDriver(masterLink, masterAddress, connector);
         link = driver;
-        log.info("Now a replica of {}", masterAddress);
+        log.info("Now a replica of {}{}", masterAddress, failoverHandshake ? " (failover: handing the master role over)" : "");
         driver.tick();
+        return driver;
+    }
+
+    /** Failover, on the old master: follow the target with a PSYNC FAILOVER. */
+    synchronized LinkDriver followForFailover(HostPort target) {
+        return follow(target, true, true);
+    }
+
+    /** Failover aborted before the target answered: this node is the master again, same history. */
+    synchronized void revertFailover(LinkDriver driver) {
+        if (link == driver) {
+            link = null;
+            driver.close();
+            keyspace.setRole(KeyspaceRole.MASTER);
+            log.warn("Failover aborted: master again with replId={} offset={}", replicationLog.replId(),
+                    replicationLog.offset());
+        }
+    }
+
+    LinkDriver currentLink() {
+        return link;
+    }
+
+    /**
+     * Failover, on the target: our master, paused at {@code (replId, offset)}, hands over. We take
+     * it only with exactly that history, so that nothing it acknowledged is lost.
+     */
+    private synchronized String takeOverForFailover(ReplicationId replId, long offset) {
+        LinkDriver l = link;
+        if (l == null) {
+            return "this node is already a master";
+        }
+        ReplicationId ours = replicationLog.replId();
+        long ourOffset = replicationLog.offset();
+        if (!ours.equals(replId) || ourOffset != offset) {
+            return "this replica is at " + ours + " offset " + ourOffset + ", the master at " + replId + " offset " + offset;
+        }
+        log.info("Failover: master {} hands its role over at offset {}", l.master(), offset);
+        promote();
+        return null;
     }
 
     /**
@@ -193,6 +371,9 @@ public final class CacheNode implements AutoCloseable {
         LinkDriver current = link;
         if (current == null) {
             return;
+        }
+        if (failover.running() && current.link().failoverPending()) {
+            throw new FailoverException("ERR a failover is in progress", false);
         }
         link = null;
         current.close();
@@ -234,13 +415,14 @@ public final class CacheNode implements AutoCloseable {
                     ReplicationView.linkStatus(ml.state()), ml.lastDropReason(), ml.masterOffsetSeen(),
                     ml.everSynced(), ml.fullSyncs(), ml.partialSyncs(),
                     ReplicationView.SyncView.of(p.inProgress(), p.bytesReceived(), p.bytesTotal(),
-                            p.startedAtMs() < 0 ? 0 : clock.millis() - p.startedAtMs()));
+                            p.startedAtMs() < 0 ? 0 : clock.millis() - p.startedAtMs()), ml.refusedFullResync());
         }
-        return ReplicationView.of(role(), replicationLog, master, masterView);
+        return ReplicationView.of(role(), replicationLog, master, masterView, keyspace.writesPaused());
     }
 
     @Override
     public synchronized void close() {
+        failover.close();
         LinkDriver l = link;
         if (l != null) {
             l.close();

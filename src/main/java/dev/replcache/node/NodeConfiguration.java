@@ -29,15 +29,16 @@ public class NodeConfiguration {
                 props.limits().maxBatchKeys());
         MasterConfig masterConfig = new MasterConfig((int) repl.snapshotChunkSize().toBytes(),
                 (int) repl.entriesBatchSize().toBytes(), repl.timeout().toMillis(), repl.pingInterval().toMillis(),
-                (int) repl.syncBufferLimit().toBytes());
+                (int) repl.syncBufferLimit().toBytes(), repl.slowReplica().toPolicy());
         ReplicaConfig replicaConfig = new ReplicaConfig(repl.ackInterval().toMillis(), repl.timeout().toMillis(),
                 repl.reconnectMinDelay().toMillis(), repl.reconnectMaxDelay().toMillis(),
-                (int) repl.maxFrameSize().toBytes(), repl.authToken());
+                (int) repl.maxFrameSize().toBytes(), repl.authToken(), repl.allowEmptyResync());
         String announce = repl.announceAddress().isEmpty()
                 ? grpc.address() + ":" + grpc.port() : repl.announceAddress();
         CacheNode.Settings settings = new CacheNode.Settings(keyspaceConfig, limits, props.expiry().cycleInterval(),
                 props.dataDir(), (int) repl.backlogSize().toBytes(), masterConfig, replicaConfig,
-                repl.tickInterval(), announce);
+                repl.tickInterval(), announce, new CacheNode.WriteGuards(repl.minReplicasToWrite(),
+                        repl.minReplicasMaxLag(), repl.maxWaitTimeout(), repl.failoverTimeout()));
         CacheNode node = new CacheNode(settings, System::currentTimeMillis, connector);
         if (!repl.master().isEmpty()) {
             // A node starting empty has no history to offer: it asks with '?' (Redis's first sync).

@@ -9,8 +9,13 @@ public final class ReadOnlyReplicaException extends RuntimeException {
     private final String masterAddress;
 
     public ReadOnlyReplicaException(String masterAddress) {
-        super("READONLY You can't write against a read only replica; write to the master at " + masterAddress,
-                null, false, false);
+        this("READONLY You can't write against a read only replica; write to the master at " + masterAddress,
+                masterAddress);
+    }
+
+    /** A master-only command other than a write (WAIT, FAILOVER) sent to a replica. */
+    public ReadOnlyReplicaException(String message, String masterAddress) {
+        super(message, null, false, false);
         this.masterAddress = masterAddress;
     }
 

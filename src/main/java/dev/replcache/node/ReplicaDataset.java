@@ -56,6 +56,11 @@ final class ReplicaDataset implements MasterLink.Dataset {
     }
 
     @Override
+    public long keyCount() {
+        return current.get().dbSize();
+    }
+
+    @Override
     public void beginSnapshot(String snapshotId) {
         abortSnapshot();
         try {

@@ -21,10 +21,11 @@ import java.util.Locale;
  * @param master   the link to our master, on a replica; null on a master
  * @param replicas our replicas (a replica can have some too)
  * @param stats    {@code sync_full}, {@code sync_partial_ok}, {@code sync_partial_err}, and more
+ * @param writesPaused true while a failover holds client writes
  */
 public record ReplicationView(String role, String replId, String replId2, long offset, long secondReplOffset,
                               BacklogView backlog, MasterLinkView master, List<ReplicaView> replicas,
-                              StatsView stats) {
+                              StatsView stats, boolean writesPaused) {
 
     /** @param coverageMs how far back in time the backlog reaches */
     public record BacklogView(long firstOffset, long sizeBytes, long capacityBytes, long coverageMs) {
@@ -35,9 +36,12 @@ public record ReplicationView(String role, String replId, String replId2, long o
      * @param lastError  why the link last dropped, or null
      * @param masterOffset the master's offset as last heard, -1 before
      * @param ready      true once a sync completed (readiness)
+     * @param refusedFullResync why the last full resync offered was refused to protect our data
+     *                   (a master of another history with an empty dataset), or null
      */
     public record MasterLinkView(String host, int port, String linkStatus, String lastError, long masterOffset,
-                                 boolean ready, long fullSyncs, long partialSyncs, SyncView sync) {
+                                 boolean ready, long fullSyncs, long partialSyncs, SyncView sync,
+                                 String refusedFullResync) {
     }
 
     /**
@@ -61,7 +65,7 @@ public record ReplicationView(String role, String replId, String replId2, long o
     }
 
     public record StatsView(long syncFull, long syncPartialOk, long syncPartialErr, long syncAbandoned,
-                            long entriesBytesSent, long snapshotBytesSent) {
+                            long entriesBytesSent, long snapshotBytesSent, long slowReplicaDisconnects) {
     }
 
     static String linkStatus(MasterLink.State state) {
@@ -73,7 +77,8 @@ public record ReplicationView(String role, String replId, String replId2, long o
         };
     }
 
-    static ReplicationView of(String role, ReplicationLog log, ReplicationMaster master, MasterLinkView link) {
+    static ReplicationView of(String role, ReplicationLog log, ReplicationMaster master, MasterLinkView link,
+                              boolean writesPaused) {
         List<ReplicaView> replicas = master.replicas().stream()
                 .map(ReplicationView::replicaView)
                 .toList();
@@ -83,7 +88,7 @@ public record ReplicationView(String role, String replId, String replId2, long o
                         log.backlogCoverageMs()),
                 link, replicas,
                 new StatsView(s.syncFull(), s.syncPartialOk(), s.syncPartialErr(), s.syncAbandoned(),
-                        s.entriesBytesSent(), s.snapshotBytesSent()));
+                        s.entriesBytesSent(), s.snapshotBytesSent(), s.slowReplicaDisconnects()), writesPaused);
     }
 
     private static ReplicaView replicaView(ReplicaInfo r) {

@@ -92,7 +92,7 @@ final class SnapshotFiles implements SnapshotSource {
             log.info("Snapshot {} written: {} keys, {} bytes at offset {} in {} ms ({} segments copied by writes)",
                     snapshotId, summary.keys(), size, snapshot.offset(), (System.nanoTime() - started) / 1_000_000,
                     snapshot.preservedSegments());
-            wake.accept(master.snapshotWritten(snapshotId, size, (int) crc.getValue()));
+            wake.accept(master.snapshotWritten(snapshotId, size, (int) crc.getValue(), summary.keys()));
         } catch (IOException | RuntimeException e) {
             log.error("Snapshot {} failed", snapshotId, e);
             deleteQuietly(tmp);

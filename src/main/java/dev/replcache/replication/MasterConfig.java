@@ -10,9 +10,10 @@ package dev.replcache.replication;
  * @param syncBufferBytes    how far the backlog may grow past its size to keep the stream from a
  *                           snapshot's offset while a full sync is in flight; past it the sync is
  *                           abandoned (Redis's {@code client-output-buffer-limit replica})
+ * @param slowReplicas       what to do about a replica that cannot keep up
  */
 public record MasterConfig(int snapshotChunkBytes, int entriesBatchBytes, long timeoutMs, long pingIntervalMs,
-                           int syncBufferBytes) {
+                           int syncBufferBytes, SlowReplicaPolicy slowReplicas) {
 
     public static final MasterConfig DEFAULTS = new MasterConfig(1 << 20, 256 * 1024, 60_000, 1_000, 64 << 20);
 
@@ -20,5 +21,12 @@ public record MasterConfig(int snapshotChunkBytes, int entriesBatchBytes, long t
         if (snapshotChunkBytes < 1 || entriesBatchBytes < 1 || timeoutMs < 1 || pingIntervalMs < 1 || syncBufferBytes < 0) {
             throw new IllegalArgumentException("master replication bounds must be positive");
         }
+        java.util.Objects.requireNonNull(slowReplicas, "slowReplicas");
+    }
+
+    /** With Redis's default policy for slow replicas. */
+    public MasterConfig(int snapshotChunkBytes, int entriesBatchBytes, long timeoutMs, long pingIntervalMs,
+                        int syncBufferBytes) {
+        this(snapshotChunkBytes, entriesBatchBytes, timeoutMs, pingIntervalMs, syncBufferBytes, SlowReplicaPolicy.DEFAULTS);
     }
 }

@@ -42,6 +42,9 @@ public final class MasterLink {
         /** Applies one entry of the stream (the keyspace logs it to the replica's own stream). */
         void apply(CommandEntry entry);
 
+        /** Keys held now (logically expired ones included): what a full resync would throw away. */
+        long keyCount();
+
         /** A full resync starts: open temporary storage for the snapshot. */
         void beginSnapshot(String snapshotId);
 
@@ -98,6 +101,11 @@ public final class MasterLink {
     private volatile long fullSyncs;
     private volatile long partialSyncs;
     private volatile boolean everSynced;
+    /** Why the last full resync offered was refused (no silent wipe), null when none was. */
+    private volatile String refusedFullResync;
+    private volatile long refusedFullResyncs;
+    /** Coordinated failover: our first PSYNC hands the master role to the node we connect to. */
+    private volatile boolean failoverPending;
     /** Whether our log's (replId, offset) is worth offering for a partial resync. */
     private final boolean hasHistory;
 
@@ -142,6 +150,32 @@ public final class MasterLink {
         return lastDropReason;
     }
 
+    /** Why the last full resync was refused to protect our data, or null. */
+    public String refusedFullResync() {
+        return refusedFullResync;
+    }
+
+    public long refusedFullResyncs() {
+        return refusedFullResyncs;
+    }
+
+    /**
+     * Coordinated failover, before the first connect: our PSYNC asks the node we connect to (our
+     * replica until now) to take over. Until it answers, a lost stream is not retried: the
+     * coordinator decides ({@link #failoverPending()} stays true, the state DOWN).
+     */
+    public void startFailover() {
+        if (state != State.DOWN || everSynced) {
+            throw new IllegalStateException("a failover handshake must be the link's first");
+        }
+        failoverPending = true;
+    }
+
+    /** True from {@link #startFailover()} until the new master answered the PSYNC. */
+    public boolean failoverPending() {
+        return failoverPending;
+    }
+
     /** The master's offset as last heard (Ping or Entries), -1 before. */
     public long masterOffsetSeen() {
         return masterOffsetSeen;
@@ -163,6 +197,9 @@ public final class MasterLink {
 
     /** True when the transport should open a stream now (DOWN and the backoff has passed). */
     public boolean shouldConnect() {
+        if (failoverPending && lastDropReason != null) {
+            return false; // the failover's one attempt failed: the coordinator reverts
+        }
         if (state == State.DOWN && clock.millis() >= nextConnectAtMs) {
             state = State.CONNECTING;
             return true;
@@ -177,7 +214,7 @@ public final class MasterLink {
         return Reaction.send(
                 new ReplicaMessage.Hello(replicaId, announcedAddress, config.authToken()),
                 hasHistory || everSynced
-                        ? new ReplicaMessage.Psync(log.replId(), log.offset())
+                        ? new ReplicaMessage.Psync(log.replId(), log.offset(), failoverPending)
                         : new ReplicaMessage.Psync(ReplicationId.NONE, -1));
     }
 
@@ -211,6 +248,7 @@ public final class MasterLink {
         }
         // A promoted master continues our history under a new id: keep the old one as replId2.
         log.adoptNewId(c.replId());
+        failoverPending = false;
         decoder = new StreamDecoder(c.offset(), config.maxFrameBytes());
         partialSyncs++;
         return streaming();
@@ -223,6 +261,14 @@ public final class MasterLink {
         if (f.offset() < 0 || f.sizeEstimate() < 0) {
             return Reaction.drop("protocol: FULLRESYNC with offset " + f.offset() + " and size " + f.sizeEstimate());
         }
+        String refusal = refuseEmptyResync(f);
+        if (refusal != null) {
+            refusedFullResync = refusal;
+            refusedFullResyncs++;
+            return Reaction.drop(refusal);
+        }
+        // In a failover, the new master answered: it took over even if it could not continue us.
+        failoverPending = false;
         state = State.RECEIVING_SNAPSHOT;
         syncReplId = f.replId();
         syncOffset = f.offset();
@@ -234,6 +280,23 @@ public final class MasterLink {
         wholeCrc.reset();
         dataset.beginSnapshot(snapshotId);
         return Reaction.NONE;
+    }
+
+    /**
+     * No silent wipe: a master of another history with an empty dataset (one that restarted
+     * without its data, or a fresh node named by mistake) must not empty a replica that holds
+     * data, unless the operator allows it.
+     */
+    private String refuseEmptyResync(MasterMessage.FullResync f) {
+        if (config.allowEmptyResync() || f.keyCount() != 0) {
+            return null;
+        }
+        long ours = dataset.keyCount();
+        if (ours == 0 || f.replId().equals(log.replId()) || f.replId().equals(log.replId2())) {
+            return null;
+        }
+        return "refused full resync: the master (replId " + f.replId() + ") has an empty dataset and would delete our "
+                + ours + " keys; set replcache.replication.allow-empty-resync=true to allow it";
     }
 
     private Reaction onChunk(MasterMessage.SnapshotChunk chunk) {
@@ -283,6 +346,7 @@ public final class MasterLink {
     private Reaction streaming() {
         state = State.STREAMING;
         everSynced = true;
+        refusedFullResync = null;
         failedAttempts = 0;
         return ack();
     }

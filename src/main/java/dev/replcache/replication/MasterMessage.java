@@ -7,8 +7,12 @@ public sealed interface MasterMessage {
     record Continue(ReplicationId replId, long offset) implements MasterMessage {
     }
 
-    /** A snapshot at {@code offset} follows in chunks, then the stream from {@code offset}. */
-    record FullResync(ReplicationId replId, long offset, String snapshotId, long sizeEstimate) implements MasterMessage {
+    /**
+     * A snapshot at {@code offset} follows in chunks, then the stream from {@code offset}.
+     * {@code keyCount} is the number of keys in the snapshot, -1 when unknown.
+     */
+    record FullResync(ReplicationId replId, long offset, String snapshotId, long sizeEstimate, long keyCount)
+            implements MasterMessage {
     }
 
     /** One chunk of the snapshot file; {@code crc32c} covers {@code data}. */

@@ -9,11 +9,18 @@ package dev.replcache.replication;
  * @param reconnectMaxMs cap of the reconnect delay
  * @param maxFrameBytes  largest stream frame accepted (a bound on what a master can make us buffer)
  * @param authToken      shared secret sent in Hello; empty for none
+ * @param allowEmptyResync let a master of another history with an empty dataset replace our data
+ *                       (off by default: no silent wipe)
  */
 public record ReplicaConfig(long ackIntervalMs, long timeoutMs, long reconnectMinMs, long reconnectMaxMs,
-                            int maxFrameBytes, String authToken) {
+                            int maxFrameBytes, String authToken, boolean allowEmptyResync) {
 
     public static final ReplicaConfig DEFAULTS = new ReplicaConfig(1_000, 60_000, 100, 5_000, 64 << 20, "");
+
+    public ReplicaConfig(long ackIntervalMs, long timeoutMs, long reconnectMinMs, long reconnectMaxMs,
+                         int maxFrameBytes, String authToken) {
+        this(ackIntervalMs, timeoutMs, reconnectMinMs, reconnectMaxMs, maxFrameBytes, authToken, false);
+    }
 
     public ReplicaConfig {
         if (ackIntervalMs < 1 || timeoutMs < 1 || reconnectMinMs < 1 || reconnectMaxMs < reconnectMinMs || maxFrameBytes < 16) {

@@ -7,8 +7,15 @@ public sealed interface ReplicaMessage {
     record Hello(String replicaId, String announcedAddress, String authToken) implements ReplicaMessage {
     }
 
-    /** Asks for the stream from {@code offset} of history {@code replId} (or {@code ?} / -1 for none). */
-    record Psync(ReplicationId replId, long offset) implements ReplicaMessage {
+    /**
+     * Asks for the stream from {@code offset} of history {@code replId} (or {@code ?} / -1 for
+     * none). With {@code failover}, the sender is the receiver's master, paused at {@code offset}
+     * and handing its role over (Redis's {@code PSYNC ... FAILOVER}).
+     */
+    record Psync(ReplicationId replId, long offset, boolean failover) implements ReplicaMessage {
+        public Psync(ReplicationId replId, long offset) {
+            this(replId, offset, false);
+        }
     }
 
     /** The replica has applied every stream byte before {@code offset}. */

@@ -31,6 +31,10 @@ public final class ReplicaSession {
     long ackTimeMs = -1;
     long lastHeardMs;
     long lastPingMs;
+    /** The log's epoch when the PSYNC was answered: the history this session streams. */
+    long epoch = -1;
+    /** Disconnect policy: since when the replica has been over the soft limit, -1 when it is not. */
+    long overSoftLimitSinceMs = -1;
     /** Full resync: the snapshot and how far it has been sent. */
     SnapshotTransfer transfer;
     long transferPosition;
@@ -80,6 +84,7 @@ public final class ReplicaSession {
         long sizeBytes = -1;
         /** CRC32C of the whole file, computed once by the writer for every replica it is sent to. */
         int crc32c;
+        long keyCount = -1;
 
         SnapshotTransfer(String snapshotId, long offset) {
             this.snapshotId = snapshotId;

@@ -24,6 +24,9 @@ public final class ReplicationLog implements WriteLog {
     private ReplicationId replId2 = ReplicationId.NONE;
     private long secondReplOffset = -1;
     private volatile Runnable appendListener = () -> { };
+    private volatile Runnable historyListener = () -> { };
+    /** Bumped whenever the history changes under the stream (new id, or reset by a full sync). */
+    private long epoch;
     /** When recent offsets were produced, for lag in milliseconds: (end offset, time) per millisecond. */
     private final long[] markOffsets = new long[4096];
     private final long[] markTimes = new long[4096];
@@ -44,6 +47,19 @@ public final class ReplicationLog implements WriteLog {
     /** Called after every append (outside no lock of ours; must be quick): wakes the senders. */
     public void setAppendListener(Runnable listener) {
         this.appendListener = Objects.requireNonNull(listener, "listener");
+    }
+
+    /**
+     * Called after the history changed (promotion, a new id from our master, a full sync): the
+     * node disconnects its own replicas so that they learn the new history (as Redis does).
+     */
+    public void setHistoryListener(Runnable listener) {
+        this.historyListener = Objects.requireNonNull(listener, "listener");
+    }
+
+    /** Changes whenever the history changes; a reader that saw another epoch must start over. */
+    public synchronized long epoch() {
+        return epoch;
     }
 
     @Override
@@ -149,6 +165,11 @@ public final class ReplicationLog implements WriteLog {
         return backlog.read(offset, maxBytes);
     }
 
+    /** As {@link #read(long, int)}, and null too when the history is no longer {@code expectedEpoch}'s. */
+    public synchronized byte[] read(long expectedEpoch, long offset, int maxBytes) {
+        return expectedEpoch == epoch ? read(offset, maxBytes) : null;
+    }
+
     /** Keeps the stream from {@code offset} for a full sync, up to {@code maxExtraBytes} over the backlog size. */
     public synchronized void pin(long offset, int maxExtraBytes) {
         backlog.pin(offset, maxExtraBytes);
@@ -167,31 +188,39 @@ public final class ReplicationLog implements WriteLog {
      * valid up to the current offset, and a new id starts here. The stream continues at the same
      * offset, so replicas of the old history can continue partially against us.
      */
-    public synchronized void shiftReplicationId(ReplicationId newId) {
-        replId2 = replId;
-        secondReplOffset = backlog.masterOffset();
-        replId = Objects.requireNonNull(newId, "newId");
+    public void shiftReplicationId(ReplicationId newId) {
+        synchronized (this) {
+            replId2 = replId;
+            secondReplOffset = backlog.masterOffset();
+            replId = Objects.requireNonNull(newId, "newId");
+            epoch++;
+        }
+        historyListener.run();
     }
 
     /**
      * A replica adopts its master's history after a full sync: the dataset now is exactly
      * {@code (replId, offset)}, and the backlog starts empty there.
      */
-    public synchronized void resetTo(ReplicationId newId, long offset) {
-        replId = Objects.requireNonNull(newId, "newId");
-        replId2 = ReplicationId.NONE;
-        secondReplOffset = -1;
-        backlog.reset(offset);
-        markCount = 0;
-        markHead = 0;
+    public void resetTo(ReplicationId newId, long offset) {
+        synchronized (this) {
+            replId = Objects.requireNonNull(newId, "newId");
+            replId2 = ReplicationId.NONE;
+            secondReplOffset = -1;
+            backlog.reset(offset);
+            markCount = 0;
+            markHead = 0;
+            epoch++;
+        }
+        historyListener.run();
     }
 
     /**
      * A replica whose master answered CONTINUE with a new id (the master was promoted): the
      * old id stays valid as {@code replId2} up to here, as in Redis 4+.
      */
-    public synchronized void adoptNewId(ReplicationId newId) {
-        if (!newId.equals(replId)) {
+    public void adoptNewId(ReplicationId newId) {
+        if (!newId.equals(replId())) {
             shiftReplicationId(newId);
         }
     }

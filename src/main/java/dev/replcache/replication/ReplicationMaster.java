@@ -6,6 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
 import java.util.zip.CRC32C;
 
 /**
@@ -38,6 +40,23 @@ public final class ReplicationMaster {
         }
     }
 
+    /**
+     * The node's side of a coordinated failover: our master, paused at {@code (replId, offset)},
+     * hands its role over to us.
+     */
+    public interface FailoverTarget {
+        /**
+         * Promote this node if its history is exactly {@code (replId, offset)}.
+         *
+         * @return null once promoted, else why not
+         */
+        String takeOver(ReplicationId replId, long offset);
+    }
+
+    /** A WAIT: completes with the count of replicas that acked {@code offset}, once there are enough. */
+    private record AckWaiter(long offset, int replicas, CompletableFuture<Integer> done) {
+    }
+
     private final ReplicationLog log;
     private final SnapshotSource snapshots;
     private final MasterConfig config;
@@ -49,6 +68,12 @@ public final class ReplicationMaster {
     private ReplicaSession.SnapshotTransfer current;
     private final List<ReplicaSession.SnapshotTransfer> retired = new ArrayList<>();
     private long snapshotCounter;
+    private final List<AckWaiter> waiters = new ArrayList<>();
+    /** Whether this node may serve syncs now: a replica only while it follows its own master (Redis's NOMASTERLINK). */
+    private volatile BooleanSupplier upstreamInSync = () -> true;
+    private volatile FailoverTarget failoverTarget = (id, offset) -> "this node does not take part in failovers";
+    /** Throttle policy: the delay for a client write now, refreshed on acks and ticks. */
+    private volatile long throttleDelayMs;
 
     /**
      * @param authToken shared secret replicas must present in Hello; null or empty = none required
@@ -70,6 +95,22 @@ public final class ReplicationMaster {
         return log;
     }
 
+    public MasterConfig config() {
+        return config;
+    }
+
+    /**
+     * A replica serves its own replicas (cascading) only while it follows its master: until then
+     * its history may be about to be replaced, so syncs are refused and retried.
+     */
+    public void setUpstreamInSync(BooleanSupplier inSync) {
+        this.upstreamInSync = Objects.requireNonNull(inSync, "inSync");
+    }
+
+    public void setFailoverTarget(FailoverTarget target) {
+        this.failoverTarget = Objects.requireNonNull(target, "target");
+    }
+
     /** A replica opened a Sync stream. */
     public synchronized ReplicaSession open(String sessionId) {
         ReplicaSession s = new ReplicaSession(sessionId, clock.millis());
@@ -88,7 +129,48 @@ public final class ReplicationMaster {
      * A message from a replica. Protocol violations (PSYNC before Hello, an ack beyond our
      * offset or going back, a wrong token) mark the session for closing with the reason.
      */
-    public synchronized void onMessage(ReplicaSession s, ReplicaMessage message) {
+    public void onMessage(ReplicaSession s, ReplicaMessage message) {
+        if (message instanceof ReplicaMessage.Psync psync && psync.failover() && !takeOverForFailover(s, psync)) {
+            return;
+        }
+        List<CompletableFuture<Integer>> satisfied;
+        List<Integer> counts = new ArrayList<>();
+        synchronized (this) {
+            onMessageLocked(s, message);
+            satisfied = satisfiedWaiters(counts);
+        }
+        // Completed outside the lock: what waits on them (a client's response) runs right here.
+        for (int i = 0; i < satisfied.size(); i++) {
+            satisfied.get(i).complete(counts.get(i));
+        }
+    }
+
+    /**
+     * A PSYNC with FAILOVER: our master hands over. Checked here (the sender must have passed
+     * Hello), then the node promotes itself outside our lock (promotion disconnects the other
+     * replicas, which takes it); the PSYNC itself is then answered against the new history.
+     */
+    private boolean takeOverForFailover(ReplicaSession s, ReplicaMessage.Psync psync) {
+        synchronized (this) {
+            if (s.closeReason != null) {
+                return false;
+            }
+            if (s.replicaId.isEmpty() || s.state != ReplicaSession.State.HANDSHAKE) {
+                fail(s, "protocol: PSYNC must follow Hello, once");
+                return false;
+            }
+        }
+        String refusal = failoverTarget.takeOver(psync.replId(), psync.offset());
+        if (refusal != null) {
+            synchronized (this) {
+                fail(s, "failover refused: " + refusal);
+            }
+            return false;
+        }
+        return true;
+    }
+
+    private void onMessageLocked(ReplicaSession s, ReplicaMessage message) {
         if (s.closeReason != null) {
             return;
         }
@@ -121,12 +203,18 @@ public final class ReplicationMaster {
             }
             s.ackOffset = ack.offset();
             s.ackTimeMs = clock.millis();
+            refreshThrottle();
         } else {
             throw new AssertionError("unhandled replica message " + message);
         }
     }
 
     private void onPsync(ReplicaSession s, ReplicaMessage.Psync psync) {
+        if (!upstreamInSync.getAsBoolean()) {
+            fail(s, "no master link: can't sync while not connected with my master (NOMASTERLINK)");
+            return;
+        }
+        s.epoch = log.epoch(); // before the decision: a change in between fails the first read, never the data
         PsyncDecision.Result decision = PsyncDecision.decide(psync.replId(), psync.offset(), log.history());
         stats.recordDecision(decision);
         s.psync = psync;
@@ -180,7 +268,8 @@ public final class ReplicationMaster {
     private void beginSending(ReplicaSession s, ReplicaSession.SnapshotTransfer transfer) {
         s.transfer = transfer;
         s.state = ReplicaSession.State.SEND_SNAPSHOT;
-        s.control.add(new MasterMessage.FullResync(log.replId(), transfer.offset, transfer.snapshotId, transfer.sizeBytes));
+        s.control.add(new MasterMessage.FullResync(log.replId(), transfer.offset, transfer.snapshotId, transfer.sizeBytes,
+                transfer.keyCount));
     }
 
     private ReplicaSession.SnapshotTransfer startSnapshot() {
@@ -206,7 +295,7 @@ public final class ReplicationMaster {
      *
      * @return sessions that now have something to send: drain them
      */
-    public synchronized List<ReplicaSession> snapshotWritten(String snapshotId, long sizeBytes, int crc32c) {
+    public synchronized List<ReplicaSession> snapshotWritten(String snapshotId, long sizeBytes, int crc32c, long keyCount) {
         ReplicaSession.SnapshotTransfer t = current;
         if (t == null || !t.snapshotId.equals(snapshotId)) {
             snapshots.delete(snapshotId); // nobody waits for it any more
@@ -215,6 +304,7 @@ public final class ReplicationMaster {
         t.written = true;
         t.sizeBytes = sizeBytes;
         t.crc32c = crc32c;
+        t.keyCount = keyCount;
         List<ReplicaSession> wake = new ArrayList<>();
         for (ReplicaSession s : sessions.values()) {
             if (s.transfer != null && s.transfer.snapshotId.equals(snapshotId)
@@ -280,8 +370,10 @@ public final class ReplicationMaster {
                                 transfer.crc32c);
                         s.state = ReplicaSession.State.ONLINE;
                         s.nextOffset = transfer.offset;
-                        s.ackOffset = transfer.offset;
-                        s.ackTimeMs = clock.millis();
+                        // No ack yet: the replica has not loaded the snapshot. A WAIT must not count it
+                        // before it says so (Redis too waits for the first REPLCONF ACK).
+                        s.ackOffset = -1;
+                        s.ackTimeMs = -1;
                         detach(s);
                         updatePin();
                         return Next.send(end);
@@ -311,8 +403,11 @@ public final class ReplicationMaster {
         if (s.nextOffset >= masterOffset) {
             return Next.IDLE;
         }
-        byte[] data = log.read(s.nextOffset, config.entriesBatchBytes());
+        byte[] data = log.read(s.epoch, s.nextOffset, config.entriesBatchBytes());
         if (data == null) {
+            if (log.epoch() != s.epoch) {
+                return Next.close(fail(s, "history changed: reconnect to learn the new replication id"));
+            }
             return Next.close(fail(s, "replica fell behind the backlog: it needs offset " + s.nextOffset
                     + " but the backlog starts at " + log.backlogFirstOffset()));
         }
@@ -333,6 +428,9 @@ public final class ReplicationMaster {
         for (ReplicaSession s : sessions.values()) {
             if (s.closeReason != null) {
                 wake.add(s);
+            } else if (tooSlow(s, now)) {
+                stats.recordSlowReplicaDisconnect();
+                wake.add(s);
             } else if (now - s.lastHeardMs > config.timeoutMs()) {
                 fail(s, "timeout: nothing heard from the replica for " + (now - s.lastHeardMs) + " ms");
                 wake.add(s);
@@ -346,6 +444,178 @@ public final class ReplicationMaster {
             }
         }
         cleanUpSnapshots();
+        refreshThrottle();
+        return wake;
+    }
+
+    /** Disconnect policy: drops an online replica past the hard limit, or past the soft one for too long. */
+    private boolean tooSlow(ReplicaSession s, long now) {
+        SlowReplicaPolicy p = config.slowReplicas();
+        if (p.mode() != SlowReplicaPolicy.Mode.DISCONNECT || s.state != ReplicaSession.State.ONLINE || s.ackOffset < 0) {
+            return false;
+        }
+        long lag = log.offset() - s.ackOffset;
+        if (p.hardLimitBytes() > 0 && lag > p.hardLimitBytes()) {
+            fail(s, "slow replica: " + lag + " bytes behind, over the hard limit of " + p.hardLimitBytes() + " bytes");
+            return true;
+        }
+        if (p.softLimitBytes() > 0 && lag > p.softLimitBytes()) {
+            if (s.overSoftLimitSinceMs < 0) {
+                s.overSoftLimitSinceMs = now;
+            } else if (now - s.overSoftLimitSinceMs >= p.softLimitMs()) {
+                fail(s, "slow replica: over the soft limit of " + p.softLimitBytes() + " bytes for "
+                        + (now - s.overSoftLimitSinceMs) + " ms (" + lag + " bytes behind)");
+                return true;
+            }
+        } else {
+            s.overSoftLimitSinceMs = -1;
+        }
+        return false;
+    }
+
+    private void refreshThrottle() {
+        SlowReplicaPolicy p = config.slowReplicas();
+        if (p.mode() != SlowReplicaPolicy.Mode.THROTTLE) {
+            return;
+        }
+        long masterOffset = log.offset();
+        long maxLag = 0;
+        for (ReplicaSession s : sessions.values()) {
+            if (s.state == ReplicaSession.State.ONLINE && s.ackOffset >= 0 && s.closeReason == null) {
+                maxLag = Math.max(maxLag, masterOffset - s.ackOffset);
+            }
+        }
+        throttleDelayMs = p.throttleDelayMs(maxLag);
+    }
+
+    /**
+     * Throttle policy: how long a client write should be delayed now so that the slowest online
+     * replica can catch up (0 under the disconnect policy or when every replica keeps up).
+     */
+    public long throttleDelayMs() {
+        return throttleDelayMs;
+    }
+
+    // ------------------------------------------------------------------ WAIT and min-replicas
+
+    /** Replicas online that acked {@code offset} or more (Redis's {@code replicationCountAcksByOffset}). */
+    public synchronized int ackedCount(long offset) {
+        int n = 0;
+        for (ReplicaSession s : sessions.values()) {
+            if (s.state == ReplicaSession.State.ONLINE && s.ackOffset >= offset) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * WAIT: a future that completes with the number of replicas that acked {@code offset}, as soon
+     * as at least {@code replicas} did. The caller bounds the wait: on its timeout it calls
+     * {@link #cancelWait} and reports {@link #ackedCount}.
+     */
+    public synchronized CompletableFuture<Integer> awaitAcks(long offset, int replicas) {
+        int n = ackedCount(offset);
+        if (n >= replicas) {
+            return CompletableFuture.completedFuture(n);
+        }
+        AckWaiter w = new AckWaiter(offset, replicas, new CompletableFuture<>());
+        waiters.add(w);
+        return w.done();
+    }
+
+    public synchronized void cancelWait(CompletableFuture<Integer> wait) {
+        waiters.removeIf(w -> w.done() == wait);
+    }
+
+    /** Waits in progress (for metrics and tests). */
+    public synchronized int waitingCount() {
+        return waiters.size();
+    }
+
+    private List<CompletableFuture<Integer>> satisfiedWaiters(List<Integer> counts) {
+        if (waiters.isEmpty()) {
+            return List.of();
+        }
+        List<CompletableFuture<Integer>> done = new ArrayList<>();
+        waiters.removeIf(w -> {
+            int n = ackedCount(w.offset());
+            if (n >= w.replicas()) {
+                done.add(w.done());
+                counts.add(n);
+                return true;
+            }
+            return false;
+        });
+        return done;
+    }
+
+    /**
+     * Asks every online replica to ack now (Redis sends {@code REPLCONF GETACK} for a WAIT).
+     *
+     * @return sessions with something to send: drain them
+     */
+    public synchronized List<ReplicaSession> requestAcks() {
+        List<ReplicaSession> wake = new ArrayList<>();
+        for (ReplicaSession s : sessions.values()) {
+            if (s.state == ReplicaSession.State.ONLINE && s.closeReason == null
+                    && s.control.stream().noneMatch(m -> m instanceof MasterMessage.GetAck)) {
+                s.control.add(new MasterMessage.GetAck());
+                wake.add(s);
+            }
+        }
+        return wake;
+    }
+
+    /**
+     * Replicas online whose last ack is at most {@code maxLagMs} old (Redis's good replicas for
+     * {@code min-replicas-to-write} / {@code min-replicas-max-lag}).
+     */
+    public synchronized int goodReplicas(long maxLagMs) {
+        long now = clock.millis();
+        int n = 0;
+        for (ReplicaSession s : sessions.values()) {
+            if (s.state == ReplicaSession.State.ONLINE && s.closeReason == null && s.ackTimeMs >= 0
+                    && now - s.ackTimeMs <= maxLagMs) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** The announced address and acked offset of an online replica, for choosing a failover target. */
+    public record OnlineReplica(String replicaId, String address, long ackOffset) {
+    }
+
+    public synchronized List<OnlineReplica> onlineReplicas() {
+        List<OnlineReplica> out = new ArrayList<>();
+        for (ReplicaSession s : sessions.values()) {
+            if (s.state == ReplicaSession.State.ONLINE && s.closeReason == null) {
+                out.add(new OnlineReplica(s.replicaId, s.address, s.ackOffset));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The history changed under the stream (promotion, a new id from our own master, a full
+     * sync): every replica that already had its answer is dropped and reconnects to learn the
+     * new history, as Redis does; the current snapshot belongs to the old history and is retired.
+     *
+     * @return sessions to drain (they close)
+     */
+    public synchronized List<ReplicaSession> historyChanged() {
+        List<ReplicaSession> wake = new ArrayList<>();
+        for (ReplicaSession s : sessions.values()) {
+            if (s.decision != null && s.closeReason == null) {
+                fail(s, "history changed: reconnect to learn the new replication id");
+                wake.add(s);
+            }
+        }
+        if (current != null) {
+            retired.add(current);
+            current = null;
+        }
         return wake;
     }
 

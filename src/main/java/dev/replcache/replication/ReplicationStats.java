@@ -13,6 +13,7 @@ public final class ReplicationStats {
     private long syncPartialOk;
     private long syncPartialErr;
     private long syncAbandoned;
+    private long slowReplicaDisconnects;
     private long entriesBytesSent;
     private long snapshotBytesSent;
     private final EnumMap<PsyncDecision.Reason, Long> reasons = new EnumMap<>(PsyncDecision.Reason.class);
@@ -32,6 +33,15 @@ public final class ReplicationStats {
 
     synchronized void recordAbandoned() {
         syncAbandoned++;
+    }
+
+    synchronized void recordSlowReplicaDisconnect() {
+        slowReplicaDisconnects++;
+    }
+
+    /** Replicas dropped by the slow-replica policy's limits. */
+    public synchronized long slowReplicaDisconnects() {
+        return slowReplicaDisconnects;
     }
 
     synchronized void recordEntriesSent(int bytes) {

@@ -49,6 +49,8 @@ import dev.replcache.keyspace.Keyspace;
 import dev.replcache.keyspace.SetCondition;
 import dev.replcache.keyspace.SetResult;
 import dev.replcache.keyspace.Ttl;
+import dev.replcache.api.cache.v1.WaitRequest;
+import dev.replcache.api.cache.v1.WaitResponse;
 import dev.replcache.node.CacheNode;
 import dev.replcache.node.InvalidRequestException;
 import dev.replcache.node.LimitExceededException;
@@ -335,6 +337,24 @@ public final class CacheGrpcService extends CacheServiceGrpc.CacheServiceImplBas
             return Ttl.atMillis(expireAtMs);
         }
         return request.getKeepTtl() ? Ttl.KEEP : Ttl.NONE;
+    }
+
+    // ------------------------------------------------------------------ replication
+
+    @Override
+    public void wait(WaitRequest request, StreamObserver<WaitResponse> out) {
+        if (request.getOffset() < 0) {
+            throw new InvalidRequestException("offset must not be negative, got " + request.getOffset());
+        }
+        long offset = request.getOffset() == 0 ? node.offset() : request.getOffset();
+        // Completes on an ack (a network thread) or at the timeout (the node's timer): never blocks a thread here.
+        node.waitForReplicas(offset, request.getReplicas(), request.getTimeoutMs()).whenComplete((acked, error) -> {
+            if (error != null) {
+                out.onError(GrpcErrors.toStatusException(error, "cache.v1.CacheService/Wait"));
+            } else {
+                reply(out, WaitResponse.newBuilder().setReplicasAcked(acked).setOffset(offset).build());
+            }
+        });
     }
 
     /** {@link ByteString#toByteArray()} copies, so the keyspace may own the array. */

@@ -1,7 +1,9 @@
 package dev.replcache.transport.grpc;
 
 import dev.replcache.keyspace.KeyspaceException;
+import dev.replcache.node.FailoverException;
 import dev.replcache.node.InvalidRequestException;
+import dev.replcache.node.NotEnoughReplicasException;
 import dev.replcache.node.LimitExceededException;
 import dev.replcache.node.ReadOnlyReplicaException;
 import io.grpc.Status;
@@ -36,6 +38,12 @@ public final class GrpcErrors {
         if (error instanceof ReadOnlyReplicaException) {
             return Status.FAILED_PRECONDITION.withDescription(error.getMessage());
         }
+        if (error instanceof NotEnoughReplicasException) {
+            return Status.UNAVAILABLE.withDescription(error.getMessage());
+        }
+        if (error instanceof FailoverException fe) {
+            return (fe.started() ? Status.ABORTED : Status.FAILED_PRECONDITION).withDescription(error.getMessage());
+        }
         if (error instanceof LimitExceededException) {
             return Status.RESOURCE_EXHAUSTED.withDescription(error.getMessage());
         }
@@ -66,6 +74,8 @@ public final class GrpcErrors {
             case OVERFLOW -> Status.Code.OUT_OF_RANGE;
             // maxmemory reached and eviction cannot free enough: retry later or with less.
             case OOM, STRING_TOO_LONG -> Status.Code.RESOURCE_EXHAUSTED;
+            // A failover holds writes for a moment: retry, then against the new master.
+            case PAUSED -> Status.Code.UNAVAILABLE;
         };
     }
 }

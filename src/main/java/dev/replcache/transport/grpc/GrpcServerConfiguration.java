@@ -31,7 +31,8 @@ public class GrpcServerConfiguration {
     }
 
     /** The error mapping innermost, then any {@link ServerInterceptor} beans (metrics, auth, tests). */
-    private static io.grpc.ServerServiceDefinition intercept(io.grpc.BindableService service, List<ServerInterceptor> extra) {
+    private static io.grpc.ServerServiceDefinition intercept(io.grpc.ServerServiceDefinition service,
+                                                             List<ServerInterceptor> extra) {
         io.grpc.ServerServiceDefinition def = ServerInterceptors.intercept(service, new GrpcErrorInterceptor());
         return extra.isEmpty() ? def : ServerInterceptors.intercept(def, extra);
     }
@@ -41,13 +42,18 @@ public class GrpcServerConfiguration {
      * @param tracerFactories any {@link ServerStreamTracer.Factory} beans (metrics, tests)
      */
     @Bean
-    public GrpcServerLifecycle grpcServerLifecycle(GrpcProperties properties, CacheGrpcService cacheService,
+    public GrpcServerLifecycle grpcServerLifecycle(GrpcProperties properties, CacheNode node,
+                                                   CacheGrpcService cacheService,
                                                    ReplicationGrpcService replicationService,
                                                    ObjectProvider<ServerInterceptor> interceptors,
                                                    ObjectProvider<ServerStreamTracer.Factory> tracerFactories) {
         List<ServerInterceptor> extra = interceptors.orderedStream().toList();
+        // Writes' responses are held (inline WAIT, throttle) outside the error mapping, so they see its status.
+        io.grpc.ServerServiceDefinition cache = ServerInterceptors.intercept(
+                ServerInterceptors.intercept(cacheService, new GrpcErrorInterceptor()), new WriteAckInterceptor(node));
         return new GrpcServerLifecycle(properties,
-                List.of(intercept(cacheService, extra), intercept(replicationService, extra)),
+                List.of(extra.isEmpty() ? cache : ServerInterceptors.intercept(cache, extra),
+                        intercept(replicationService.bindService(), extra)),
                 tracerFactories.orderedStream().toList());
     }
 }

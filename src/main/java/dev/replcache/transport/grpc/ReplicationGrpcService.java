@@ -1,5 +1,7 @@
 package dev.replcache.transport.grpc;
 
+import dev.replcache.api.replication.v1.FailoverRequest;
+import dev.replcache.api.replication.v1.FailoverResponse;
 import dev.replcache.api.replication.v1.InfoRequest;
 import dev.replcache.api.replication.v1.PromoteRequest;
 import dev.replcache.api.replication.v1.ReplicaOfRequest;
@@ -206,6 +208,33 @@ public final class ReplicationGrpcService extends ReplicationServiceGrpc.Replica
         node.promote();
         out.onNext(info(node.replicationView()));
         out.onCompleted();
+    }
+
+    @Override
+    public void failover(FailoverRequest request, StreamObserver<FailoverResponse> out) {
+        HostPort to = null;
+        if (!request.getTo().isBlank()) {
+            try {
+                to = HostPort.parse(request.getTo().trim(), "to");
+            } catch (IllegalArgumentException e) {
+                throw new InvalidRequestException("failover: " + e.getMessage());
+            }
+        }
+        if (request.getTimeoutMs() < 0) {
+            throw new InvalidRequestException("failover: timeout_ms must not be negative");
+        }
+        // Runs on the node's failover thread; the answer goes out when it is done.
+        node.failover(to, request.getTimeoutMs()).whenComplete((result, error) -> {
+            if (error != null) {
+                Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                        ? error.getCause() : error;
+                out.onError(GrpcErrors.toStatusException(cause, "replication.v1.ReplicationService/Failover"));
+                return;
+            }
+            out.onNext(FailoverResponse.newBuilder().setNewMaster(result.newMaster()).setOffset(result.offset())
+                    .setPausedMs(result.pausedMs()).build());
+            out.onCompleted();
+        });
     }
 
     @Override

@@ -38,7 +38,7 @@ final class ReplicationProtos {
             b.setContinue(Continue.newBuilder().setReplId(c.replId().value()).setOffset(c.offset()));
         } else if (m instanceof MasterMessage.FullResync f) {
             b.setFullResync(FullResync.newBuilder().setReplId(f.replId().value()).setOffset(f.offset())
-                    .setSnapshotId(f.snapshotId()).setSizeEstimate(f.sizeEstimate()));
+                    .setSnapshotId(f.snapshotId()).setSizeEstimate(f.sizeEstimate()).setKeyCount(f.keyCount()));
         } else if (m instanceof MasterMessage.SnapshotEnd e) {
             b.setSnapshotEnd(SnapshotEnd.newBuilder().setSnapshotId(e.snapshotId()).setTotalBytes(e.totalBytes())
                     .setChecksum(e.crc32c()));
@@ -59,7 +59,8 @@ final class ReplicationProtos {
                     m.getSnapshotChunk().getSeq(), m.getSnapshotChunk().getData().toByteArray(), m.getSnapshotChunk().getCrc32C());
             case CONTINUE -> new MasterMessage.Continue(replId(m.getContinue().getReplId()), m.getContinue().getOffset());
             case FULL_RESYNC -> new MasterMessage.FullResync(replId(m.getFullResync().getReplId()),
-                    m.getFullResync().getOffset(), m.getFullResync().getSnapshotId(), m.getFullResync().getSizeEstimate());
+                    m.getFullResync().getOffset(), m.getFullResync().getSnapshotId(), m.getFullResync().getSizeEstimate(),
+                    m.getFullResync().getKeyCount());
             case SNAPSHOT_END -> new MasterMessage.SnapshotEnd(m.getSnapshotEnd().getSnapshotId(),
                     m.getSnapshotEnd().getTotalBytes(), m.getSnapshotEnd().getChecksum());
             case GET_ACK -> new MasterMessage.GetAck();
@@ -73,7 +74,7 @@ final class ReplicationProtos {
         if (m instanceof ReplicaMessage.Ack a) {
             b.setAck(Ack.newBuilder().setOffset(a.offset()));
         } else if (m instanceof ReplicaMessage.Psync p) {
-            b.setPsync(Psync.newBuilder().setReplId(p.replId().value()).setOffset(p.offset()));
+            b.setPsync(Psync.newBuilder().setReplId(p.replId().value()).setOffset(p.offset()).setFailover(p.failover()));
         } else if (m instanceof ReplicaMessage.Hello h) {
             b.setHello(Hello.newBuilder().setReplicaId(h.replicaId()).setAnnouncedAddress(h.announcedAddress())
                     .setAuthToken(h.authToken()));
@@ -86,7 +87,8 @@ final class ReplicationProtos {
     static ReplicaMessage fromProto(dev.replcache.api.replication.v1.ReplicaMessage m) {
         return switch (m.getKindCase()) {
             case ACK -> new ReplicaMessage.Ack(m.getAck().getOffset());
-            case PSYNC -> new ReplicaMessage.Psync(replId(m.getPsync().getReplId()), m.getPsync().getOffset());
+            case PSYNC -> new ReplicaMessage.Psync(replId(m.getPsync().getReplId()), m.getPsync().getOffset(),
+                    m.getPsync().getFailover());
             case HELLO -> new ReplicaMessage.Hello(m.getHello().getReplicaId(), m.getHello().getAnnouncedAddress(),
                     m.getHello().getAuthToken());
             case KIND_NOT_SET -> throw invalid("replica message without a kind");

@@ -14,7 +14,9 @@ import org.springframework.boot.tomcat.TomcatConnectorCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.web.method.support.HandlerMethodArgumentResolver;
+import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
 
 /** Wires the HTTP API: the path-bytes resolver, the Tomcat connector settings, the OpenAPI info. */
 @Configuration(proxyBeanMethods = false)
@@ -29,6 +31,19 @@ class HttpConfiguration implements WebMvcConfigurer {
     @Override
     public void addArgumentResolvers(List<HandlerMethodArgumentResolver> resolvers) {
         resolvers.add(new PathBytesResolver(node));
+    }
+
+    @Override
+    public void addInterceptors(InterceptorRegistry registry) {
+        registry.addInterceptor(WriteAckFilter.headerCheck()).addPathPatterns("/v1/**");
+    }
+
+    /** Inline WAIT and the slow-replica throttle for writes on the API (not the actuator). */
+    @Bean
+    FilterRegistrationBean<WriteAckFilter> writeAckFilter() {
+        FilterRegistrationBean<WriteAckFilter> registration = new FilterRegistrationBean<>(new WriteAckFilter(node));
+        registration.addUrlPatterns("/v1/*");
+        return registration;
     }
 
     /**

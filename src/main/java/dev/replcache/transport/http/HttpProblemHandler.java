@@ -2,7 +2,9 @@ package dev.replcache.transport.http;
 
 import dev.replcache.keyspace.KeyspaceException;
 import dev.replcache.node.InvalidRequestException;
+import dev.replcache.node.FailoverException;
 import dev.replcache.node.LimitExceededException;
+import dev.replcache.node.NotEnoughReplicasException;
 import dev.replcache.node.ReadOnlyReplicaException;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
@@ -53,7 +55,13 @@ class HttpProblemHandler extends ResponseEntityExceptionHandler {
             case SYNTAX -> ProblemType.SYNTAX;
             case OOM -> ProblemType.OOM;
             case STRING_TOO_LONG -> ProblemType.LIMIT_EXCEEDED;
+            case PAUSED -> ProblemType.WRITES_PAUSED;
         };
+        if (type == ProblemType.WRITES_PAUSED) {
+            HttpHeaders headers = new HttpHeaders();
+            headers.set(HttpHeaders.RETRY_AFTER, "1");
+            return handleExceptionInternal(e, body(type, e.getMessage()), headers, type.status(), request);
+        }
         return problem(e, type, e.getMessage(), request);
     }
 
@@ -67,6 +75,21 @@ class HttpProblemHandler extends ResponseEntityExceptionHandler {
         ProblemDetail body = body(ProblemType.READ_ONLY_REPLICA, e.getMessage());
         body.setProperty("master", e.masterAddress());
         return handleExceptionInternal(e, body, new HttpHeaders(), ProblemType.READ_ONLY_REPLICA.status(), request);
+    }
+
+    @ExceptionHandler(NotEnoughReplicasException.class)
+    ResponseEntity<Object> notEnoughReplicas(NotEnoughReplicasException e, WebRequest request) {
+        ProblemDetail body = body(ProblemType.NOT_ENOUGH_REPLICAS, e.getMessage());
+        body.setProperty("goodReplicas", e.good());
+        body.setProperty("minReplicasToWrite", e.required());
+        return handleExceptionInternal(e, body, new HttpHeaders(), ProblemType.NOT_ENOUGH_REPLICAS.status(), request);
+    }
+
+    @ExceptionHandler(FailoverException.class)
+    ResponseEntity<Object> failover(FailoverException e, WebRequest request) {
+        ProblemDetail body = body(ProblemType.FAILOVER_FAILED, e.getMessage());
+        body.setProperty("aborted", e.started());
+        return handleExceptionInternal(e, body, new HttpHeaders(), ProblemType.FAILOVER_FAILED.status(), request);
     }
 
     @ExceptionHandler(LimitExceededException.class)

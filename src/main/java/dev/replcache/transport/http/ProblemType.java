@@ -44,6 +44,12 @@ enum ProblemType {
     UNSUPPORTED_MEDIA_TYPE("unsupported-media-type", "Unsupported media type", HttpStatus.UNSUPPORTED_MEDIA_TYPE),
     /** A write sent to a replica (Redis's READONLY); the body names the master. */
     READ_ONLY_REPLICA("read-only-replica", "Read-only replica", HttpStatus.CONFLICT),
+    /** Fewer good replicas than min-replicas-to-write (Redis's NOREPLICAS); reads still work. */
+    NOT_ENOUGH_REPLICAS("not-enough-replicas", "Not enough good replicas", HttpStatus.SERVICE_UNAVAILABLE),
+    /** Writes are held while a failover hands the master role over; retry shortly. */
+    WRITES_PAUSED("writes-paused", "Writes paused", HttpStatus.SERVICE_UNAVAILABLE),
+    /** A failover that could not start (no replica, already running, on a replica) or was aborted. */
+    FAILOVER_FAILED("failover-failed", "Failover failed", HttpStatus.CONFLICT),
     /** Our bug: logged on the server, never described in the body. */
     INTERNAL("internal", "Internal error", HttpStatus.INTERNAL_SERVER_ERROR);
 

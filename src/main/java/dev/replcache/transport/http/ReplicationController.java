@@ -60,6 +60,41 @@ class ReplicationController {
         return node.replicationView();
     }
 
+    /**
+     * @param to        {@code host:port} of the target replica as it announced itself; absent = the most up-to-date one
+     * @param timeoutMs how long to wait for the target to catch up; absent or 0 = replcache.replication.failover-timeout
+     */
+    record FailoverRequest(String to, Long timeoutMs) {
+    }
+
+    /** @param pausedMs how long client writes were paused */
+    record FailoverResponse(String newMaster, long offset, long pausedMs) {
+    }
+
+    @PostMapping("/failover")
+    @Operation(operationId = "failover", summary = "FAILOVER [TO host port] [TIMEOUT ms]: pause writes, wait until the target replica acked everything, hand the master role over and follow it; 409 when it cannot start or was aborted (writes resumed)")
+    FailoverResponse failover(@RequestBody(required = false) FailoverRequest request) {
+        HostPort to = null;
+        long timeoutMs = 0;
+        if (request != null) {
+            if (request.to() != null && !request.to().isBlank()) {
+                try {
+                    to = HostPort.parse(request.to().trim(), "to");
+                } catch (IllegalArgumentException e) {
+                    throw new InvalidRequestException(e.getMessage());
+                }
+            }
+            if (request.timeoutMs() != null) {
+                if (request.timeoutMs() < 0) {
+                    throw new InvalidRequestException("timeoutMs must not be negative");
+                }
+                timeoutMs = request.timeoutMs();
+            }
+        }
+        var result = Futures.await(node.failover(to, timeoutMs));
+        return new FailoverResponse(result.newMaster(), result.offset(), result.pausedMs());
+    }
+
     @PostMapping("/master/disconnect")
     @Operation(operationId = "disconnectMaster", summary = "Drop the link to the master (CLIENT KILL TYPE master); it reconnects and resyncs partially when it can")
     ResponseEntity<Void> disconnect() {

@@ -105,8 +105,9 @@ final class SimNode implements SnapshotSource, MasterLink.Dataset {
         String id = jobOrder.remove(0);
         KeyspaceSnapshot snap = pendingJobs.remove(id);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
+        long keys;
         try (snap) {
-            RdbWriter.write(snap, log.replId().value(), snap.offset(), out);
+            keys = RdbWriter.write(snap, log.replId().value(), snap.offset(), out).keys();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -114,7 +115,7 @@ final class SimNode implements SnapshotSource, MasterLink.Dataset {
         written.put(id, bytes);
         CRC32C crc = new CRC32C();
         crc.update(bytes);
-        return master.snapshotWritten(id, bytes.length, (int) crc.getValue());
+        return master.snapshotWritten(id, bytes.length, (int) crc.getValue(), keys);
     }
 
     @Override
@@ -140,6 +141,11 @@ final class SimNode implements SnapshotSource, MasterLink.Dataset {
     @Override
     public void apply(CommandEntry entry) {
         keyspace.apply(entry);
+    }
+
+    @Override
+    public long keyCount() {
+        return keyspace.dbSize();
     }
 
     @Override

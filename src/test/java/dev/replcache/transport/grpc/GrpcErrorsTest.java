@@ -33,7 +33,7 @@ class GrpcErrorsTest {
         Status status = GrpcErrors.toStatus(new KeyspaceException(kind), "test/Method");
 
         assertThat(status.getCode()).isIn(EnumSet.of(Status.Code.INVALID_ARGUMENT, Status.Code.FAILED_PRECONDITION,
-                Status.Code.OUT_OF_RANGE, Status.Code.RESOURCE_EXHAUSTED));
+                Status.Code.OUT_OF_RANGE, Status.Code.RESOURCE_EXHAUSTED, Status.Code.UNAVAILABLE));
         assertThat(status.getDescription()).isEqualTo(kind.redisMessage());
     }
 
@@ -43,6 +43,8 @@ class GrpcErrorsTest {
         assertThat(GrpcErrors.codeFor(KeyspaceException.Kind.NOT_INTEGER)).isEqualTo(Status.Code.FAILED_PRECONDITION);
         assertThat(GrpcErrors.codeFor(KeyspaceException.Kind.HASH_NOT_INTEGER)).isEqualTo(Status.Code.FAILED_PRECONDITION);
         assertThat(GrpcErrors.codeFor(KeyspaceException.Kind.OVERFLOW)).isEqualTo(Status.Code.OUT_OF_RANGE);
+        // Writes paused by a failover: retryable, as a client retries an unavailable server.
+        assertThat(GrpcErrors.codeFor(KeyspaceException.Kind.PAUSED)).isEqualTo(Status.Code.UNAVAILABLE);
         assertThat(GrpcErrors.codeFor(KeyspaceException.Kind.INVALID_EXPIRE)).isEqualTo(Status.Code.INVALID_ARGUMENT);
         assertThat(GrpcErrors.codeFor(KeyspaceException.Kind.SYNTAX)).isEqualTo(Status.Code.INVALID_ARGUMENT);
         assertThat(GrpcErrors.codeFor(KeyspaceException.Kind.OOM)).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
