@@ -1,0 +1,37 @@
+# syntax=docker/dockerfile:1
+# ReplCache container image. Not built by CI (no Docker engine there); see the README.
+#   docker build -t replcache/replcache:0.1.0 .
+# The Helm chart (helm/replcache) uses this image by default and runs its ENTRYPOINT command
+# after choosing the pod's role; keep the two in step.
+
+# ---- build: the jar, with the Maven wrapper, then Spring Boot's layered extraction
+FROM eclipse-temurin:17-jdk AS build
+WORKDIR /src
+COPY .mvn/ .mvn/
+COPY mvnw pom.xml ./
+COPY src/ src/
+# The Maven repository is a build cache, not a layer; tests run in CI, not here.
+RUN --mount=type=cache,target=/root/.m2 ./mvnw -B -q -DskipTests package \
+ && cp target/replcache-*.jar /tmp/app.jar
+# One directory per layer (dependencies, spring-boot-loader, snapshot-dependencies, application)
+# so that a code change rebuilds only the small application layer.
+RUN java -Djarmode=tools -jar /tmp/app.jar extract --layers --launcher --destination /extracted
+
+# ---- runtime
+FROM eclipse-temurin:17-jre
+RUN groupadd --system --gid 10001 replcache \
+ && useradd --system --uid 10001 --gid 10001 --home-dir /app --no-create-home --shell /usr/sbin/nologin replcache \
+ && mkdir -p /data \
+ && chown 10001:10001 /data
+WORKDIR /app
+COPY --from=build /extracted/dependencies/ ./
+COPY --from=build /extracted/spring-boot-loader/ ./
+COPY --from=build /extracted/snapshot-dependencies/ ./
+COPY --from=build /extracted/application/ ./
+ENV REPLCACHE_DATADIR=/data \
+    JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=70.0 -XX:+ExitOnOutOfMemoryError"
+USER 10001:10001
+VOLUME /data
+# HTTP API and actuator; gRPC API and replication.
+EXPOSE 8080 9090
+ENTRYPOINT ["java", "org.springframework.boot.loader.launch.JarLauncher"]
