@@ -63,11 +63,14 @@ public final class CacheNode implements AutoCloseable {
     private volatile Keyspace keyspace;
     private volatile LinkDriver link; // non-null while a replica
     private volatile Runnable senderWakeup = () -> { };
+    /** host:port announced to our master; null until known (gRPC on port 0 before it listens). */
+    private volatile String announceAddress;
     private ScheduledExecutorService scheduler;
     private final FailoverCoordinator failover;
 
     public CacheNode(Settings settings, MillisClock clock, MasterConnector connector) {
         this.settings = Objects.requireNonNull(settings, "settings");
+        this.announceAddress = settings.announceAddress();
         this.clock = Objects.requireNonNull(clock, "clock");
         this.connector = Objects.requireNonNull(connector, "connector");
         this.replicationLog = ReplicationLog.fresh(idRandom, settings.backlogBytes(), clock);
@@ -268,7 +271,7 @@ public final class CacheNode implements AutoCloseable {
                 wakeSenders();
             }
             LinkDriver l = link;
-            if (l != null) {
+            if (l != null && announceAddress != null) {
                 l.tick();
             }
         } catch (RuntimeException e) {
@@ -312,14 +315,16 @@ public final class CacheNode implements AutoCloseable {
         keyspace.setRole(KeyspaceRole.REPLICA);
         MasterLink masterLink = new MasterLink(replicationLog, new ReplicaDataset(settings.dataDir(),
                 () -> keyspace, this::newReplicaKeyspace, ks -> keyspace = ks), settings.replica(), clock,
-                random.split(), nodeId(), settings.announceAddress(), hasHistory);
+                random.split(), nodeId(), () -> announceAddress, hasHistory);
         if (failoverHandshake) {
             masterLink.startFailover();
         }
         LinkDriver driver = new LinkDriver(masterLink, masterAddress, connector);
         link = driver;
         log.info("Now a replica of {}{}", masterAddress, failoverHandshake ? " (failover: handing the master role over)" : "");
-        driver.tick();
+        if (announceAddress != null) {
+            driver.tick(); // else the first tick after the gRPC server listens connects
+        }
         return driver;
     }
 
@@ -395,6 +400,16 @@ public final class CacheNode implements AutoCloseable {
         Keyspace ks = new Keyspace(settings.keyspace(), clock, random.split(), replicationLog);
         ks.setRole(KeyspaceRole.REPLICA);
         return ks;
+    }
+
+    /**
+     * The gRPC server listens at {@code address}: announced to our master unless
+     * {@code replcache.replication.announce-address} says otherwise. Until then the link waits.
+     */
+    public void listeningAt(String address) {
+        if (settings.announceAddress() == null) {
+            announceAddress = address;
+        }
     }
 
     /** A random id per process, sent in Hello. */

@@ -33,8 +33,9 @@ public class NodeConfiguration {
         ReplicaConfig replicaConfig = new ReplicaConfig(repl.ackInterval().toMillis(), repl.timeout().toMillis(),
                 repl.reconnectMinDelay().toMillis(), repl.reconnectMaxDelay().toMillis(),
                 (int) repl.maxFrameSize().toBytes(), repl.authToken(), repl.allowEmptyResync());
-        String announce = repl.announceAddress().isEmpty()
-                ? grpc.address() + ":" + grpc.port() : repl.announceAddress();
+        // With gRPC on any free port (0), the address is known once the server listens: null until then.
+        String announce = !repl.announceAddress().isEmpty() ? repl.announceAddress()
+                : grpc.port() == 0 ? null : grpc.address() + ":" + grpc.port();
         CacheNode.Settings settings = new CacheNode.Settings(keyspaceConfig, limits, props.expiry().cycleInterval(),
                 props.dataDir(), (int) repl.backlogSize().toBytes(), masterConfig, replicaConfig,
                 repl.tickInterval(), announce, new CacheNode.WriteGuards(repl.minReplicasToWrite(),

@@ -86,7 +86,7 @@ public final class MasterLink {
     private final MillisClock clock;
     private final RandomGenerator random;
     private final String replicaId;
-    private final String announcedAddress;
+    private final java.util.function.Supplier<String> announcedAddress;
 
     // Written by the link's thread only; volatile so that views (operators, health) can read them
     // from other threads without waiting for the link, which may be busy loading a snapshot.
@@ -125,7 +125,8 @@ public final class MasterLink {
      *                   empty, which asks with {@code ?} as Redis does
      */
     public MasterLink(ReplicationLog log, Dataset dataset, ReplicaConfig config, MillisClock clock,
-                      RandomGenerator random, String replicaId, String announcedAddress, boolean hasHistory) {
+                      RandomGenerator random, String replicaId, java.util.function.Supplier<String> announcedAddress,
+                      boolean hasHistory) {
         this.hasHistory = hasHistory;
         this.log = Objects.requireNonNull(log, "log");
         this.dataset = Objects.requireNonNull(dataset, "dataset");
@@ -133,7 +134,7 @@ public final class MasterLink {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.random = Objects.requireNonNull(random, "random");
         this.replicaId = Objects.requireNonNull(replicaId, "replicaId");
-        this.announcedAddress = announcedAddress == null ? "" : announcedAddress;
+        this.announcedAddress = Objects.requireNonNull(announcedAddress, "announcedAddress");
         this.nextConnectAtMs = clock.millis();
     }
 
@@ -212,7 +213,7 @@ public final class MasterLink {
         state = State.HANDSHAKE;
         lastHeardMs = clock.millis();
         return Reaction.send(
-                new ReplicaMessage.Hello(replicaId, announcedAddress, config.authToken()),
+                new ReplicaMessage.Hello(replicaId, Objects.requireNonNullElse(announcedAddress.get(), ""), config.authToken()),
                 hasHistory || everSynced
                         ? new ReplicaMessage.Psync(log.replId(), log.offset(), failoverPending)
                         : new ReplicaMessage.Psync(ReplicationId.NONE, -1));

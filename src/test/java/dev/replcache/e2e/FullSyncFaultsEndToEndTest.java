@@ -37,9 +37,7 @@ class FullSyncFaultsEndToEndTest {
     }
 
     private static void awaitInSync(TestNode master, TestNode replica) {
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).untilAsserted(() ->
-                assertThat(replica.node().replicationLog().offset()).isEqualTo(master.node().replicationLog().offset()));
-        assertThat(replica.node().keyspace().contents()).isEqualTo(master.node().keyspace().contents());
+        Cluster.awaitInSync(master, replica);
     }
 
     @Test

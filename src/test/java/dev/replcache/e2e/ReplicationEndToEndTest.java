@@ -52,14 +52,7 @@ class ReplicationEndToEndTest {
     }
 
     private static void awaitInSync(TestNode master, TestNode replica) {
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).untilAsserted(() -> {
-            assertThat(replica.node().replicationLog().offset()).isEqualTo(master.node().replicationLog().offset());
-            assertThat(replica.node().replicationLog().replId()).isEqualTo(master.node().replicationLog().replId());
-        });
-        Map<Bytes, Entry> expected = master.node().keyspace().contents();
-        Map<Bytes, Entry> actual = replica.node().keyspace().contents();
-        assertThat(actual.size()).isEqualTo(expected.size());
-        assertThat(actual).isEqualTo(expected);
+        Cluster.awaitInSync(master, replica);
     }
 
     @Test

@@ -129,12 +129,23 @@ final class TestNode implements AutoCloseable {
     }
 
     HttpResponse<String> http(String method, String path, String body, String contentType) {
+        return http(method, path, body, contentType, java.util.Map.of());
+    }
+
+    /** A JSON request. */
+    HttpResponse<String> json(String method, String path, String body) {
+        return http(method, path, body, "application/json");
+    }
+
+    HttpResponse<String> http(String method, String path, String body, String contentType,
+                              java.util.Map<String, String> headers) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort() + path))
                 .timeout(Duration.ofSeconds(30))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (contentType != null) {
             b.header("Content-Type", contentType);
         }
+        headers.forEach(b::header);
         try {
             return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {

@@ -51,9 +51,11 @@ public class GrpcServerConfiguration {
         // Writes' responses are held (inline WAIT, throttle) outside the error mapping, so they see its status.
         io.grpc.ServerServiceDefinition cache = ServerInterceptors.intercept(
                 ServerInterceptors.intercept(cacheService, new GrpcErrorInterceptor()), new WriteAckInterceptor(node));
-        return new GrpcServerLifecycle(properties,
+        GrpcServerLifecycle lifecycle = new GrpcServerLifecycle(properties,
                 List.of(extra.isEmpty() ? cache : ServerInterceptors.intercept(cache, extra),
                         intercept(replicationService.bindService(), extra)),
                 tracerFactories.orderedStream().toList());
+        lifecycle.setOnListening(port -> node.listeningAt(properties.address() + ":" + port));
+        return lifecycle;
     }
 }

@@ -38,6 +38,8 @@ public final class GrpcServerLifecycle implements SmartLifecycle {
     private final List<ServerServiceDefinition> services;
     private final List<ServerStreamTracer.Factory> tracerFactories;
 
+    private volatile java.util.function.IntConsumer onListening = port -> { };
+
     // Guarded by this.
     private Server server;
     private HealthStatusManager health;
@@ -83,6 +85,7 @@ public final class GrpcServerLifecycle implements SmartLifecycle {
         }
         server = newServer;
         health = newHealth;
+        onListening.accept(newServer.getPort());
         for (ServerServiceDefinition service : services) {
             newHealth.setStatus(service.getServiceDescriptor().getName(), ServingStatus.SERVING);
         }
@@ -91,6 +94,11 @@ public final class GrpcServerLifecycle implements SmartLifecycle {
                 properties.address(), newServer.getPort(),
                 services.stream().map(s -> s.getServiceDescriptor().getName()).toList(),
                 properties.maxInboundMessageSize().toBytes());
+    }
+
+    /** Told the bound port after each start (port 0 = any free port: the node announces the real one). */
+    public void setOnListening(java.util.function.IntConsumer listener) {
+        this.onListening = Objects.requireNonNull(listener, "listener");
     }
 
     @Override

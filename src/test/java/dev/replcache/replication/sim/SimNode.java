@@ -84,7 +84,7 @@ final class SimNode implements SnapshotSource, MasterLink.Dataset {
         upstream = up;
         keyspace.setRole(KeyspaceRole.REPLICA);
         // A booted replica starts empty: it asks with '?', as Redis does on its first sync.
-        link = new MasterLink(log, this, replicaConfig, clock, random.split(), name, name + ":9090", false);
+        link = new MasterLink(log, this, replicaConfig, clock, random.split(), name, () -> name + ":9090", false);
     }
 
     // ---- SnapshotSource: the master's snapshots

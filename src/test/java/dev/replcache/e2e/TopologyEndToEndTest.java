@@ -1,0 +1,259 @@
+package dev.replcache.e2e;
+
+import static dev.replcache.e2e.Cluster.awaitInSync;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.replcache.keyspace.Bytes;
+import dev.replcache.replication.ReplicationId;
+import dev.replcache.replication.ReplicationStats;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Topologies over real sockets: cascading chains, promotion after a master's death, and the
+ * coordinated failover, each node a separate Spring application with its own data directory.
+ */
+class TopologyEndToEndTest {
+
+    @TempDir
+    Path tmp;
+
+    private Cluster cluster;
+
+    @BeforeEach
+    void cluster() {
+        cluster = new Cluster(tmp);
+    }
+
+    @AfterEach
+    void stop() {
+        cluster.close();
+    }
+
+    private static void write(TestNode n, String prefix, int count) {
+        for (int i = 0; i < count; i++) {
+            n.node().writableKeyspace().set(Bytes.utf8(prefix + i), Bytes.utf8("v" + i));
+        }
+    }
+
+    @Test
+    void aChainOfThreeLevelsForwardsTheIdenticalStream() {
+        TestNode master = cluster.start("master");
+        write(master, "before:", 5_000);
+        TestNode a = cluster.start("a", "replcache.replication.master=" + master.grpcAddress());
+        TestNode b = cluster.start("b", "replcache.replication.master=" + a.grpcAddress());
+        TestNode c = cluster.start("c", "replcache.replication.master=" + b.grpcAddress());
+        write(master, "after:", 2_000);
+        master.node().writableKeyspace().pexpire(Bytes.utf8("after:1"), 3_600_000);
+
+        awaitInSync(master, a);
+        awaitInSync(master, b);
+        awaitInSync(master, c);
+        // One history all the way down: same replId and offset at every level.
+        assertThat(c.node().replicationLog().offset()).isEqualTo(master.node().replicationLog().offset());
+
+        // A link cut in the middle of the chain: b resumes partially from a's backlog, c is untouched.
+        long aPartialBefore = a.node().master().stats().syncPartialOk();
+        long cFullBefore = b.node().master().stats().syncFull();
+        b.node().disconnectFromMaster("test: cut");
+        write(master, "later:", 500);
+        awaitInSync(master, c);
+        assertThat(a.node().master().stats().syncPartialOk()).isEqualTo(aPartialBefore + 1);
+        assertThat(b.node().master().stats().syncFull()).as("c never needed a full sync").isEqualTo(cFullBefore);
+
+        // The middle replica's replicas can be asked where they stand.
+        HttpResponse<String> view = b.http("GET", "/v1/replication", null, null);
+        assertThat(view.body()).contains("\"role\":\"replica\"").contains(c.node().nodeId());
+    }
+
+    @Test
+    void aReplicaWhoseMasterFullSyncsAgainMakesItsReplicasLearnTheNewHistory() {
+        TestNode master = cluster.start("master");
+        write(master, "k", 1_000);
+        TestNode a = cluster.start("a", "replcache.replication.master=" + master.grpcAddress());
+        TestNode b = cluster.start("b", "replcache.replication.master=" + a.grpcAddress());
+        awaitInSync(master, b);
+
+        // a follows another master with another history: its full sync must reach b too.
+        TestNode other = cluster.start("other");
+        write(other, "other:", 300);
+        a.http("PUT", "/v1/replication/master", "{\"host\":\"127.0.0.1\",\"port\":" + other.grpcPort() + "}",
+                "application/json");
+        awaitInSync(other, a);
+        awaitInSync(other, b);
+        assertThat(b.node().keyspace().get(Bytes.utf8("k1"))).isNull();
+        assertThat(b.node().keyspace().get(Bytes.utf8("other:1"))).isEqualTo(Bytes.utf8("v1"));
+    }
+
+    @Test
+    void afterTheMasterDiesAPromotedReplicaServesTheOtherReplicaWithAPartialResync() {
+        TestNode master = cluster.start("master");
+        write(master, "k", 3_000);
+        TestNode a = cluster.start("a", "replcache.replication.master=" + master.grpcAddress());
+        TestNode b = cluster.start("b", "replcache.replication.master=" + master.grpcAddress());
+        TestNode sub = cluster.start("sub", "replcache.replication.master=" + a.grpcAddress());
+        write(master, "live:", 500);
+        awaitInSync(master, a);
+        awaitInSync(master, b);
+        awaitInSync(master, sub);
+        ReplicationId oldId = master.node().replicationLog().replId();
+        long oldOffset = master.node().replicationLog().offset();
+        long fullBefore = a.node().master().stats().syncFull(); // sub's first sync from a
+        long partialBefore = a.node().master().stats().syncPartialOk();
+
+        master.close(); // the master dies
+        HttpResponse<String> promoted = a.http("DELETE", "/v1/replication/master", null, null);
+        assertThat(promoted.statusCode()).isEqualTo(200);
+        assertThat(a.node().role()).isEqualTo("master");
+        assertThat(a.node().replicationLog().replId2()).isEqualTo(oldId);
+        assertThat(a.node().replicationLog().secondReplOffset()).isEqualTo(oldOffset);
+
+        b.http("PUT", "/v1/replication/master", "{\"host\":\"127.0.0.1\",\"port\":" + a.grpcPort() + "}", "application/json");
+        a.node().writableKeyspace().set(Bytes.utf8("after-promotion"), Bytes.utf8("x"));
+        awaitInSync(a, b);
+        awaitInSync(a, sub);
+
+        ReplicationStats stats = a.node().master().stats();
+        assertThat(stats.syncFull()).as("no full sync after the promotion").isEqualTo(fullBefore);
+        // b moved over, and the sub-replica reconnected to learn the new id: both partial.
+        assertThat(stats.syncPartialOk()).isGreaterThanOrEqualTo(partialBefore + 2);
+        assertThat(b.node().replicationLog().replId2()).isEqualTo(oldId);
+        assertThat(sub.node().replicationLog().replId()).isEqualTo(a.node().replicationLog().replId());
+    }
+
+    /** A client that writes w:0, w:1, ... to whoever is master, remembering what was acknowledged. */
+    private static final class Writer extends Thread {
+        private static final Pattern MASTER = Pattern.compile("\"master\":\"([^\"]+)\"");
+        final Map<String, String> acknowledged = new ConcurrentHashMap<>();
+        final AtomicBoolean running = new AtomicBoolean(true);
+        final AtomicReference<TestNode> target;
+        final Map<String, TestNode> byGrpcAddress;
+        volatile int paused;
+        volatile int redirected;
+
+        Writer(TestNode master, Map<String, TestNode> byGrpcAddress) {
+            this.target = new AtomicReference<>(master);
+            this.byGrpcAddress = byGrpcAddress;
+        }
+
+        @Override
+        public void run() {
+            int i = 0;
+            while (running.get()) {
+                String key = "w:" + i;
+                HttpResponse<String> r = target.get().http("PUT", "/v1/keys/" + key, "v" + i, null);
+                if (r.statusCode() / 100 == 2) {
+                    acknowledged.put(key, "v" + i);
+                    i++;
+                } else if (r.statusCode() == 503 && r.body().contains("writes-paused")) {
+                    paused++;
+                } else if (r.statusCode() == 409 && r.body().contains("read-only-replica")) {
+                    Matcher m = MASTER.matcher(r.body());
+                    assertThat(m.find()).isTrue();
+                    target.set(byGrpcAddress.get(m.group(1)));
+                    redirected++;
+                } else {
+                    throw new AssertionError("unexpected answer " + r.statusCode() + " " + r.body());
+                }
+            }
+        }
+    }
+
+    @Test
+    void aFailoverUnderWriteLoadLosesNoAcknowledgedWrite() throws Exception {
+        TestNode master = cluster.start("master");
+        write(master, "k", 2_000);
+        TestNode a = cluster.start("a", "replcache.replication.master=" + master.grpcAddress());
+        TestNode b = cluster.start("b", "replcache.replication.master=" + master.grpcAddress());
+        awaitInSync(master, a);
+        awaitInSync(master, b);
+        ReplicationId oldId = master.node().replicationLog().replId();
+        long fullBefore = master.node().master().stats().syncFull(); // a's and b's first syncs
+        long partialBefore = master.node().master().stats().syncPartialOk();
+
+        Writer writer = new Writer(master, Map.of(master.grpcAddress(), master, a.grpcAddress(), a, b.grpcAddress(), b));
+        writer.start();
+        await().atMost(Duration.ofSeconds(30)).until(() -> writer.acknowledged.size() >= 200);
+
+        HttpResponse<String> done = master.json("POST", "/v1/replication/failover",
+                "{\"to\":\"" + a.grpcAddress() + "\",\"timeoutMs\":10000}");
+        assertThat(done.statusCode()).as(done.body()).isEqualTo(200);
+        assertThat(done.body()).contains("\"newMaster\":\"" + a.grpcAddress() + "\"");
+        int before = writer.acknowledged.size();
+        await().atMost(Duration.ofSeconds(30)).until(() -> writer.acknowledged.size() >= before + 200);
+        writer.running.set(false);
+        writer.join();
+
+        assertThat(writer.redirected).as("the writer was sent to the new master").isGreaterThanOrEqualTo(1);
+        assertThat(a.node().role()).isEqualTo("master");
+        assertThat(master.node().role()).isEqualTo("replica");
+        assertThat(a.node().replicationLog().replId2()).isEqualTo(oldId);
+        awaitInSync(a, master);
+        awaitInSync(a, b);
+        for (Map.Entry<String, String> e : writer.acknowledged.entrySet()) {
+            assertThat(a.node().keyspace().get(Bytes.utf8(e.getKey()))).as(e.getKey())
+                    .isEqualTo(Bytes.utf8(e.getValue()));
+        }
+        // The old master continued a's history partially; b, its replica, too (now a sub-replica of a).
+        assertThat(a.node().master().stats().syncFull()).isZero();
+        assertThat(master.node().master().stats().syncFull()).isEqualTo(fullBefore);
+        assertThat(master.node().master().stats().syncPartialOk()).isGreaterThanOrEqualTo(partialBefore + 1);
+    }
+
+    @Test
+    void aFailoverWhoseTargetDoesNotAckInTimeAbortsAndWritesResume() {
+        AckFaults faults = new AckFaults();
+        TestNode master = cluster.start("master", new Object[] {faults});
+        TestNode a = cluster.start("a", new Object[0], "replcache.replication.master=" + master.grpcAddress());
+        write(master, "k", 100);
+        awaitInSync(master, a);
+        ReplicationId id = master.node().replicationLog().replId();
+
+        faults.dropping.set(true);
+        master.node().writableKeyspace().set(Bytes.utf8("unacked"), Bytes.utf8("x"));
+        HttpResponse<String> aborted = master.json("POST", "/v1/replication/failover", "{\"timeoutMs\":1000}");
+        assertThat(aborted.statusCode()).isEqualTo(409);
+        assertThat(aborted.body()).contains("failover-failed").contains("did not ack").contains("\"aborted\":true");
+        // The replica did answer the master's requests for acks; they were lost on the way.
+        await().atMost(Duration.ofSeconds(10)).until(() -> faults.dropped.get() > 0);
+
+        assertThat(master.node().role()).isEqualTo("master");
+        assertThat(master.node().replicationLog().replId()).isEqualTo(id);
+        assertThat(a.node().role()).isEqualTo("replica");
+        assertThat(master.http("PUT", "/v1/keys/after", "y", null).statusCode()).isEqualTo(204);
+        faults.dropping.set(false);
+        awaitInSync(master, a);
+    }
+
+    @Test
+    void aFailoverThatCannotStartSaysWhy() {
+        TestNode master = cluster.start("master");
+        HttpResponse<String> none = master.json("POST", "/v1/replication/failover", "{}");
+        assertThat(none.statusCode()).isEqualTo(409);
+        assertThat(none.body()).contains("FAILOVER requires connected replicas").contains("\"aborted\":false");
+
+        TestNode a = cluster.start("a", "replcache.replication.master=" + master.grpcAddress());
+        awaitInSync(master, a);
+        HttpResponse<String> wrongTarget = master.json("POST", "/v1/replication/failover", "{\"to\":\"127.0.0.1:1\"}");
+        assertThat(wrongTarget.statusCode()).isEqualTo(409);
+        assertThat(wrongTarget.body()).contains("not an online replica");
+        HttpResponse<String> onReplica = a.json("POST", "/v1/replication/failover", "{}");
+        assertThat(onReplica.statusCode()).isEqualTo(409);
+        assertThat(onReplica.body()).contains("not valid when server is a replica");
+        HttpResponse<String> bad = master.json("POST", "/v1/replication/failover", "{\"to\":\"nonsense\"}");
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(master.node().role()).isEqualTo("master");
+    }
+}
