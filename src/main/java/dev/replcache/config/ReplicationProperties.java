@@ -26,6 +26,8 @@ import org.springframework.validation.annotation.Validated;
  * @param authToken         shared secret replicas must present (Redis's {@code masterauth}); empty = none
  * @param announceAddress   {@code host:port} this node announces to its master; empty = its gRPC address
  * @param tickInterval      how often the node drives timers (acks, pings, timeouts, reconnects)
+ * @param shutdownTimeout   at a clean shutdown, how long client writes are refused while the node
+ *                          waits for its replicas to ack its last offset (Redis's {@code shutdown-timeout})
  */
 @Validated
 @ConfigurationProperties("replcache.replication")
@@ -43,7 +45,8 @@ public record ReplicationProperties(
         @DefaultValue("64MB") @NotNull DataSize syncBufferLimit,
         @DefaultValue("") String authToken,
         @DefaultValue("") String announceAddress,
-        @DefaultValue("100ms") @NotNull Duration tickInterval) {
+        @DefaultValue("100ms") @NotNull Duration tickInterval,
+        @DefaultValue("10s") @NotNull Duration shutdownTimeout) {
 
     public ReplicationProperties {
         master = master == null ? "" : master.trim();
@@ -62,6 +65,9 @@ public record ReplicationProperties(
         requirePositive(pingInterval, "ping-interval");
         requirePositive(reconnectMinDelay, "reconnect-min-delay");
         requirePositive(tickInterval, "tick-interval");
+        if (shutdownTimeout != null && shutdownTimeout.isNegative()) {
+            throw new IllegalArgumentException("replcache.replication.shutdown-timeout must be >= 0, got " + shutdownTimeout);
+        }
         if (reconnectMaxDelay != null && reconnectMinDelay != null && reconnectMaxDelay.compareTo(reconnectMinDelay) < 0) {
             throw new IllegalArgumentException("replcache.replication.reconnect-max-delay must be >= reconnect-min-delay");
         }

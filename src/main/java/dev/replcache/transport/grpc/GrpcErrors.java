@@ -3,6 +3,7 @@ package dev.replcache.transport.grpc;
 import dev.replcache.keyspace.KeyspaceException;
 import dev.replcache.node.InvalidRequestException;
 import dev.replcache.node.LimitExceededException;
+import dev.replcache.node.NodeStoppingException;
 import dev.replcache.node.ReadOnlyReplicaException;
 import io.grpc.Status;
 import io.grpc.StatusException;
@@ -35,6 +36,9 @@ public final class GrpcErrors {
         }
         if (error instanceof ReadOnlyReplicaException) {
             return Status.FAILED_PRECONDITION.withDescription(error.getMessage());
+        }
+        if (error instanceof NodeStoppingException) {
+            return Status.UNAVAILABLE.withDescription(error.getMessage());
         }
         if (error instanceof LimitExceededException) {
             return Status.RESOURCE_EXHAUSTED.withDescription(error.getMessage());
