@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -247,25 +248,7 @@ public final class Persistence implements AutoCloseable {
      * @throws SaveFailedException     when the file could not be written
      */
     public Saved save() {
-        if (closing) {
-            throw new NodeStoppingException();
-        }
-        if (!busy.compareAndSet(false, true)) {
-            throw new SaveInProgressException();
-        }
-        Future<Saved> done;
-        try {
-            done = saver.submit(() -> {
-                try {
-                    return doSave("requested");
-                } finally {
-                    busy.set(false);
-                }
-            });
-        } catch (RejectedExecutionException stopped) {
-            busy.set(false);
-            throw new NodeStoppingException();
-        }
+        CompletableFuture<Saved> done = saveAsync();
         try {
             return done.get();
         } catch (ExecutionException e) {
@@ -278,6 +261,41 @@ public final class Persistence implements AutoCloseable {
             throw new SaveFailedException("interrupted while waiting for the save of " + dump.path()
                     + "; it goes on", e);
         }
+    }
+
+    /**
+     * Starts a save now; the future completes when the file is written, or fails with a
+     * {@link SaveFailedException}. For callers that must not block (gRPC's network threads).
+     *
+     * @throws SaveInProgressException when another save runs
+     * @throws NodeStoppingException   when the node is shutting down
+     */
+    public CompletableFuture<Saved> saveAsync() {
+        if (closing) {
+            throw new NodeStoppingException();
+        }
+        if (!busy.compareAndSet(false, true)) {
+            throw new SaveInProgressException();
+        }
+        CompletableFuture<Saved> done = new CompletableFuture<>();
+        try {
+            saver.execute(() -> {
+                Saved s;
+                try {
+                    s = doSave("requested");
+                } catch (RuntimeException e) {
+                    busy.set(false); // before completing: whoever waits may save again at once
+                    done.completeExceptionally(e);
+                    return;
+                }
+                busy.set(false);
+                done.complete(s);
+            });
+        } catch (RejectedExecutionException stopped) {
+            busy.set(false);
+            throw new NodeStoppingException();
+        }
+        return done;
     }
 
     /** The periodic save: skipped when a save runs, and when nothing changed since the file's data. */

@@ -3,12 +3,21 @@ package dev.replcache.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.replcache.api.persistence.v1.PersistenceInfo;
+import dev.replcache.api.persistence.v1.PersistenceInfoRequest;
+import dev.replcache.api.persistence.v1.PersistenceServiceGrpc;
+import dev.replcache.api.persistence.v1.SaveInfo;
+import dev.replcache.api.persistence.v1.SaveRequest;
 import dev.replcache.keyspace.Bytes;
 import dev.replcache.keyspace.Entry;
 import dev.replcache.keyspace.rdb.RdbInfo;
 import dev.replcache.keyspace.rdb.RdbReader;
 import dev.replcache.replication.PsyncDecision;
 import dev.replcache.replication.ReplicationStats;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -202,6 +211,18 @@ class RestartEndToEndTest {
         assertThat(second.statusCode()).isEqualTo(409);
         assertThat(second.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).contains("problem+json"));
         assertThat(json(second).get("detail").asString()).isEqualTo("Background save already in progress");
+        ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", node.grpcPort()).usePlaintext().build();
+        PersistenceServiceGrpc.PersistenceServiceBlockingStub grpc = PersistenceServiceGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(60, TimeUnit.SECONDS);
+        try {
+            StatusRuntimeException refused = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
+                    () -> grpc.save(SaveRequest.getDefaultInstance()));
+            assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+            assertThat(refused.getStatus().getDescription()).isEqualTo("Background save already in progress");
+        } catch (RuntimeException | Error e) {
+            channel.shutdownNow();
+            throw e;
+        }
         // Writes go on during the save, over the API.
         HttpResponse<String> put = node.http("PUT", "/v1/keys/during", "save", null);
         assertThat(put.statusCode()).isBetween(200, 204);
@@ -222,12 +243,27 @@ class RestartEndToEndTest {
         assertThat(status.get("inProgress").asBoolean()).isFalse();
         assertThat(status.get("lastSave").get("offset").asLong()).isEqualTo(offset);
         assertThat(status.get("streamBytesSinceLastSave").asLong()).isPositive();
-
-        // The file loads: a node started on a copy of it serves exactly the data at the cut,
-        // under a new replId that keeps the file's as replId2 (it is not from a clean shutdown).
         Path copy = tmp.resolve("copy");
         Files.createDirectories(copy);
         Files.copy(file, copy.resolve("dump.rdb"));
+
+        // The same over gRPC, once the save is done.
+        try {
+            SaveInfo viaGrpc = grpc.save(SaveRequest.getDefaultInstance());
+            assertThat(viaGrpc.getFile()).isEqualTo(file.toString());
+            assertThat(viaGrpc.getReplId()).isEqualTo(replId);
+            assertThat(viaGrpc.getOffset()).isEqualTo(node.node().replicationLog().offset());
+            assertThat(viaGrpc.getKeys()).isEqualTo(1001);
+            PersistenceInfo info = grpc.info(PersistenceInfoRequest.getDefaultInstance());
+            assertThat(info.getInProgress()).isFalse();
+            assertThat(info.getLastSave().getOffset()).isEqualTo(viaGrpc.getOffset());
+            assertThat(info.getStreamBytesSinceLastSave()).isZero();
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+
+        // The first file loads: a node started on a copy of it serves exactly the data at the cut,
+        // under a new replId that keeps the file's as replId2 (it is not from a clean shutdown).
         TestNode loaded = TestNode.start("copy", copy);
         nodes.add(loaded);
         assertThat(loaded.node().keyspace().contents()).isEqualTo(atCut);

@@ -2,6 +2,7 @@ package dev.replcache.transport.grpc;
 
 import dev.replcache.config.GrpcProperties;
 import dev.replcache.node.CacheNode;
+import dev.replcache.node.Persistence;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerStreamTracer;
@@ -24,6 +25,11 @@ public class GrpcServerConfiguration {
         return new ReplicationGrpcService(node);
     }
 
+    @Bean
+    public PersistenceGrpcService persistenceGrpcService(Persistence persistence) {
+        return new PersistenceGrpcService(persistence);
+    }
+
     /** How a replica reaches its master. Its inbound limit must hold a snapshot chunk or entries batch. */
     @Bean
     public GrpcMasterConnector grpcMasterConnector(GrpcProperties properties) {
@@ -43,11 +49,13 @@ public class GrpcServerConfiguration {
     @Bean
     public GrpcServerLifecycle grpcServerLifecycle(GrpcProperties properties, CacheGrpcService cacheService,
                                                    ReplicationGrpcService replicationService,
+                                                   PersistenceGrpcService persistenceService,
                                                    ObjectProvider<ServerInterceptor> interceptors,
                                                    ObjectProvider<ServerStreamTracer.Factory> tracerFactories) {
         List<ServerInterceptor> extra = interceptors.orderedStream().toList();
         return new GrpcServerLifecycle(properties,
-                List.of(intercept(cacheService, extra), intercept(replicationService, extra)),
+                List.of(intercept(cacheService, extra), intercept(replicationService, extra),
+                        intercept(persistenceService, extra)),
                 tracerFactories.orderedStream().toList());
     }
 }
