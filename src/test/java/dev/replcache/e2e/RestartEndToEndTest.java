@@ -35,7 +35,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -44,6 +47,7 @@ import tools.jackson.databind.json.JsonMapper;
  * and a master stopped cleanly come back where they were and resync partially; saves on demand
  * and on an interval.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class RestartEndToEndTest {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -294,5 +298,27 @@ class RestartEndToEndTest {
         Thread.sleep(1_000);
         assertThat(json(node.http("GET", "/v1/snapshot", null, null)).get("lastSave").get("savedAtMs").asLong())
                 .isEqualTo(savedAt);
+    }
+
+    @Test
+    void aCorruptDumpFileStopsTheStartNamingTheFileUnlessIgnoreCorruptMovesItAside(CapturedOutput output)
+            throws Exception {
+        Path dir = tmp.resolve("node");
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("dump.rdb"), "REDIS0010 but then nothing a loader can use");
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> TestNode.start("node", dir))
+                .hasStackTraceContaining("Cannot load the dump file " + dir.resolve("dump.rdb").toAbsolutePath())
+                .hasStackTraceContaining("replcache.snapshot.ignore-corrupt=true");
+        assertThat(output).contains("APPLICATION FAILED TO START");
+        assertThat(dir.resolve("dump.rdb")).exists();
+
+        TestNode node = start("node", "replcache.snapshot.ignore-corrupt=true");
+        assertThat(node.node().keyspace().dbSize()).isZero();
+        assertThat(dir.resolve("dump.rdb")).doesNotExist();
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).anyMatch(n -> n.startsWith("dump.rdb.corrupt-"));
+        }
+        node.node().writableKeyspace().set(Bytes.utf8("fresh"), Bytes.utf8("start"));
     }
 }
