@@ -117,10 +117,11 @@ final class ReplicaDataset implements MasterLink.Dataset {
             try (InputStream in = new BufferedInputStream(Files.newInputStream(loaded), 1 << 16)) {
                 info = RdbReader.read(in, next::load);
             }
+            // Kept before the swap, which then is the last step: the file is already exactly (replId, offset).
+            keepAsDumpFile(loaded, replId, offset, info);
             install.install(next, replId, offset);
             log.info("Snapshot loaded: {} keys at offset {} of {} in {} ms; serving the new dataset",
                     info.keys(), offset, replId, (System.nanoTime() - started) / 1_000_000);
-            keepAsDumpFile(loaded, replId, offset, info);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot load the snapshot: " + e.getMessage(), e);
         }
