@@ -86,6 +86,8 @@ public final class Persistence implements AutoCloseable {
      *
      * @param file                     the dump file
      * @param inProgress               a save is running
+     * @param inProgressOffset         the offset at which the running save cut the data; -1 when
+     *                                 none runs or it has not cut yet
      * @param lastSave                 the last successful save since start, or null
      * @param lastError                why the last save failed, or null when the last one succeeded
      * @param lastErrorAtMs            when it failed (0 when none)
@@ -95,7 +97,7 @@ public final class Persistence implements AutoCloseable {
      * @param intervalMs               the periodic save interval; 0 = off
      * @param onShutdown               whether a clean shutdown saves
      */
-    public record Status(String file, boolean inProgress, Saved lastSave, String lastError, long lastErrorAtMs,
+    public record Status(String file, boolean inProgress, long inProgressOffset, Saved lastSave, String lastError, long lastErrorAtMs,
                          long streamBytesSinceLastSave, long intervalMs, boolean onShutdown) {
     }
 
@@ -134,6 +136,7 @@ public final class Persistence implements AutoCloseable {
     private volatile long lastErrorAtMs;
     private volatile Position saved;
     private volatile KeyspaceSnapshot inFlight;
+    private volatile long inFlightOffset = -1;
     private ScheduledFuture<?> intervalTask; // guarded by this
 
     /**
@@ -326,6 +329,7 @@ public final class Persistence implements AutoCloseable {
         long started = System.nanoTime();
         CacheNode.Cut cut = node.cut();
         inFlight = cut.snapshot();
+        inFlightOffset = cut.offset();
         try (KeyspaceSnapshot snapshot = cut.snapshot()) {
             SnapshotFiles.Written written = dump.write(cut, perKeyDelay());
             long ms = (System.nanoTime() - started) / 1_000_000;
@@ -345,6 +349,7 @@ public final class Persistence implements AutoCloseable {
             throw new SaveFailedException("saving " + dump.path() + " failed: " + e.getMessage(), e);
         } finally {
             inFlight = null;
+            inFlightOffset = -1;
         }
     }
 
@@ -368,7 +373,8 @@ public final class Persistence implements AutoCloseable {
         Position p = saved;
         PsyncDecision.History h = node.replicationLog().history();
         long since = p != null && p.replId().equals(h.replId()) ? h.masterOffset() - p.offset() : -1;
-        return new Status(dump.path().toString(), busy.get(), lastSave, lastError, lastErrorAtMs, since,
+        boolean inProgress = busy.get();
+        return new Status(dump.path().toString(), inProgress, inProgress ? inFlightOffset : -1, lastSave, lastError, lastErrorAtMs, since,
                 settings.interval().toMillis(), settings.onShutdown());
     }
 

@@ -209,7 +209,9 @@ class RestartEndToEndTest {
                         .POST(HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(60)).build(),
                 HttpResponse.BodyHandlers.ofString());
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(5))
-                .until(() -> json(node.http("GET", "/v1/snapshot", null, null)).get("inProgress").asBoolean());
+                .until(() -> json(node.http("GET", "/v1/snapshot", null, null)).get("inProgressOffset").asLong() >= 0);
+        assertThat(json(node.http("GET", "/v1/snapshot", null, null)).get("inProgressOffset").asLong())
+                .as("the running save cut the data before the writes below").isEqualTo(offset);
 
         HttpResponse<String> second = node.http("POST", "/v1/snapshot", null, null);
         assertThat(second.statusCode()).isEqualTo(409);

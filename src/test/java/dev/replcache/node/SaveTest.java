@@ -124,10 +124,11 @@ class SaveTest {
 
         CompletableFuture<Persistence.Saved> first = CompletableFuture.supplyAsync(p::save);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!p.status().inProgress() && System.nanoTime() < deadline) {
+        while (p.status().inProgressOffset() < 0 && System.nanoTime() < deadline) {
             Thread.sleep(1);
         }
         assertThat(p.status().inProgress()).isTrue();
+        assertThat(p.status().inProgressOffset()).as("cut, before any write below").isEqualTo(offsetAtCut);
 
         assertThatThrownBy(p::save).isInstanceOf(SaveInProgressException.class)
                 .hasMessage("Background save already in progress");

@@ -42,6 +42,7 @@ public final class PersistenceGrpcService extends PersistenceServiceGrpc.Persist
         PersistenceInfo.Builder b = PersistenceInfo.newBuilder()
                 .setFile(s.file())
                 .setInProgress(s.inProgress())
+                .setInProgressOffset(s.inProgressOffset())
                 .setLastError(s.lastError() == null ? "" : s.lastError())
                 .setStreamBytesSinceLastSave(s.streamBytesSinceLastSave())
                 .setIntervalMs(s.intervalMs())
