@@ -34,6 +34,8 @@ import org.springframework.validation.annotation.Validated;
  * @param allowEmptyResync  let a master of another history with an empty dataset empty this replica
  *                          (off: such a full resync is refused, no silent wipe)
  * @param slowReplica       what a master does about a replica that cannot keep up
+ * @param shutdownTimeout   at a clean shutdown, how long client writes are refused while the node
+ *                          waits for its replicas to ack its last offset (Redis's {@code shutdown-timeout})
  */
 @Validated
 @ConfigurationProperties("replcache.replication")
@@ -57,7 +59,8 @@ public record ReplicationProperties(
         @DefaultValue("60s") @NotNull Duration maxWaitTimeout,
         @DefaultValue("10s") @NotNull Duration failoverTimeout,
         @DefaultValue("false") boolean allowEmptyResync,
-        @DefaultValue @NotNull SlowReplica slowReplica) {
+        @DefaultValue @NotNull SlowReplica slowReplica,
+        @DefaultValue("10s") @NotNull Duration shutdownTimeout) {
 
     public ReplicationProperties {
         master = master == null ? "" : master.trim();
@@ -82,6 +85,9 @@ public record ReplicationProperties(
         if (minReplicasToWrite < 0) {
             throw new IllegalArgumentException("replcache.replication.min-replicas-to-write must be >= 0, got "
                     + minReplicasToWrite);
+        }
+        if (shutdownTimeout != null && shutdownTimeout.isNegative()) {
+            throw new IllegalArgumentException("replcache.replication.shutdown-timeout must be >= 0, got " + shutdownTimeout);
         }
         if (reconnectMaxDelay != null && reconnectMinDelay != null && reconnectMaxDelay.compareTo(reconnectMinDelay) < 0) {
             throw new IllegalArgumentException("replcache.replication.reconnect-max-delay must be >= reconnect-min-delay");

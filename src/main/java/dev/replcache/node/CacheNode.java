@@ -4,9 +4,11 @@ import dev.replcache.config.ReplicationProperties.HostPort;
 import dev.replcache.keyspace.Keyspace;
 import dev.replcache.keyspace.KeyspaceConfig;
 import dev.replcache.keyspace.KeyspaceRole;
+import dev.replcache.keyspace.KeyspaceSnapshot;
 import dev.replcache.keyspace.MillisClock;
 import dev.replcache.replication.MasterConfig;
 import dev.replcache.replication.MasterLink;
+import dev.replcache.replication.PsyncDecision;
 import dev.replcache.replication.ReplicaConfig;
 import dev.replcache.replication.ReplicaSession;
 import dev.replcache.replication.ReplicationId;
@@ -34,10 +36,15 @@ public final class CacheNode implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(CacheNode.class);
 
-    /** Node-level settings; the core's own configs are inside. */
+    /**
+     * Node-level settings; the core's own configs are inside.
+     *
+     * @param dumpFile the node's dump file, where a replica keeps a full sync's snapshot; null for none
+     */
     public record Settings(KeyspaceConfig keyspace, RequestLimits limits, Duration expiryCycleInterval,
                            Path dataDir, int backlogBytes, MasterConfig master, ReplicaConfig replica,
-                           Duration tickInterval, String announceAddress, WriteGuards guards) {
+                           Duration tickInterval, String announceAddress, WriteGuards guards,
+                           Path dumpFile) {
     }
 
     /**
@@ -61,6 +68,9 @@ public final class CacheNode implements AutoCloseable {
     private final ReplicationMaster master;
     private final SnapshotFiles snapshotFiles;
     private volatile Keyspace keyspace;
+    /** The keyspace in service and the log's (replId, offset) change together under it (see {@link #cut}). */
+    private final Object datasetLock = new Object();
+    private volatile boolean writesStopped;
     private volatile LinkDriver link; // non-null while a replica
     private volatile Runnable senderWakeup = () -> { };
     /** host:port announced to our master; null until known (gRPC on port 0 before it listens). */
@@ -113,6 +123,9 @@ public final class CacheNode implements AutoCloseable {
      * @throws ReadOnlyReplicaException on a replica (Redis's READONLY), naming the master
      */
     public Keyspace writableKeyspace() {
+        if (writesStopped) {
+            throw new NodeStoppingException();
+        }
         LinkDriver l = link;
         if (l != null) {
             throw new ReadOnlyReplicaException(l.master().toString());
@@ -314,7 +327,7 @@ public final class CacheNode implements AutoCloseable {
         }
         keyspace.setRole(KeyspaceRole.REPLICA);
         MasterLink masterLink = new MasterLink(replicationLog, new ReplicaDataset(settings.dataDir(),
-                () -> keyspace, this::newReplicaKeyspace, ks -> keyspace = ks), settings.replica(), clock,
+                () -> keyspace, this::newReplicaKeyspace, this::install, settings.dumpFile()), settings.replica(), clock,
                 random.split(), nodeId(), () -> announceAddress, hasHistory);
         if (failoverHandshake) {
             masterLink.startFailover();
@@ -397,8 +410,13 @@ public final class CacheNode implements AutoCloseable {
     }
 
     private Keyspace newReplicaKeyspace() {
+        return newKeyspace(KeyspaceRole.REPLICA);
+    }
+
+    /** An empty keyspace logging to this node's history, in {@code role}: to load a file into. */
+    Keyspace newKeyspace(KeyspaceRole role) {
         Keyspace ks = new Keyspace(settings.keyspace(), clock, random.split(), replicationLog);
-        ks.setRole(KeyspaceRole.REPLICA);
+        ks.setRole(role);
         return ks;
     }
 
@@ -410,6 +428,52 @@ public final class CacheNode implements AutoCloseable {
         if (settings.announceAddress() == null) {
             announceAddress = address;
         }
+    }
+
+    /**
+     * Puts a loaded dataset in service as the version {@code (replId, offset)} of the history,
+     * with an empty backlog from there: a full sync's snapshot, or the dump file at start.
+     */
+    void install(Keyspace loaded, ReplicationId replId, long offset) {
+        synchronized (datasetLock) {
+            keyspace = loaded;
+            replicationLog.resetTo(replId, offset);
+        }
+    }
+
+    /** A point-in-time cut of the dataset in service, and the exact {@code (replId, offset)} it holds. */
+    record Cut(KeyspaceSnapshot snapshot, ReplicationId replId) {
+        long offset() {
+            return snapshot.offset();
+        }
+    }
+
+    /**
+     * Cuts the dataset in service (O(1); writes go on, see {@link Keyspace#openSnapshot}). The id
+     * and offset are read inside the keyspace's write lock, and no full sync can swap the dataset
+     * meanwhile, so the file made from the cut is exactly {@code (replId, offset)}.
+     */
+    Cut cut() {
+        synchronized (datasetLock) {
+            ReplicationId[] id = new ReplicationId[1];
+            KeyspaceSnapshot snapshot = keyspace.openSnapshot(() -> {
+                PsyncDecision.History h = replicationLog.history();
+                id[0] = h.replId();
+                return h.masterOffset();
+            });
+            return new Cut(snapshot, id[0]);
+        }
+    }
+
+    /**
+     * Shutdown, first step: client writes are refused from now on ({@link NodeStoppingException}),
+     * and the keyspace stops deleting by its clock (it hides expired keys, as a replica does), so
+     * this node's stream ends where it is now: a snapshot taken later holds exactly what its
+     * replicas can have. The master's DELs for expired keys come after the restart.
+     */
+    void stopWrites() {
+        writesStopped = true;
+        keyspace.setRole(KeyspaceRole.REPLICA);
     }
 
     /** A random id per process, sent in Hello. */

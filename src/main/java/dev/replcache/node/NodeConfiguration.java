@@ -3,9 +3,12 @@ package dev.replcache.node;
 import dev.replcache.config.GrpcProperties;
 import dev.replcache.config.ReplcacheProperties;
 import dev.replcache.config.ReplicationProperties;
+import dev.replcache.config.SnapshotProperties;
 import dev.replcache.keyspace.KeyspaceConfig;
+import dev.replcache.keyspace.MillisClock;
 import dev.replcache.replication.MasterConfig;
 import dev.replcache.replication.ReplicaConfig;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -13,9 +16,21 @@ import org.springframework.context.annotation.Configuration;
 @Configuration(proxyBeanMethods = false)
 public class NodeConfiguration {
 
+    private static final MillisClock SYSTEM_CLOCK = System::currentTimeMillis;
+
+    /** The node's dump file: {@code replcache.snapshot.file} in {@code replcache.data-dir}. */
+    @Bean
+    DumpFile dumpFile(ReplcacheProperties props, SnapshotProperties snapshot) {
+        return new DumpFile(props.dataDir().resolve(snapshot.file()));
+    }
+
+    /**
+     * The node, with its dump file loaded (if there is one) before it starts: nothing is served
+     * until the data is in, and a corrupt file fails the start (see {@link Persistence#restore}).
+     */
     @Bean(initMethod = "start", destroyMethod = "close")
     public CacheNode cacheNode(ReplcacheProperties props, ReplicationProperties repl, GrpcProperties grpc,
-                               MasterConnector connector) {
+                               SnapshotProperties snapshot, DumpFile dumpFile, MasterConnector connector) {
         KeyspaceConfig keyspaceConfig = new KeyspaceConfig(
                 props.keyspace().segments(),
                 props.maxMemory().toBytes(),
@@ -39,12 +54,28 @@ public class NodeConfiguration {
         CacheNode.Settings settings = new CacheNode.Settings(keyspaceConfig, limits, props.expiry().cycleInterval(),
                 props.dataDir(), (int) repl.backlogSize().toBytes(), masterConfig, replicaConfig,
                 repl.tickInterval(), announce, new CacheNode.WriteGuards(repl.minReplicasToWrite(),
-                        repl.minReplicasMaxLag(), repl.maxWaitTimeout(), repl.failoverTimeout()));
-        CacheNode node = new CacheNode(settings, System::currentTimeMillis, connector);
-        if (!repl.master().isEmpty()) {
-            // A node starting empty has no history to offer: it asks with '?' (Redis's first sync).
-            node.replicaOf(ReplicationProperties.HostPort.parse(repl.master(), "replcache.replication.master"), false);
+                        repl.minReplicasMaxLag(), repl.maxWaitTimeout(), repl.failoverTimeout()), dumpFile.path());
+        CacheNode node = new CacheNode(settings, SYSTEM_CLOCK, connector);
+        boolean replica = !repl.master().isEmpty();
+        Persistence.Restored restored = Persistence.restore(node, dumpFile, replica, snapshot.ignoreCorrupt(), SYSTEM_CLOCK);
+        if (replica) {
+            // With a loaded file the replica offers its (replId, offset) for a partial resync; a
+            // node starting empty has no history to offer: it asks with '?' (Redis's first sync).
+            node.replicaOf(ReplicationProperties.HostPort.parse(repl.master(), "replcache.replication.master"),
+                    restored.hasHistory());
         }
         return node;
+    }
+
+    @Bean(destroyMethod = "close")
+    public Persistence persistence(CacheNode node, DumpFile dumpFile, SnapshotProperties snapshot,
+                                   ReplicationProperties repl) {
+        return new Persistence(node, dumpFile, new Persistence.Settings(snapshot.interval(), snapshot.onShutdown(),
+                snapshot.shutdownTimeout(), snapshot.keySaveDelay(), repl.shutdownTimeout()), SYSTEM_CLOCK);
+    }
+
+    @Bean
+    PersistenceLifecycle persistenceLifecycle(Persistence persistence, ApplicationContext context) {
+        return new PersistenceLifecycle(persistence, context);
     }
 }

@@ -16,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,7 +24,9 @@ import org.slf4j.LoggerFactory;
  * The replica's dataset as the link sees it: entries go to the current keyspace; a full resync's
  * chunks go to a temporary file in the data directory, which is fsynced, loaded into a new
  * keyspace while the old one keeps serving reads, and then swapped in. The old keyspace is
- * dropped after the swap; the JVM frees it concurrently with serving.
+ * dropped after the swap; the JVM frees it concurrently with serving. The loaded file then
+ * becomes the node's dump file (as Redis keeps the RDB a full sync brought), so a replica that
+ * crashes later restarts from it and can resync partially.
  */
 final class ReplicaDataset implements MasterLink.Dataset {
 
@@ -34,20 +35,29 @@ final class ReplicaDataset implements MasterLink.Dataset {
     private final Path dir;
     private final Supplier<Keyspace> current;
     private final Supplier<Keyspace> fresh;
-    private final Consumer<Keyspace> swap;
+    private final Installer install;
+    private final Path dumpFile;
     private FileChannel incoming;
     private Path incomingPath;
 
+    /** Puts a loaded keyspace in service as the version {@code (replId, offset)} of the history. */
+    @FunctionalInterface
+    interface Installer {
+        void install(Keyspace loaded, ReplicationId replId, long offset);
+    }
+
     /**
-     * @param current the keyspace in service
-     * @param fresh   makes an empty replica keyspace logging to the node's replication log
-     * @param swap    puts a loaded keyspace in service
+     * @param current  the keyspace in service
+     * @param fresh    makes an empty replica keyspace logging to the node's replication log
+     * @param install  puts a loaded keyspace in service, together with its (replId, offset)
+     * @param dumpFile where a loaded snapshot is kept as the node's dump file; null to keep none
      */
-    ReplicaDataset(Path dir, Supplier<Keyspace> current, Supplier<Keyspace> fresh, Consumer<Keyspace> swap) {
+    ReplicaDataset(Path dir, Supplier<Keyspace> current, Supplier<Keyspace> fresh, Installer install, Path dumpFile) {
         this.dir = dir;
         this.current = current;
         this.fresh = fresh;
-        this.swap = swap;
+        this.install = install;
+        this.dumpFile = dumpFile;
     }
 
     @Override
@@ -112,11 +122,31 @@ final class ReplicaDataset implements MasterLink.Dataset {
             try (InputStream in = new BufferedInputStream(Files.newInputStream(loaded), 1 << 16)) {
                 info = RdbReader.read(in, next::load);
             }
-            swap.accept(next);
+            // Kept before the swap, which then is the last step: the file is already exactly (replId, offset).
+            keepAsDumpFile(loaded, replId, offset, info);
+            install.install(next, replId, offset);
             log.info("Snapshot loaded: {} keys at offset {} of {} in {} ms; serving the new dataset",
                     info.keys(), offset, replId, (System.nanoTime() - started) / 1_000_000);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot load the snapshot: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The file is exactly the dataset at {@code (replId, offset)}, as a dump file would be. Only
+     * when the master's file says so itself: a file without those aux fields is not kept.
+     */
+    private void keepAsDumpFile(Path loaded, ReplicationId replId, long offset, RdbInfo info) {
+        if (dumpFile == null || !info.replId().map(replId.value()::equals).orElse(false)
+                || info.replOffset().orElse(-1) != offset) {
+            return;
+        }
+        try {
+            Files.move(loaded, dumpFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            SnapshotFiles.fsyncDirectory(dumpFile.toAbsolutePath().getParent());
+            log.info("Kept the full sync's snapshot as the dump file {} (offset {} of {})", dumpFile, offset, replId);
+        } catch (IOException e) {
+            log.warn("Could not keep the full sync's snapshot as {}: {}", dumpFile, e.toString());
         }
     }
 }

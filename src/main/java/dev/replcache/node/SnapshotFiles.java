@@ -1,5 +1,7 @@
 package dev.replcache.node;
 
+import dev.replcache.keyspace.Bytes;
+import dev.replcache.keyspace.Entry;
 import dev.replcache.keyspace.Keyspace;
 import dev.replcache.keyspace.KeyspaceSnapshot;
 import dev.replcache.keyspace.rdb.RdbWriter;
@@ -18,6 +20,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Consumer;
@@ -30,8 +33,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The master's snapshots as RDB files in the data directory: cut in the write order (O(1)),
  * written on a background thread while writes go on, then read in chunks for each replica that
- * syncs from them. A file is written to {@code .tmp}, fsynced and renamed, so a crash never
- * leaves a half file under the final name.
+ * syncs from them. A file is written to {@code .tmp}, fsynced, renamed and its directory fsynced
+ * ({@link #writeFile}, which the node's dump file uses too), so a crash never leaves a half file
+ * under the final name.
  */
 final class SnapshotFiles implements SnapshotSource {
 
@@ -73,30 +77,96 @@ final class SnapshotFiles implements SnapshotSource {
 
     private void write(String snapshotId, KeyspaceSnapshot snapshot, String replId) {
         long started = System.nanoTime();
-        Path target = file(snapshotId);
-        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
         try (snapshot) {
-            Files.createDirectories(dir);
+            Written written = writeFile(file(snapshotId), snapshot, replId, null);
+            log.info("Snapshot {} written: {} keys, {} bytes at offset {} in {} ms ({} segments copied by writes)",
+                    snapshotId, written.summary().keys(), written.bytes(), snapshot.offset(),
+                    (System.nanoTime() - started) / 1_000_000, snapshot.preservedSegments());
+            wake.accept(master.snapshotWritten(snapshotId, written.bytes(), written.crc32c(), written.summary().keys()));
+        } catch (IOException | RuntimeException e) {
+            log.error("Snapshot {} failed", snapshotId, e);
+            master.snapshotFailed(snapshotId, e.toString());
+        }
+    }
+
+    /**
+     * What {@link #writeFile} wrote.
+     *
+     * @param summary what the RDB writer reports (keys, expires, CRC64)
+     * @param bytes   the file's length
+     * @param crc32c  CRC32C of the whole file, as the wire checks it
+     */
+    record Written(RdbWriter.Summary summary, long bytes, int crc32c) {
+    }
+
+    /**
+     * Writes a snapshot as an RDB file so that a crash never leaves a half file under
+     * {@code target}: to {@code target.tmp}, fsynced, renamed over {@code target} atomically, then
+     * the directory fsynced so that the rename itself survives a power cut. The temporary file is
+     * removed when anything fails. The snapshot is walked, not closed.
+     *
+     * @param perKey called before each key is written (a test delay, Redis's
+     *               {@code rdb-key-save-delay}); null for none
+     */
+    static Written writeFile(Path target, KeyspaceSnapshot snapshot, String replId, Runnable perKey)
+            throws IOException {
+        Path dir = target.toAbsolutePath().getParent();
+        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+        Files.createDirectories(dir);
+        try {
             CRC32C crc = new CRC32C();
             RdbWriter.Summary summary;
             try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING);
                  OutputStream out = new CheckedOutputStream(new BufferedOutputStream(
                          java.nio.channels.Channels.newOutputStream(channel), 1 << 16), crc)) {
-                summary = RdbWriter.write(snapshot, replId, snapshot.offset(), out);
+                if (perKey == null) {
+                    summary = RdbWriter.write(snapshot, replId, snapshot.offset(), out);
+                } else {
+                    summary = writeSlowly(snapshot, replId, out, perKey);
+                }
                 out.flush();
                 channel.force(true);
             }
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            long size = Files.size(target);
-            log.info("Snapshot {} written: {} keys, {} bytes at offset {} in {} ms ({} segments copied by writes)",
-                    snapshotId, summary.keys(), size, snapshot.offset(), (System.nanoTime() - started) / 1_000_000,
-                    snapshot.preservedSegments());
-            wake.accept(master.snapshotWritten(snapshotId, size, (int) crc.getValue(), summary.keys()));
+            fsyncDirectory(dir);
+            return new Written(summary, Files.size(target), (int) crc.getValue());
         } catch (IOException | RuntimeException e) {
-            log.error("Snapshot {} failed", snapshotId, e);
             deleteQuietly(tmp);
-            master.snapshotFailed(snapshotId, e.toString());
+            throw e;
+        }
+    }
+
+    private static RdbWriter.Summary writeSlowly(KeyspaceSnapshot snapshot, String replId, OutputStream out,
+                                                 Runnable perKey) throws IOException {
+        RdbWriter writer = new RdbWriter(out);
+        writer.begin(new RdbWriter.Header(Math.floorDiv(snapshot.cutTimeMs(), 1000L),
+                Math.max(0, snapshot.usedMemoryBytes()), replId, snapshot.offset(), snapshot.keyCount(),
+                snapshot.expiresCount()));
+        List<Map.Entry<Bytes, Entry>> segment;
+        while ((segment = snapshot.nextSegment()) != null) {
+            for (Map.Entry<Bytes, Entry> e : segment) {
+                perKey.run();
+                writer.writeEntry(e.getKey(), e.getValue());
+            }
+        }
+        return writer.finish();
+    }
+
+    /**
+     * Makes a rename in {@code dir} durable (fsync of the directory). Where the platform cannot
+     * open a directory (Windows), there is nothing to do and nothing is done.
+     */
+    static void fsyncDirectory(Path dir) throws IOException {
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(dir, StandardOpenOption.READ);
+        } catch (IOException | UnsupportedOperationException notOnThisPlatform) {
+            log.debug("Cannot open directory {} to fsync it: {}", dir, notOnThisPlatform.toString());
+            return;
+        }
+        try (channel) {
+            channel.force(true);
         }
     }
 
@@ -121,7 +191,7 @@ final class SnapshotFiles implements SnapshotSource {
         deleteQuietly(file(snapshotId));
     }
 
-    private static void deleteQuietly(Path p) {
+    static void deleteQuietly(Path p) {
         try {
             Files.deleteIfExists(p);
         } catch (IOException e) {

@@ -19,7 +19,7 @@ import org.springframework.util.unit.DataSize;
 class ReplcachePropertiesTest {
 
     @Configuration(proxyBeanMethods = false)
-    @EnableConfigurationProperties({ReplcacheProperties.class, GrpcProperties.class})
+    @EnableConfigurationProperties({ReplcacheProperties.class, GrpcProperties.class, SnapshotProperties.class})
     static class Props {
     }
 
@@ -41,6 +41,28 @@ class ReplcachePropertiesTest {
             GrpcProperties g = ctx.getBean(GrpcProperties.class);
             assertThat(g.port()).isEqualTo(9090);
             assertThat(g.shutdownGracePeriod()).isEqualTo(Duration.ofSeconds(10));
+        });
+    }
+
+    @Test
+    void snapshotDefaultsAreTheDocumentedOnes() {
+        runner.run(ctx -> {
+            SnapshotProperties s = ctx.getBean(SnapshotProperties.class);
+            assertThat(s.file()).isEqualTo("dump.rdb");
+            assertThat(s.interval()).isZero();
+            assertThat(s.onShutdown()).isTrue();
+            assertThat(s.shutdownTimeout()).isEqualTo(Duration.ofSeconds(60));
+            assertThat(s.ignoreCorrupt()).isFalse();
+            assertThat(s.keySaveDelay()).isZero();
+        });
+    }
+
+    @Test
+    void aSnapshotFileWithADirectoryFailsTheStartNamingTheProperty() {
+        runner.withPropertyValues("replcache.snapshot.file=../elsewhere/dump.rdb").run(ctx -> {
+            assertThat(ctx).hasFailed();
+            assertThat(fullMessage(ctx.getStartupFailure())).contains("replcache.snapshot.file")
+                    .contains("../elsewhere/dump.rdb");
         });
     }
 

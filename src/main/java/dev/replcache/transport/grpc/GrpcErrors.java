@@ -5,7 +5,10 @@ import dev.replcache.node.FailoverException;
 import dev.replcache.node.InvalidRequestException;
 import dev.replcache.node.NotEnoughReplicasException;
 import dev.replcache.node.LimitExceededException;
+import dev.replcache.node.NodeStoppingException;
 import dev.replcache.node.ReadOnlyReplicaException;
+import dev.replcache.node.SaveFailedException;
+import dev.replcache.node.SaveInProgressException;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
@@ -43,6 +46,16 @@ public final class GrpcErrors {
         }
         if (error instanceof FailoverException fe) {
             return (fe.started() ? Status.ABORTED : Status.FAILED_PRECONDITION).withDescription(error.getMessage());
+        }
+        if (error instanceof NodeStoppingException) {
+            return Status.UNAVAILABLE.withDescription(error.getMessage());
+        }
+        if (error instanceof SaveInProgressException) {
+            return Status.FAILED_PRECONDITION.withDescription(error.getMessage());
+        }
+        if (error instanceof SaveFailedException) {
+            // The operator's disk, not our internals: the message names the file and the cause.
+            return Status.INTERNAL.withDescription(error.getMessage());
         }
         if (error instanceof LimitExceededException) {
             return Status.RESOURCE_EXHAUSTED.withDescription(error.getMessage());

@@ -2,6 +2,7 @@ package dev.replcache.transport.grpc;
 
 import dev.replcache.config.GrpcProperties;
 import dev.replcache.node.CacheNode;
+import dev.replcache.node.Persistence;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerStreamTracer;
@@ -22,6 +23,11 @@ public class GrpcServerConfiguration {
     @Bean(destroyMethod = "shutdown")
     public ReplicationGrpcService replicationGrpcService(CacheNode node) {
         return new ReplicationGrpcService(node);
+    }
+
+    @Bean
+    public PersistenceGrpcService persistenceGrpcService(Persistence persistence) {
+        return new PersistenceGrpcService(persistence);
     }
 
     /** How a replica reaches its master. Its inbound limit must hold a snapshot chunk or entries batch. */
@@ -45,6 +51,7 @@ public class GrpcServerConfiguration {
     public GrpcServerLifecycle grpcServerLifecycle(GrpcProperties properties, CacheNode node,
                                                    CacheGrpcService cacheService,
                                                    ReplicationGrpcService replicationService,
+                                                   PersistenceGrpcService persistenceService,
                                                    ObjectProvider<ServerInterceptor> interceptors,
                                                    ObjectProvider<ServerStreamTracer.Factory> tracerFactories) {
         List<ServerInterceptor> extra = interceptors.orderedStream().toList();
@@ -53,7 +60,8 @@ public class GrpcServerConfiguration {
                 ServerInterceptors.intercept(cacheService, new GrpcErrorInterceptor()), new WriteAckInterceptor(node));
         GrpcServerLifecycle lifecycle = new GrpcServerLifecycle(properties,
                 List.of(extra.isEmpty() ? cache : ServerInterceptors.intercept(cache, extra),
-                        intercept(replicationService.bindService(), extra)),
+                        intercept(replicationService.bindService(), extra),
+                        intercept(persistenceService.bindService(), extra)),
                 tracerFactories.orderedStream().toList());
         lifecycle.setOnListening(port -> node.listeningAt(properties.address() + ":" + port));
         return lifecycle;

@@ -5,7 +5,10 @@ import dev.replcache.node.InvalidRequestException;
 import dev.replcache.node.FailoverException;
 import dev.replcache.node.LimitExceededException;
 import dev.replcache.node.NotEnoughReplicasException;
+import dev.replcache.node.NodeStoppingException;
 import dev.replcache.node.ReadOnlyReplicaException;
+import dev.replcache.node.SaveFailedException;
+import dev.replcache.node.SaveInProgressException;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
 import java.util.List;
@@ -98,6 +101,25 @@ class HttpProblemHandler extends ResponseEntityExceptionHandler {
         body.setProperty("property", e.property());
         body.setProperty("limit", e.limit());
         return handleExceptionInternal(e, body, new HttpHeaders(), ProblemType.LIMIT_EXCEEDED.status(), request);
+    }
+
+    @ExceptionHandler(SaveInProgressException.class)
+    ResponseEntity<Object> saveInProgress(SaveInProgressException e, WebRequest request) {
+        return problem(e, ProblemType.SAVE_IN_PROGRESS, e.getMessage(), request);
+    }
+
+    /** The operator's disk, not our internals: the message names the file and the cause. */
+    @ExceptionHandler(SaveFailedException.class)
+    ResponseEntity<Object> saveFailed(SaveFailedException e, WebRequest request) {
+        return problem(e, ProblemType.SAVE_FAILED, e.getMessage(), request);
+    }
+
+    @ExceptionHandler(NodeStoppingException.class)
+    ResponseEntity<Object> stopping(NodeStoppingException e, WebRequest request) {
+        HttpHeaders headers = new HttpHeaders();
+        headers.set(HttpHeaders.RETRY_AFTER, "1");
+        return handleExceptionInternal(e, body(ProblemType.NODE_STOPPING, e.getMessage()), headers,
+                ProblemType.NODE_STOPPING.status(), request);
     }
 
     @ExceptionHandler(ApiProblemException.class)

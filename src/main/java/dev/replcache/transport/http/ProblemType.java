@@ -50,6 +50,12 @@ enum ProblemType {
     WRITES_PAUSED("writes-paused", "Writes paused", HttpStatus.SERVICE_UNAVAILABLE),
     /** A failover that could not start (no replica, already running, on a replica) or was aborted. */
     FAILOVER_FAILED("failover-failed", "Failover failed", HttpStatus.CONFLICT),
+    /** A save was asked for while another runs (Redis's "Background save already in progress"). */
+    SAVE_IN_PROGRESS("save-in-progress", "Save already in progress", HttpStatus.CONFLICT),
+    /** The dump file could not be written; the detail names the file and the cause. */
+    SAVE_FAILED("save-failed", "Save failed", HttpStatus.INTERNAL_SERVER_ERROR),
+    /** The node is shutting down and takes no more writes; retry elsewhere or after its restart. */
+    NODE_STOPPING("node-stopping", "Node is shutting down", HttpStatus.SERVICE_UNAVAILABLE),
     /** Our bug: logged on the server, never described in the body. */
     INTERNAL("internal", "Internal error", HttpStatus.INTERNAL_SERVER_ERROR);
 

@@ -18,16 +18,16 @@ import static org.junit.jupiter.api.Assertions.fail;
  *
  * <p>Found on {@code PATH}, then in {@code /usr/bin} and {@code /usr/local/bin}. A missing
  * binary fails the test with the package to install: these tests are the proof that our files
- * are real RDB files, so they must not be skipped quietly.
+ * are real RDB files, so they must not be skipped quietly. Public for the node's dump-file tests.
  */
-final class RedisTools {
+public final class RedisTools {
 
     private static final long START_TIMEOUT_MS = 15_000;
 
     private RedisTools() {
     }
 
-    static Path binary(String name, String debianPackage) {
+    public static Path binary(String name, String debianPackage) {
         List<String> dirs = new ArrayList<>();
         String path = System.getenv("PATH");
         if (path != null) {
@@ -50,10 +50,10 @@ final class RedisTools {
     }
 
     /** The result of running redis-check-rdb on a file. */
-    record CheckResult(int exitCode, String output) {
+    public record CheckResult(int exitCode, String output) {
     }
 
-    static CheckResult checkRdb(Path file) throws IOException, InterruptedException {
+    public static CheckResult checkRdb(Path file) throws IOException, InterruptedException {
         Path tool = binary("redis-check-rdb", "redis-tools");
         Process p = new ProcessBuilder(tool.toString(), file.toString()).redirectErrorStream(true).start();
         try {

@@ -10,6 +10,8 @@ import dev.replcache.api.cache.v1.GetResponse;
 import dev.replcache.keyspace.KeyspaceException;
 import dev.replcache.node.InvalidRequestException;
 import dev.replcache.node.LimitExceededException;
+import dev.replcache.node.NodeStoppingException;
+import dev.replcache.node.SaveInProgressException;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
@@ -54,6 +56,10 @@ class GrpcErrorsTest {
                 .isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
         assertThat(GrpcErrors.toStatus(Status.NOT_FOUND.withDescription("x").asRuntimeException(), "m").getCode())
                 .isEqualTo(Status.Code.NOT_FOUND);
+        assertThat(GrpcErrors.toStatus(new NodeStoppingException(), "m").getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+        Status inProgress = GrpcErrors.toStatus(new SaveInProgressException(), "m");
+        assertThat(inProgress.getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+        assertThat(inProgress.getDescription()).isEqualTo("Background save already in progress");
     }
 
     @Test
