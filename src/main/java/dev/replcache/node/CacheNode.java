@@ -77,6 +77,7 @@ public final class CacheNode implements AutoCloseable {
     private volatile String announceAddress;
     private ScheduledExecutorService scheduler;
     private final FailoverCoordinator failover;
+    private final java.util.concurrent.atomic.LongAdder throttledWrites = new java.util.concurrent.atomic.LongAdder();
 
     public CacheNode(Settings settings, MillisClock clock, MasterConnector connector) {
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -148,6 +149,20 @@ public final class CacheNode implements AutoCloseable {
      */
     public long throttleDelayMs() {
         return master.throttleDelayMs();
+    }
+
+    /** {@link #throttleDelayMs()} for a write the transport is about to hold, counted as throttled when > 0. */
+    public long throttleDelayForWrite() {
+        long delay = master.throttleDelayMs();
+        if (delay > 0) {
+            throttledWrites.increment();
+        }
+        return delay;
+    }
+
+    /** Writes whose response the throttle held (a metric). */
+    public long throttledWrites() {
+        return throttledWrites.sum();
     }
 
     /** Whether writes may be throttled at all (the transports then watch every write). */

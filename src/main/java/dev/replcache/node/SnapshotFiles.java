@@ -68,6 +68,11 @@ final class SnapshotFiles implements SnapshotSource {
     }
 
     @Override
+    public long datasetKeys() {
+        return keyspace.get().dbSize();
+    }
+
+    @Override
     public long startSnapshot(String snapshotId) {
         KeyspaceSnapshot snapshot = keyspace.get().openSnapshot(replicationLog::offset);
         String replId = replicationLog.replId().value();

@@ -9,7 +9,7 @@ public sealed interface MasterMessage {
 
     /**
      * A snapshot at {@code offset} follows in chunks, then the stream from {@code offset}.
-     * {@code keyCount} is the number of keys in the snapshot, -1 when unknown.
+     * {@code keyCount} is the number of keys the master holds (at least the snapshot's), -1 when unknown.
      */
     record FullResync(ReplicationId replId, long offset, String snapshotId, long sizeEstimate, long keyCount)
             implements MasterMessage {

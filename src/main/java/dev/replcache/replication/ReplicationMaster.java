@@ -268,8 +268,11 @@ public final class ReplicationMaster {
     private void beginSending(ReplicaSession s, ReplicaSession.SnapshotTransfer transfer) {
         s.transfer = transfer;
         s.state = ReplicaSession.State.SEND_SNAPSHOT;
+        // The keys the master holds now, not only the snapshot's: a shared snapshot may be older
+        // than writes that the stream will bring after it.
+        long keys = Math.max(transfer.keyCount, snapshots.datasetKeys());
         s.control.add(new MasterMessage.FullResync(log.replId(), transfer.offset, transfer.snapshotId, transfer.sizeBytes,
-                transfer.keyCount));
+                keys));
     }
 
     private ReplicaSession.SnapshotTransfer startSnapshot() {

@@ -19,6 +19,12 @@ public interface SnapshotSource {
     /** Reads up to {@code len} bytes of a written snapshot at {@code position}; returns the count read. */
     int read(String snapshotId, long position, byte[] dst, int len);
 
+    /**
+     * Keys in the dataset now (logically expired ones included), announced with FULLRESYNC so
+     * that a replica with data can refuse to be emptied by a master that has none.
+     */
+    long datasetKeys();
+
     /** The snapshot is no longer needed. */
     void delete(String snapshotId);
 }

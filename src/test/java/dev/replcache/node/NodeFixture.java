@@ -55,7 +55,8 @@ final class NodeFixture {
     static CacheNode node(Path dir, MillisClock clock) {
         CacheNode.Settings settings = new CacheNode.Settings(KeyspaceConfig.DEFAULTS.withSegments(16),
                 RequestLimits.DEFAULTS, Duration.ofMillis(100), dir, 1 << 20, MasterConfig.DEFAULTS,
-                ReplicaConfig.DEFAULTS, Duration.ofMillis(100), "127.0.0.1:0", dir.resolve("dump.rdb"));
+                ReplicaConfig.DEFAULTS, Duration.ofMillis(100), "127.0.0.1:0", CacheNode.WriteGuards.NONE,
+                dir.resolve("dump.rdb"));
         return new CacheNode(settings, clock, UNREACHABLE);
     }
 

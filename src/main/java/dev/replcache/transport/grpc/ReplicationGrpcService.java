@@ -118,7 +118,15 @@ public final class ReplicationGrpcService extends ReplicationServiceGrpc.Replica
             scheduled.set(false); // cleared first: a wake during this drain schedules another
             synchronized (this) {
                 try {
-                    while (!done && call.isReady()) {
+                    while (!done) {
+                        if (!call.isReady()) {
+                            // A replica that stopped reading is not ready: its close cannot wait for that.
+                            String reason = session.closeReason();
+                            if (reason != null) {
+                                finish(statusFor(reason), reason);
+                            }
+                            return;
+                        }
                         ReplicationMaster.Next next = node.master().poll(session);
                         if (next.isIdle()) {
                             return;
@@ -182,7 +190,8 @@ public final class ReplicationGrpcService extends ReplicationServiceGrpc.Replica
         if (reason.startsWith("protocol")) {
             return Status.INVALID_ARGUMENT;
         }
-        if (reason.startsWith("replica fell behind") || reason.startsWith("full sync abandoned")) {
+        if (reason.startsWith("replica fell behind") || reason.startsWith("full sync abandoned")
+                || reason.startsWith("slow replica")) {
             return Status.RESOURCE_EXHAUSTED;
         }
         return Status.UNAVAILABLE;

@@ -98,7 +98,7 @@ final class WriteAckInterceptor implements ServerInterceptor {
                 release(status, trailers);
                 return;
             }
-            long delayMs = node.throttleDelayMs();
+            long delayMs = node.throttleDelayForWrite();
             CompletableFuture<Integer> acked = replicas < 0
                     ? CompletableFuture.completedFuture(-1)
                     : node.waitForReplicas(node.offset(), replicas, timeoutMs);

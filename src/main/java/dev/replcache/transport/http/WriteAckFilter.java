@@ -57,7 +57,7 @@ class WriteAckFilter extends OncePerRequestFilter {
     }
 
     private void holdWrite(HttpServletRequest request, ContentCachingResponseWrapper held) {
-        long delayMs = node.throttleDelayMs();
+        long delayMs = node.throttleDelayForWrite();
         if (delayMs > 0) {
             try {
                 Thread.sleep(delayMs);

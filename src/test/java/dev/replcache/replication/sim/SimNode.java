@@ -90,6 +90,11 @@ final class SimNode implements SnapshotSource, MasterLink.Dataset {
     // ---- SnapshotSource: the master's snapshots
 
     @Override
+    public long datasetKeys() {
+        return keyspace.dbSize();
+    }
+
+    @Override
     public long startSnapshot(String snapshotId) {
         KeyspaceSnapshot snap = keyspace.openSnapshot(log::offset);
         pendingJobs.put(snapshotId, snap);
