@@ -1,6 +1,7 @@
 package dev.replcache.transport.grpc;
 
 import dev.replcache.config.GrpcProperties;
+import dev.replcache.config.ReplicationProperties;
 import dev.replcache.node.CacheNode;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
@@ -24,10 +25,14 @@ public class GrpcServerConfiguration {
         return new ReplicationGrpcService(node);
     }
 
-    /** How a replica reaches its master. Its inbound limit must hold a snapshot chunk or entries batch. */
+    /**
+     * How a replica reaches its master: plaintext or TLS per {@code replcache.replication.tls.*}.
+     * Its inbound limit must hold a snapshot chunk or entries batch.
+     */
     @Bean
-    public GrpcMasterConnector grpcMasterConnector(GrpcProperties properties) {
-        return new GrpcMasterConnector((int) properties.maxInboundMessageSize().toBytes());
+    public GrpcMasterConnector grpcMasterConnector(GrpcProperties properties, ReplicationProperties replication) {
+        return new GrpcMasterConnector((int) properties.maxInboundMessageSize().toBytes(),
+                GrpcTls.channel(replication.tls()), replication.tls().authority());
     }
 
     /** The error mapping innermost, then any {@link ServerInterceptor} beans (metrics, auth, tests). */
