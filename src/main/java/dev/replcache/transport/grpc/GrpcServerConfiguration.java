@@ -1,11 +1,13 @@
 package dev.replcache.transport.grpc;
 
+import dev.replcache.config.BearerToken;
 import dev.replcache.config.GrpcProperties;
 import dev.replcache.config.ReplicationProperties;
 import dev.replcache.node.CacheNode;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerStreamTracer;
+import java.util.ArrayList;
 import java.util.List;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
@@ -42,7 +44,8 @@ public class GrpcServerConfiguration {
     }
 
     /**
-     * @param interceptors    any {@link ServerInterceptor} beans, applied to every service
+     * @param interceptors    any {@link ServerInterceptor} beans, applied to every service; with
+     *                        {@code replcache.grpc.auth-token} set, the bearer check wraps them all
      * @param tracerFactories any {@link ServerStreamTracer.Factory} beans (metrics, tests)
      */
     @Bean
@@ -50,7 +53,9 @@ public class GrpcServerConfiguration {
                                                    ReplicationGrpcService replicationService,
                                                    ObjectProvider<ServerInterceptor> interceptors,
                                                    ObjectProvider<ServerStreamTracer.Factory> tracerFactories) {
-        List<ServerInterceptor> extra = interceptors.orderedStream().toList();
+        List<ServerInterceptor> extra = new ArrayList<>(interceptors.orderedStream().toList());
+        // Last in the list runs first: a call without the token is refused before any other work.
+        BearerToken.of(properties.authToken()).ifPresent(token -> extra.add(new GrpcBearerAuthInterceptor(token)));
         return new GrpcServerLifecycle(properties,
                 List.of(intercept(cacheService, extra), intercept(replicationService, extra)),
                 tracerFactories.orderedStream().toList());
