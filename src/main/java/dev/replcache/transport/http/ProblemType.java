@@ -44,6 +44,8 @@ enum ProblemType {
     UNSUPPORTED_MEDIA_TYPE("unsupported-media-type", "Unsupported media type", HttpStatus.UNSUPPORTED_MEDIA_TYPE),
     /** A write sent to a replica (Redis's READONLY); the body names the master. */
     READ_ONLY_REPLICA("read-only-replica", "Read-only replica", HttpStatus.CONFLICT),
+    /** replcache.http.auth-token is set and the request has no bearer token, or a wrong one. */
+    UNAUTHORIZED("unauthorized", "Unauthorized", HttpStatus.UNAUTHORIZED),
     /** Our bug: logged on the server, never described in the body. */
     INTERNAL("internal", "Internal error", HttpStatus.INTERNAL_SERVER_ERROR);
 
@@ -75,6 +77,7 @@ enum ProblemType {
     static ProblemType forStatus(int status) {
         switch (status) {
             case 400: return INVALID_REQUEST;
+            case 401: return UNAUTHORIZED;
             case 404: return NO_ROUTE;
             case 405: return METHOD_NOT_ALLOWED;
             case 406: return NOT_ACCEPTABLE;

@@ -1,0 +1,60 @@
+package dev.replcache.transport.http;
+
+import dev.replcache.config.BearerToken;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Condition;
+import org.springframework.context.annotation.ConditionContext;
+import org.springframework.context.annotation.Conditional;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+import org.springframework.core.type.AnnotatedTypeMetadata;
+import org.springframework.web.servlet.HandlerExceptionResolver;
+import org.springframework.web.servlet.ModelAndView;
+
+/** The bearer check of the HTTP API, present only when {@code replcache.http.auth-token} is set. */
+@Configuration(proxyBeanMethods = false)
+@Conditional(HttpAuthConfiguration.TokenSet.class)
+class HttpAuthConfiguration {
+
+    private static final String PROPERTY = "replcache.http.auth-token";
+
+    /**
+     * Runs before Spring MVC, so a refused request never reaches a controller or has its body
+     * read; after character encoding and the observation filter, so refusals are measured.
+     */
+    @Bean
+    FilterRegistrationBean<BearerAuthFilter> bearerAuthFilter(
+            HttpApiProperties properties,
+            @Qualifier("handlerExceptionResolver") ObjectProvider<HandlerExceptionResolver> resolvers) {
+        BearerToken token = BearerToken.of(properties.authToken())
+                .orElseThrow(() -> new IllegalStateException(PROPERTY + " is not set"));
+        FilterRegistrationBean<BearerAuthFilter> registration =
+                new FilterRegistrationBean<>(new BearerAuthFilter(token, new LazyResolver(resolvers)));
+        registration.setName("replcacheBearerAuth");
+        registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 10);
+        return registration;
+    }
+
+    /** Defers the lookup of MVC's resolvers: filters are created before the MVC infrastructure. */
+    private record LazyResolver(ObjectProvider<HandlerExceptionResolver> resolvers) implements HandlerExceptionResolver {
+        @Override
+        public ModelAndView resolveException(HttpServletRequest request, HttpServletResponse response, Object handler,
+                                             Exception ex) {
+            return resolvers.getObject().resolveException(request, response, handler, ex);
+        }
+    }
+
+    /** The token property is set to something (the properties record rejects a blank one). */
+    static final class TokenSet implements Condition {
+        @Override
+        public boolean matches(ConditionContext context, AnnotatedTypeMetadata metadata) {
+            String token = context.getEnvironment().getProperty(PROPERTY, "");
+            return !token.isEmpty();
+        }
+    }
+}
