@@ -160,7 +160,9 @@ class GrpcBearerAuthTest {
     }
 
     @Test
-    void theReplicationStreamIsCheckedByItsOwnTokenNotTheClientApis() {
+    void theReplicationStreamIsCheckedByItsOwnTokenNotTheClientApis(CapturedOutput output) {
+        // With no replication token, the master said at start that Sync is still open.
+        assertThat(output.getOut()).contains("replcache.grpc.auth-token is set but replcache.replication.auth-token is empty");
         master.node().writableKeyspace().set(Bytes.utf8("data"), Bytes.utf8("1"));
         // The replica knows nothing of replcache.grpc.auth-token, and still syncs.
         replica = TestNode.start("replica", tmp.resolve("replica"), "replcache.replication.master=" + master.grpcAddress());

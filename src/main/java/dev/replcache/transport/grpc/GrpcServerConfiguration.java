@@ -9,6 +9,8 @@ import io.grpc.ServerInterceptors;
 import io.grpc.ServerStreamTracer;
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -16,6 +18,8 @@ import org.springframework.context.annotation.Configuration;
 /** Wires the gRPC server from {@code replcache.grpc.*} and the node. */
 @Configuration(proxyBeanMethods = false)
 public class GrpcServerConfiguration {
+
+    private static final Logger log = LoggerFactory.getLogger(GrpcServerConfiguration.class);
 
     @Bean
     public CacheGrpcService cacheGrpcService(CacheNode node) {
@@ -49,15 +53,32 @@ public class GrpcServerConfiguration {
      * @param tracerFactories any {@link ServerStreamTracer.Factory} beans (metrics, tests)
      */
     @Bean
-    public GrpcServerLifecycle grpcServerLifecycle(GrpcProperties properties, CacheGrpcService cacheService,
+    public GrpcServerLifecycle grpcServerLifecycle(GrpcProperties properties, ReplicationProperties replication,
+                                                   CacheGrpcService cacheService,
                                                    ReplicationGrpcService replicationService,
                                                    ObjectProvider<ServerInterceptor> interceptors,
                                                    ObjectProvider<ServerStreamTracer.Factory> tracerFactories) {
+        warnIfSyncIsOpen(properties, replication);
         List<ServerInterceptor> extra = new ArrayList<>(interceptors.orderedStream().toList());
         // Last in the list runs first: a call without the token is refused before any other work.
         BearerToken.of(properties.authToken()).ifPresent(token -> extra.add(new GrpcBearerAuthInterceptor(token)));
         return new GrpcServerLifecycle(properties,
                 List.of(intercept(cacheService, extra), intercept(replicationService, extra)),
                 tracerFactories.orderedStream().toList());
+    }
+
+    /**
+     * The client token does not cover Sync, which streams the whole dataset: an operator who set
+     * it most likely means to keep the data in, so say when Sync is still open to anyone.
+     */
+    private static void warnIfSyncIsOpen(GrpcProperties grpc, ReplicationProperties replication) {
+        boolean clientCertificatesRequired = grpc.tls().enabled()
+                && grpc.tls().clientAuth() == GrpcProperties.Tls.ClientAuth.REQUIRE;
+        if (!grpc.authToken().isEmpty() && replication.authToken().isEmpty() && !clientCertificatesRequired) {
+            log.warn("replcache.grpc.auth-token is set but replcache.replication.auth-token is empty: any client that"
+                    + " reaches the gRPC port can still read the whole dataset over the replication stream (Sync)."
+                    + " Set replcache.replication.auth-token, or require client certificates"
+                    + " (replcache.grpc.tls.client-auth=require)");
+        }
     }
 }
