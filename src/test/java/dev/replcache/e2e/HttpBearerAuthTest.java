@@ -102,7 +102,8 @@ class HttpBearerAuthTest {
         assertThat(node.http("GET", "/actuator/health/readiness", null, null).statusCode()).isEqualTo(200);
         HttpResponse<String> docs = node.http("GET", "/v3/api-docs", null, null);
         assertThat(docs.statusCode()).isEqualTo(200);
-        assertThat(docs.body()).contains("ReplCache HTTP API");
+        assertThat(docs.body()).contains("ReplCache HTTP API")
+                .contains("\"bearerAuth\":{\"type\":\"http\"").contains("\"scheme\":\"bearer\"").contains("\"401\"");
         // Outside /v1 an unknown path is still the ordinary 404, not a 401.
         assertThat(node.http("GET", "/nope", null, null).statusCode()).isEqualTo(404);
     }

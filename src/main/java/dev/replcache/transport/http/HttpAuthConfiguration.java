@@ -1,8 +1,15 @@
 package dev.replcache.transport.http;
 
 import dev.replcache.config.BearerToken;
+import io.swagger.v3.oas.models.media.Content;
+import io.swagger.v3.oas.models.media.MediaType;
+import io.swagger.v3.oas.models.media.Schema;
+import io.swagger.v3.oas.models.responses.ApiResponse;
+import io.swagger.v3.oas.models.security.SecurityRequirement;
+import io.swagger.v3.oas.models.security.SecurityScheme;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import org.springdoc.core.customizers.OpenApiCustomizer;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
@@ -22,6 +29,7 @@ import org.springframework.web.servlet.ModelAndView;
 class HttpAuthConfiguration {
 
     private static final String PROPERTY = "replcache.http.auth-token";
+    private static final String SCHEME = "bearerAuth";
 
     /**
      * Runs before Spring MVC, so a refused request never reaches a controller or has its body
@@ -38,6 +46,25 @@ class HttpAuthConfiguration {
         registration.setName("replcacheBearerAuth");
         registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 10);
         return registration;
+    }
+
+    /**
+     * The OpenAPI document says that every operation needs the bearer token and may answer 401,
+     * so generated clients ask for it.
+     */
+    @Bean
+    OpenApiCustomizer bearerAuthDocumented() {
+        return openApi -> {
+            openApi.getComponents().addSecuritySchemes(SCHEME, new SecurityScheme()
+                    .type(SecurityScheme.Type.HTTP).scheme("bearer")
+                    .description("replcache.http.auth-token, as 'Authorization: Bearer <token>'"));
+            openApi.addSecurityItem(new SecurityRequirement().addList(SCHEME));
+            Content problem = new Content().addMediaType("application/problem+json",
+                    new MediaType().schema(new Schema<>().$ref("#/components/schemas/Problem")));
+            openApi.getPaths().values().forEach(path -> path.readOperations().forEach(op ->
+                    op.getResponses().addApiResponse("401", new ApiResponse()
+                            .description("no bearer token, or a wrong one").content(problem))));
+        };
     }
 
     /** Defers the lookup of MVC's resolvers: filters are created before the MVC infrastructure. */
