@@ -69,7 +69,8 @@ public record GrpcProperties(
      * @param privateKey PEM file: the server certificate's unencrypted PKCS#8 private key
      *                   ({@code -----BEGIN PRIVATE KEY-----})
      * @param trustCerts PEM file: the CA certificates that client certificates must chain to;
-     *                   required when {@code client-auth} is {@code optional} or {@code require}
+     *                   required when {@code client-auth} is {@code optional} or {@code require},
+     *                   unused when it is {@code none}
      * @param clientAuth whether clients must present a certificate (mutual TLS)
      */
     public record Tls(
@@ -94,17 +95,13 @@ public record GrpcProperties(
                 PemFiles.requireCurrentlyValid(chain.get(0), PREFIX + "cert-chain");
                 PrivateKey key = PemFiles.privateKey(Path.of(privateKey), PREFIX + "private-key");
                 PemFiles.requireMatchingPair(chain.get(0), key, PREFIX + "cert-chain", PREFIX + "private-key");
-                if (clientAuth != null && clientAuth != ClientAuth.NONE) {
-                    if (trustCerts.isEmpty()) {
-                        throw new IllegalArgumentException(PREFIX + "client-auth=" + clientAuth.name().toLowerCase()
-                                + " needs " + PREFIX + "trust-certs: the CA certificates (PEM) client certificates must chain to");
-                    }
+                if (clientAuth != null && clientAuth != ClientAuth.NONE && trustCerts.isEmpty()) {
+                    throw new IllegalArgumentException(PREFIX + "client-auth=" + clientAuth.name().toLowerCase()
+                            + " needs " + PREFIX + "trust-certs: the CA certificates (PEM) client certificates must chain to");
+                }
+                if (!trustCerts.isEmpty()) {
+                    // Checked even when client-auth is none (then unused): a wrong path is still a mistake.
                     PemFiles.certificates(Path.of(trustCerts), PREFIX + "trust-certs");
-                } else if (!trustCerts.isEmpty()) {
-                    // Client certificates would silently go unchecked: say so rather than guess.
-                    throw new IllegalArgumentException(PREFIX + "trust-certs is set but " + PREFIX
-                            + "client-auth is none, so client certificates would not be checked: set client-auth to"
-                            + " require (or optional), or remove trust-certs");
                 }
             }
         }

@@ -141,11 +141,17 @@ class TlsAndAuthPropertiesTest {
     }
 
     @Test
-    void clientAuthNeedsTrustCertsAndTrustCertsNeedClientAuth() {
+    void clientAuthNeedsTrustCerts() {
         assertFailsWith(serverTls("replcache.grpc.tls.client-auth=require"),
                 "replcache.grpc.tls.client-auth=require needs replcache.grpc.tls.trust-certs");
-        assertFailsWith(serverTls("replcache.grpc.tls.trust-certs=" + pki.caCert()),
-                "replcache.grpc.tls.trust-certs is set but replcache.grpc.tls.client-auth is none");
+        assertFailsWith(serverTls("replcache.grpc.tls.client-auth=optional"),
+                "replcache.grpc.tls.client-auth=optional needs replcache.grpc.tls.trust-certs");
+        // Trust certificates without client-auth are unused but allowed (the Helm chart always
+        // mounts its CA), and still checked.
+        runner.withPropertyValues(serverTls("replcache.grpc.tls.trust-certs=" + pki.caCert()))
+                .run(ctx -> assertThat(ctx).hasNotFailed());
+        assertFailsWith(serverTls("replcache.grpc.tls.trust-certs=" + tmp.resolve("no-ca.pem")),
+                "replcache.grpc.tls.trust-certs", "does not exist");
         assertFailsWith(serverTls("replcache.grpc.tls.client-auth=sometimes"), "replcache.grpc.tls.client-auth", "sometimes");
     }
 
