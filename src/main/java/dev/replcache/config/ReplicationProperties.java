@@ -29,9 +29,9 @@ import org.springframework.validation.annotation.Validated;
  *                          during a full sync; past it the sync is abandoned and retried (Redis's
  *                          {@code client-output-buffer-limit replica})
  * @param authToken         shared secret replicas must present (Redis's {@code masterauth}); empty = none
+ * @param tls               TLS (and a client certificate) for this node's link to its master
  * @param announceAddress   {@code host:port} this node announces to its master; empty = its gRPC address
  * @param tickInterval      how often the node drives timers (acks, pings, timeouts, reconnects)
- * @param tls               TLS (and a client certificate) for this node's link to its master
  */
 @Validated
 @ConfigurationProperties("replcache.replication")
@@ -48,9 +48,9 @@ public record ReplicationProperties(
         @DefaultValue("64MB") @NotNull DataSize maxFrameSize,
         @DefaultValue("64MB") @NotNull DataSize syncBufferLimit,
         @DefaultValue("") String authToken,
+        @DefaultValue @Valid Tls tls,
         @DefaultValue("") String announceAddress,
-        @DefaultValue("100ms") @NotNull Duration tickInterval,
-        @DefaultValue @Valid Tls tls) {
+        @DefaultValue("100ms") @NotNull Duration tickInterval) {
 
     public ReplicationProperties {
         master = master == null ? "" : master.trim();

@@ -7,13 +7,18 @@ import dev.replcache.node.CacheNode;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerStreamTracer;
-import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Condition;
+import org.springframework.context.annotation.ConditionContext;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.core.type.AnnotatedTypeMetadata;
 
 /** Wires the gRPC server from {@code replcache.grpc.*} and the node. */
 @Configuration(proxyBeanMethods = false)
@@ -48,23 +53,32 @@ public class GrpcServerConfiguration {
     }
 
     /**
-     * @param interceptors    any {@link ServerInterceptor} beans, applied to every service; with
-     *                        {@code replcache.grpc.auth-token} set, the bearer check wraps them all
+     * @param interceptors    any {@link ServerInterceptor} beans, applied to every service
      * @param tracerFactories any {@link ServerStreamTracer.Factory} beans (metrics, tests)
      */
     @Bean
-    public GrpcServerLifecycle grpcServerLifecycle(GrpcProperties properties, ReplicationProperties replication,
-                                                   CacheGrpcService cacheService,
+    public GrpcServerLifecycle grpcServerLifecycle(GrpcProperties properties, CacheGrpcService cacheService,
                                                    ReplicationGrpcService replicationService,
                                                    ObjectProvider<ServerInterceptor> interceptors,
                                                    ObjectProvider<ServerStreamTracer.Factory> tracerFactories) {
-        warnIfSyncIsOpen(properties, replication);
-        List<ServerInterceptor> extra = new ArrayList<>(interceptors.orderedStream().toList());
-        // Last in the list runs first: a call without the token is refused before any other work.
-        BearerToken.of(properties.authToken()).ifPresent(token -> extra.add(new GrpcBearerAuthInterceptor(token)));
+        List<ServerInterceptor> extra = interceptors.orderedStream().toList();
         return new GrpcServerLifecycle(properties,
                 List.of(intercept(cacheService, extra), intercept(replicationService, extra)),
                 tracerFactories.orderedStream().toList());
+    }
+
+    /**
+     * The bearer check of {@code replcache.grpc.auth-token}, present only when a token is set.
+     * Last in order, so it wraps the other interceptors: a call without the token is refused
+     * before any other work.
+     */
+    @Bean
+    @Conditional(AuthTokenSet.class)
+    @Order(Ordered.LOWEST_PRECEDENCE)
+    GrpcBearerAuthInterceptor grpcBearerAuthInterceptor(GrpcProperties grpc, ReplicationProperties replication) {
+        warnIfSyncIsOpen(grpc, replication);
+        return new GrpcBearerAuthInterceptor(BearerToken.of(grpc.authToken())
+                .orElseThrow(() -> new IllegalStateException(AuthTokenSet.PROPERTY + " is not set")));
     }
 
     /**
@@ -74,11 +88,21 @@ public class GrpcServerConfiguration {
     private static void warnIfSyncIsOpen(GrpcProperties grpc, ReplicationProperties replication) {
         boolean clientCertificatesRequired = grpc.tls().enabled()
                 && grpc.tls().clientAuth() == GrpcProperties.Tls.ClientAuth.REQUIRE;
-        if (!grpc.authToken().isEmpty() && replication.authToken().isEmpty() && !clientCertificatesRequired) {
+        if (replication.authToken().isEmpty() && !clientCertificatesRequired) {
             log.warn("replcache.grpc.auth-token is set but replcache.replication.auth-token is empty: any client that"
                     + " reaches the gRPC port can still read the whole dataset over the replication stream (Sync)."
                     + " Set replcache.replication.auth-token, or require client certificates"
                     + " (replcache.grpc.tls.client-auth=require)");
+        }
+    }
+
+    /** The token property is set to something (the properties record rejects a blank one). */
+    static final class AuthTokenSet implements Condition {
+        static final String PROPERTY = "replcache.grpc.auth-token";
+
+        @Override
+        public boolean matches(ConditionContext context, AnnotatedTypeMetadata metadata) {
+            return !context.getEnvironment().getProperty(PROPERTY, "").isEmpty();
         }
     }
 }

@@ -16,6 +16,8 @@ enum ProblemType {
     SYNTAX("syntax", "Syntax error", HttpStatus.BAD_REQUEST),
     /** A TTL of zero, a negative one, or one out of range. */
     INVALID_EXPIRE("invalid-expire", "Invalid expire time", HttpStatus.BAD_REQUEST),
+    /** replcache.http.auth-token is set and the request has no bearer token, or a wrong one. */
+    UNAUTHORIZED("unauthorized", "Unauthorized", HttpStatus.UNAUTHORIZED),
     /** A key, field, value or body over its configured limit; the detail names the property. */
     LIMIT_EXCEEDED("limit-exceeded", "Limit exceeded", HttpStatus.CONTENT_TOO_LARGE),
     /** The key holds another type than the route works on. */
@@ -44,8 +46,6 @@ enum ProblemType {
     UNSUPPORTED_MEDIA_TYPE("unsupported-media-type", "Unsupported media type", HttpStatus.UNSUPPORTED_MEDIA_TYPE),
     /** A write sent to a replica (Redis's READONLY); the body names the master. */
     READ_ONLY_REPLICA("read-only-replica", "Read-only replica", HttpStatus.CONFLICT),
-    /** replcache.http.auth-token is set and the request has no bearer token, or a wrong one. */
-    UNAUTHORIZED("unauthorized", "Unauthorized", HttpStatus.UNAUTHORIZED),
     /** Our bug: logged on the server, never described in the body. */
     INTERNAL("internal", "Internal error", HttpStatus.INTERNAL_SERVER_ERROR);
 
