@@ -87,6 +87,41 @@ public record ReplicationProperties(
         }
     }
 
+    /** A {@code host:port} pair. */
+    public record HostPort(String host, int port) {
+
+        public HostPort {
+            if (host == null || host.isBlank()) {
+                throw new IllegalArgumentException("host must not be empty");
+            }
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException("port must be between 1 and 65535, got " + port);
+            }
+        }
+
+        /** Parses {@code host:port} (or {@code [v6]:port}); the message names {@code property}. */
+        public static HostPort parse(String text, String property) {
+            int colon = text.lastIndexOf(':');
+            if (colon <= 0 || colon == text.length() - 1) {
+                throw new IllegalArgumentException(property + " must be host:port, got '" + text + "'");
+            }
+            String host = text.substring(0, colon);
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            }
+            try {
+                return new HostPort(host, Integer.parseInt(text.substring(colon + 1)));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(property + " must be host:port, got '" + text + "': " + e.getMessage());
+            }
+        }
+
+        @Override
+        public String toString() {
+            return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+        }
+    }
+
     /**
      * TLS for the replica's link to its master under {@code replcache.replication.tls.*}, from
      * PEM files checked at start (a bad file stops the start with a message naming the property).
@@ -133,41 +168,6 @@ public record ReplicationProperties(
                     throw new IllegalArgumentException(PREFIX + "authority must be a host name, got '" + authority + "'");
                 }
             }
-        }
-    }
-
-    /** A {@code host:port} pair. */
-    public record HostPort(String host, int port) {
-
-        public HostPort {
-            if (host == null || host.isBlank()) {
-                throw new IllegalArgumentException("host must not be empty");
-            }
-            if (port < 1 || port > 65535) {
-                throw new IllegalArgumentException("port must be between 1 and 65535, got " + port);
-            }
-        }
-
-        /** Parses {@code host:port} (or {@code [v6]:port}); the message names {@code property}. */
-        public static HostPort parse(String text, String property) {
-            int colon = text.lastIndexOf(':');
-            if (colon <= 0 || colon == text.length() - 1) {
-                throw new IllegalArgumentException(property + " must be host:port, got '" + text + "'");
-            }
-            String host = text.substring(0, colon);
-            if (host.startsWith("[") && host.endsWith("]")) {
-                host = host.substring(1, host.length() - 1);
-            }
-            try {
-                return new HostPort(host, Integer.parseInt(text.substring(colon + 1)));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(property + " must be host:port, got '" + text + "': " + e.getMessage());
-            }
-        }
-
-        @Override
-        public String toString() {
-            return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
         }
     }
 }
