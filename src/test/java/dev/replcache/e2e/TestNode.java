@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.context.TypeExcludeFilter;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -130,11 +129,16 @@ final class TestNode implements AutoCloseable {
     }
 
     HttpResponse<String> http(String method, String path, String body, String contentType) {
-        return http(method, path, body, contentType, Map.of());
+        return http(method, path, body, contentType, java.util.Map.of());
     }
 
-    /** A request with extra headers (Authorization). */
-    HttpResponse<String> http(String method, String path, String body, String contentType, Map<String, String> headers) {
+    /** A JSON request. */
+    HttpResponse<String> json(String method, String path, String body) {
+        return http(method, path, body, "application/json");
+    }
+
+    HttpResponse<String> http(String method, String path, String body, String contentType,
+                              java.util.Map<String, String> headers) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort() + path))
                 .timeout(Duration.ofSeconds(30))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));

@@ -94,13 +94,6 @@ public final class GrpcServerLifecycle implements SmartLifecycle {
                 properties.maxInboundMessageSize().toBytes());
     }
 
-    private String describeSecurity() {
-        GrpcProperties.Tls tls = properties.tls();
-        String transport = !tls.enabled() ? "plaintext"
-                : "TLS, client certificates: " + tls.clientAuth().name().toLowerCase(Locale.ROOT);
-        return transport + (properties.authToken().isEmpty() ? "" : ", bearer token required");
-    }
-
     @Override
     public void stop() {
         Server stopping;
@@ -157,5 +150,13 @@ public final class GrpcServerLifecycle implements SmartLifecycle {
             throw new IllegalStateException("gRPC server is not running");
         }
         return server.getPort();
+    }
+
+    /** How the server is secured, for its start message. */
+    private String describeSecurity() {
+        GrpcProperties.Tls tls = properties.tls();
+        String transport = !tls.enabled() ? "plaintext"
+                : "TLS, client certificates: " + tls.clientAuth().name().toLowerCase(Locale.ROOT);
+        return transport + (properties.authToken().isEmpty() ? "" : ", bearer token required");
     }
 }
