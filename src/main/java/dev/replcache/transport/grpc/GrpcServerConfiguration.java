@@ -36,12 +36,10 @@ public class GrpcServerConfiguration {
         return new ReplicationGrpcService(node);
     }
 
-    /**
-     * How a replica reaches its master: plaintext or TLS per {@code replcache.replication.tls.*}.
-     * Its inbound limit must hold a snapshot chunk or entries batch.
-     */
+    /** How a replica reaches its master. Its inbound limit must hold a snapshot chunk or entries batch. */
     @Bean
     public GrpcMasterConnector grpcMasterConnector(GrpcProperties properties, ReplicationProperties replication) {
+        // Plaintext, or TLS per replcache.replication.tls.*.
         return new GrpcMasterConnector((int) properties.maxInboundMessageSize().toBytes(),
                 GrpcTls.channel(replication.tls()), replication.tls().authority());
     }
