@@ -5,10 +5,8 @@ import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 import java.nio.file.Path;
-import java.security.PrivateKey;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.List;
+import java.util.Locale;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
@@ -91,12 +89,9 @@ public record GrpcProperties(
                     throw new IllegalArgumentException(PREFIX + "enabled=true needs " + PREFIX + "cert-chain and "
                             + PREFIX + "private-key (PEM files)");
                 }
-                List<X509Certificate> chain = PemFiles.certificates(Path.of(certChain), PREFIX + "cert-chain");
-                PemFiles.requireCurrentlyValid(chain.get(0), PREFIX + "cert-chain");
-                PrivateKey key = PemFiles.privateKey(Path.of(privateKey), PREFIX + "private-key");
-                PemFiles.requireMatchingPair(chain.get(0), key, PREFIX + "cert-chain", PREFIX + "private-key");
+                PemFiles.requireKeyPair(PREFIX, Path.of(certChain), Path.of(privateKey));
                 if (clientAuth != null && clientAuth != ClientAuth.NONE && trustCerts.isEmpty()) {
-                    throw new IllegalArgumentException(PREFIX + "client-auth=" + clientAuth.name().toLowerCase()
+                    throw new IllegalArgumentException(PREFIX + "client-auth=" + clientAuth.name().toLowerCase(Locale.ROOT)
                             + " needs " + PREFIX + "trust-certs: the CA certificates (PEM) client certificates must chain to");
                 }
                 if (!trustCerts.isEmpty()) {

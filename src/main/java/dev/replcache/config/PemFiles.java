@@ -69,13 +69,28 @@ public final class PemFiles {
     }
 
     /**
+     * Checks a node's own certificate and key, as {@code <prefix>cert-chain} and
+     * {@code <prefix>private-key} name them: the chain's first certificate is valid now, the key
+     * is an unencrypted PKCS#8 key, and it belongs to that certificate.
+     *
+     * @throws IllegalArgumentException naming the property at fault
+     */
+    public static void requireKeyPair(String prefix, Path certChain, Path privateKey) {
+        String certProperty = prefix + "cert-chain";
+        String keyProperty = prefix + "private-key";
+        X509Certificate leaf = certificates(certChain, certProperty).get(0);
+        requireCurrentlyValid(leaf, certProperty);
+        requireMatchingPair(leaf, privateKey(privateKey, keyProperty), certProperty, keyProperty);
+    }
+
+    /**
      * The unencrypted PKCS#8 private key of a PEM file ({@code -----BEGIN PRIVATE KEY-----}),
      * RSA or EC, the formats gRPC's Netty transport reads.
      *
      * @throws IllegalArgumentException naming {@code property} otherwise, with the openssl
      *                                  command that converts the common other formats
      */
-    public static PrivateKey privateKey(Path file, String property) {
+    static PrivateKey privateKey(Path file, String property) {
         String text = new String(read(file, property), StandardCharsets.US_ASCII);
         Matcher pkcs8 = PKCS8.matcher(text);
         if (!pkcs8.find()) {
@@ -112,7 +127,7 @@ public final class PemFiles {
      *
      * @throws IllegalArgumentException naming both properties when they do not match
      */
-    public static void requireMatchingPair(X509Certificate leaf, PrivateKey key, String certProperty, String keyProperty) {
+    private static void requireMatchingPair(X509Certificate leaf, PrivateKey key, String certProperty, String keyProperty) {
         PublicKey publicKey = leaf.getPublicKey();
         String signatureAlgorithm = switch (key.getAlgorithm()) {
             case "RSA" -> "SHA256withRSA";
@@ -147,7 +162,7 @@ public final class PemFiles {
      * Checks that the node's own certificate is valid now: an expired one would fail every
      * handshake with an error the peer reports, not this node.
      */
-    public static void requireCurrentlyValid(X509Certificate leaf, String property) {
+    private static void requireCurrentlyValid(X509Certificate leaf, String property) {
         try {
             leaf.checkValidity();
         } catch (CertificateException e) {

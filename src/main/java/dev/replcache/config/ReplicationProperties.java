@@ -3,10 +3,7 @@ package dev.replcache.config;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import java.nio.file.Path;
-import java.security.PrivateKey;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
@@ -159,10 +156,7 @@ public record ReplicationProperties(
                             + "private-key go together (a client certificate and its key); one of them is empty");
                 }
                 if (!certChain.isEmpty()) {
-                    List<X509Certificate> chain = PemFiles.certificates(Path.of(certChain), PREFIX + "cert-chain");
-                    PemFiles.requireCurrentlyValid(chain.get(0), PREFIX + "cert-chain");
-                    PrivateKey key = PemFiles.privateKey(Path.of(privateKey), PREFIX + "private-key");
-                    PemFiles.requireMatchingPair(chain.get(0), key, PREFIX + "cert-chain", PREFIX + "private-key");
+                    PemFiles.requireKeyPair(PREFIX, Path.of(certChain), Path.of(privateKey));
                 }
                 if (!authority.isEmpty() && (authority.contains("/") || authority.contains(" "))) {
                     throw new IllegalArgumentException(PREFIX + "authority must be a host name, got '" + authority + "'");
