@@ -1,6 +1,8 @@
 package dev.replcache.config;
 
+import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
+import java.nio.file.Path;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -24,6 +26,7 @@ import org.springframework.validation.annotation.Validated;
  *                          during a full sync; past it the sync is abandoned and retried (Redis's
  *                          {@code client-output-buffer-limit replica})
  * @param authToken         shared secret replicas must present (Redis's {@code masterauth}); empty = none
+ * @param tls               TLS (and a client certificate) for this node's link to its master
  * @param announceAddress   {@code host:port} this node announces to its master; empty = its gRPC address
  * @param tickInterval      how often the node drives timers (acks, pings, timeouts, reconnects)
  * @param minReplicasToWrite refuse client writes unless this many replicas acked within
@@ -52,6 +55,7 @@ public record ReplicationProperties(
         @DefaultValue("64MB") @NotNull DataSize maxFrameSize,
         @DefaultValue("64MB") @NotNull DataSize syncBufferLimit,
         @DefaultValue("") String authToken,
+        @DefaultValue @Valid Tls tls,
         @DefaultValue("") String announceAddress,
         @DefaultValue("100ms") @NotNull Duration tickInterval,
         @DefaultValue("0") int minReplicasToWrite,
@@ -174,6 +178,52 @@ public record ReplicationProperties(
         @Override
         public String toString() {
             return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+        }
+    }
+
+    /**
+     * TLS for the replica's link to its master under {@code replcache.replication.tls.*}, from
+     * PEM files checked at start (a bad file stops the start with a message naming the property).
+     *
+     * @param enabled    connect to the master over TLS (the master must have {@code replcache.grpc.tls.enabled})
+     * @param trustCerts PEM file: the CA certificates the master's certificate must chain to;
+     *                   empty = the JVM's default trust store (public CAs)
+     * @param certChain  PEM file: this replica's client certificate (then intermediates), for a
+     *                   master that requires client certificates; empty = none
+     * @param privateKey PEM file: the client certificate's unencrypted PKCS#8 private key
+     * @param authority  the name the master's certificate must carry, when it differs from the
+     *                   host in {@code master} (for example a master reached by IP whose certificate
+     *                   names {@code replcache-master}); empty = that host
+     */
+    public record Tls(
+            @DefaultValue("false") boolean enabled,
+            @DefaultValue("") String trustCerts,
+            @DefaultValue("") String certChain,
+            @DefaultValue("") String privateKey,
+            @DefaultValue("") String authority) {
+
+        private static final String PREFIX = "replcache.replication.tls.";
+
+        public Tls {
+            trustCerts = trustCerts == null ? "" : trustCerts.trim();
+            certChain = certChain == null ? "" : certChain.trim();
+            privateKey = privateKey == null ? "" : privateKey.trim();
+            authority = authority == null ? "" : authority.trim();
+            if (enabled) {
+                if (!trustCerts.isEmpty()) {
+                    PemFiles.certificates(Path.of(trustCerts), PREFIX + "trust-certs");
+                }
+                if (certChain.isEmpty() != privateKey.isEmpty()) {
+                    throw new IllegalArgumentException(PREFIX + "cert-chain and " + PREFIX
+                            + "private-key go together (a client certificate and its key); one of them is empty");
+                }
+                if (!certChain.isEmpty()) {
+                    PemFiles.requireKeyPair(PREFIX, Path.of(certChain), Path.of(privateKey));
+                }
+                if (!authority.isEmpty() && (authority.contains("/") || authority.contains(" "))) {
+                    throw new IllegalArgumentException(PREFIX + "authority must be a host name, got '" + authority + "'");
+                }
+            }
         }
     }
 }

@@ -178,7 +178,9 @@ public final class ReplicationMaster {
         if (message instanceof ReplicaMessage.Hello hello) {
             if (s.state != ReplicaSession.State.HANDSHAKE || !s.replicaId.isEmpty()) {
                 fail(s, "protocol: Hello sent twice");
-            } else if (!authToken.isEmpty() && !authToken.equals(hello.authToken())) {
+            } else if (!authToken.isEmpty() && !java.security.MessageDigest.isEqual( // constant time: no timing oracle
+                    authToken.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    (hello.authToken() == null ? "" : hello.authToken()).getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
                 fail(s, "unauthenticated: wrong or missing replication auth token");
             } else if (hello.replicaId() == null || hello.replicaId().isBlank()) {
                 fail(s, "protocol: Hello without a replica id");

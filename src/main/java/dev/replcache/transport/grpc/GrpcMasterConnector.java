@@ -4,6 +4,7 @@ import dev.replcache.api.replication.v1.ReplicationServiceGrpc;
 import dev.replcache.config.ReplicationProperties.HostPort;
 import dev.replcache.node.MasterConnector;
 import dev.replcache.replication.ReplicaMessage;
+import io.grpc.ChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -18,6 +19,10 @@ import io.grpc.stub.StreamObserver;
  * link, and one more is requested each time the link has handled one. A replica that is busy
  * (loading a snapshot) thus makes its master wait rather than buffer without bound, while a
  * streaming replica is not held to one message per thread hop.
+ *
+ * <p>The channel is plaintext or TLS (with a client certificate for mutual TLS) as
+ * {@code replcache.replication.tls.*} says. A connection the TLS handshake refuses ends like any
+ * other failed connection: the link is down, with the handshake's reason as its last error.
  */
 public final class GrpcMasterConnector implements MasterConnector {
 
@@ -30,17 +35,27 @@ public final class GrpcMasterConnector implements MasterConnector {
     static final int INBOUND_WINDOW_MESSAGES = 32;
 
     private final int maxInboundMessageBytes;
+    private final ChannelCredentials credentials;
+    private final String authority;
 
-    public GrpcMasterConnector(int maxInboundMessageBytes) {
+    /**
+     * @param credentials plaintext or TLS credentials for every connection
+     * @param authority   the name the master's certificate must carry; empty = the master's host
+     */
+    public GrpcMasterConnector(int maxInboundMessageBytes, ChannelCredentials credentials, String authority) {
         this.maxInboundMessageBytes = maxInboundMessageBytes;
+        this.credentials = credentials;
+        this.authority = authority;
     }
 
     @Override
     public Connection connect(HostPort master, Listener listener) {
-        ManagedChannel channel = NettyChannelBuilder.forAddress(master.host(), master.port())
-                .usePlaintext()
-                .maxInboundMessageSize(maxInboundMessageBytes)
-                .build();
+        NettyChannelBuilder builder = NettyChannelBuilder.forAddress(master.host(), master.port(), credentials)
+                .maxInboundMessageSize(maxInboundMessageBytes);
+        if (!authority.isEmpty()) {
+            builder.overrideAuthority(authority);
+        }
+        ManagedChannel channel = builder.build();
         GrpcConnection connection = new GrpcConnection(channel, listener);
         connection.requests = ReplicationServiceGrpc.newStub(channel).sync(connection);
         return connection;
@@ -79,8 +94,30 @@ public final class GrpcMasterConnector implements MasterConnector {
         @Override
         public void onError(Throwable t) {
             channel.shutdownNow();
-            Status s = Status.fromThrowable(t);
-            listener.onClosed(s.getCode() + (s.getDescription() == null ? "" : ": " + s.getDescription()));
+            listener.onClosed(reason(Status.fromThrowable(t)));
+        }
+
+        /**
+         * The status, and for a transport failure its root cause: a refused TLS handshake arrives
+         * as a bare "UNAVAILABLE: io exception" whose cause says what was wrong (an unknown CA, a
+         * missing client certificate), which an operator needs in the link's last error.
+         */
+        private static String reason(Status s) {
+            StringBuilder sb = new StringBuilder(s.getCode().toString());
+            if (s.getDescription() != null) {
+                // Netty appends its channel pipeline on further lines: of no use to an operator.
+                String description = s.getDescription();
+                int newline = description.indexOf('\n');
+                sb.append(": ").append(newline < 0 ? description : description.substring(0, newline));
+            }
+            Throwable root = s.getCause();
+            while (root != null && root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            if (root != null && root.getMessage() != null) {
+                sb.append(" (").append(root.getClass().getSimpleName()).append(": ").append(root.getMessage()).append(')');
+            }
+            return sb.toString();
         }
 
         @Override

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -63,7 +64,7 @@ public final class GrpcServerLifecycle implements SmartLifecycle {
         // A fresh manager per start: enterTerminalState() at stop is final.
         HealthStatusManager newHealth = new HealthStatusManager();
         NettyServerBuilder builder = NettyServerBuilder
-                .forAddress(new InetSocketAddress(properties.address(), properties.port()))
+                .forAddress(new InetSocketAddress(properties.address(), properties.port()), GrpcTls.server(properties.tls()))
                 .maxInboundMessageSize((int) properties.maxInboundMessageSize().toBytes())
                 .addService(newHealth.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance());
@@ -90,8 +91,8 @@ public final class GrpcServerLifecycle implements SmartLifecycle {
             newHealth.setStatus(service.getServiceDescriptor().getName(), ServingStatus.SERVING);
         }
         newHealth.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
-        log.info("gRPC server listening on {}:{} (services: {}, max inbound message {} bytes)",
-                properties.address(), newServer.getPort(),
+        log.info("gRPC server listening on {}:{} ({}; services: {}, max inbound message {} bytes)",
+                properties.address(), newServer.getPort(), describeSecurity(),
                 services.stream().map(s -> s.getServiceDescriptor().getName()).toList(),
                 properties.maxInboundMessageSize().toBytes());
     }
@@ -157,5 +158,13 @@ public final class GrpcServerLifecycle implements SmartLifecycle {
             throw new IllegalStateException("gRPC server is not running");
         }
         return server.getPort();
+    }
+
+    /** How the server is secured, for its start message. */
+    private String describeSecurity() {
+        GrpcProperties.Tls tls = properties.tls();
+        String transport = !tls.enabled() ? "plaintext"
+                : "TLS, client certificates: " + tls.clientAuth().name().toLowerCase(Locale.ROOT);
+        return transport + (properties.authToken().isEmpty() ? "" : ", bearer token required");
     }
 }

@@ -127,6 +127,15 @@ class HttpProblemHandler extends ResponseEntityExceptionHandler {
         return problem(e, e.type(), e.getMessage(), request);
     }
 
+    /** Thrown by {@link BearerAuthFilter} and routed here, so a 401 looks like every other problem. */
+    @ExceptionHandler(BearerAuthFilter.UnauthorizedException.class)
+    ResponseEntity<Object> unauthorized(BearerAuthFilter.UnauthorizedException e, WebRequest request) {
+        HttpHeaders headers = new HttpHeaders();
+        headers.set(HttpHeaders.WWW_AUTHENTICATE, e.challenge());
+        return handleExceptionInternal(e, body(ProblemType.UNAUTHORIZED, e.getMessage()), headers,
+                ProblemType.UNAUTHORIZED.status(), request);
+    }
+
     /** Our bug, or a library's: log it whole, tell the client nothing of it. */
     @ExceptionHandler(Exception.class)
     ResponseEntity<Object> unexpected(Exception e, WebRequest request) {

@@ -16,6 +16,8 @@ enum ProblemType {
     SYNTAX("syntax", "Syntax error", HttpStatus.BAD_REQUEST),
     /** A TTL of zero, a negative one, or one out of range. */
     INVALID_EXPIRE("invalid-expire", "Invalid expire time", HttpStatus.BAD_REQUEST),
+    /** replcache.http.auth-token is set and the request has no bearer token, or a wrong one. */
+    UNAUTHORIZED("unauthorized", "Unauthorized", HttpStatus.UNAUTHORIZED),
     /** A key, field, value or body over its configured limit; the detail names the property. */
     LIMIT_EXCEEDED("limit-exceeded", "Limit exceeded", HttpStatus.CONTENT_TOO_LARGE),
     /** The key holds another type than the route works on. */
@@ -87,6 +89,7 @@ enum ProblemType {
     static ProblemType forStatus(int status) {
         switch (status) {
             case 400: return INVALID_REQUEST;
+            case 401: return UNAUTHORIZED;
             case 404: return NO_ROUTE;
             case 405: return METHOD_NOT_ALLOWED;
             case 406: return NOT_ACCEPTABLE;

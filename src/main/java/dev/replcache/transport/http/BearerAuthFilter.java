@@ -1,0 +1,94 @@
+package dev.replcache.transport.http;
+
+import dev.replcache.config.BearerToken;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.server.RequestPath;
+import org.springframework.web.filter.OncePerRequestFilter;
+import org.springframework.web.servlet.HandlerExceptionResolver;
+import org.springframework.web.util.pattern.PathPattern;
+import org.springframework.web.util.pattern.PathPatternParser;
+
+/**
+ * With {@code replcache.http.auth-token} set, every request to the API ({@code /v1/**}) must
+ * carry {@code Authorization: Bearer <token>}; any other gets a 401 problem with a
+ * {@code WWW-Authenticate} challenge before a controller or a body reader sees it, and is
+ * logged (never with what it presented). The actuator (health probes), {@code /} and the OpenAPI
+ * document stay open.
+ *
+ * <p>The path is matched as Spring MVC matches routes (decoded segments, without matrix
+ * parameters), so no spelling of a {@code /v1} path reaches a controller unchecked. The 401 is
+ * rendered by the MVC exception resolvers, so it is the same problem+json as every other error.
+ */
+final class BearerAuthFilter extends OncePerRequestFilter {
+
+    private static final Logger log = LoggerFactory.getLogger(BearerAuthFilter.class);
+
+    private static final PathPattern PROTECTED = PathPatternParser.defaultInstance.parse("/v1/**");
+
+    private final BearerToken token;
+    private final HandlerExceptionResolver problems;
+
+    /**
+     * @param problems Spring MVC's exception resolvers, which render {@link UnauthorizedException}
+     *                 through {@link HttpProblemHandler}
+     */
+    BearerAuthFilter(BearerToken token, HandlerExceptionResolver problems) {
+        this.token = Objects.requireNonNull(token, "token");
+        this.problems = Objects.requireNonNull(problems, "problems");
+    }
+
+    @Override
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        if (!isProtected(request)) {
+            chain.doFilter(request, response);
+            return;
+        }
+        BearerToken.Outcome outcome = token.check(request.getHeader(HttpHeaders.AUTHORIZATION));
+        if (outcome == BearerToken.Outcome.ACCEPTED) {
+            chain.doFilter(request, response);
+            return;
+        }
+        UnauthorizedException refused = new UnauthorizedException(outcome);
+        log.warn("Refused HTTP {} {} from {}: {}", request.getMethod(), request.getRequestURI(),
+                request.getRemoteAddr(), refused.getMessage());
+        if (problems.resolveException(request, response, null, refused) == null) {
+            // No resolver took it (cannot happen with HttpProblemHandler in place): still refuse.
+            response.setHeader(HttpHeaders.WWW_AUTHENTICATE, refused.challenge());
+            response.sendError(HttpServletResponse.SC_UNAUTHORIZED, refused.getMessage());
+        }
+    }
+
+    private static boolean isProtected(HttpServletRequest request) {
+        RequestPath path = RequestPath.parse(request.getRequestURI(), request.getContextPath());
+        return PROTECTED.matches(path.pathWithinApplication());
+    }
+
+    /** A request without the right bearer token; answered 401 with a challenge (RFC 6750). */
+    static final class UnauthorizedException extends RuntimeException {
+
+        private static final String REALM = "Bearer realm=\"replcache\"";
+
+        private final BearerToken.Outcome outcome;
+
+        UnauthorizedException(BearerToken.Outcome outcome) {
+            super(outcome == BearerToken.Outcome.MISSING
+                    ? "this API requires an 'Authorization: Bearer <token>' header (replcache.http.auth-token)"
+                    : "the bearer token is not valid", null, false, false);
+            this.outcome = outcome;
+        }
+
+        /** The {@code WWW-Authenticate} value: RFC 6750 adds {@code invalid_token} when a token was sent. */
+        String challenge() {
+            return outcome == BearerToken.Outcome.WRONG ? REALM + ", error=\"invalid_token\"" : REALM;
+        }
+    }
+}
