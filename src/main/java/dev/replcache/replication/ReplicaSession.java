@@ -35,6 +35,8 @@ public final class ReplicaSession {
     SnapshotTransfer transfer;
     long transferPosition;
     long transferSeq;
+    /** When the full resync was decided, for its duration. */
+    long fullSyncStartMs;
     final ArrayDeque<MasterMessage> control = new ArrayDeque<>();
     String closeReason;
     /** The answer to this replica's PSYNC, with its reason; null before. */

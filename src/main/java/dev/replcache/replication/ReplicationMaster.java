@@ -139,6 +139,7 @@ public final class ReplicationMaster {
             s.control.add(new MasterMessage.Continue(log.replId(), psync.offset()));
             return;
         }
+        s.fullSyncStartMs = clock.millis();
         ReplicaSession.SnapshotTransfer transfer = current;
         if (transfer == null || transfer.offset < 0 || !log.holds(transfer.offset)) {
             transfer = startSnapshot();
@@ -282,6 +283,7 @@ public final class ReplicationMaster {
                         s.nextOffset = transfer.offset;
                         s.ackOffset = transfer.offset;
                         s.ackTimeMs = clock.millis();
+                        stats.recordFullSyncSent(clock.millis() - s.fullSyncStartMs);
                         detach(s);
                         updatePin();
                         return Next.send(end);
