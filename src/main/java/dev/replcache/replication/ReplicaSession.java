@@ -63,6 +63,16 @@ public final class ReplicaSession {
         return decision;
     }
 
+    /** The replica's id from Hello (empty before), for logs. */
+    public String replicaId() {
+        return replicaId;
+    }
+
+    /** The replica's announced address from Hello (empty if none), for logs. */
+    public String address() {
+        return address;
+    }
+
     /** The replica's id and announced address, from Hello. */
     public String describe() {
         return replicaId + (address.isEmpty() ? "" : " at " + address);
