@@ -30,6 +30,12 @@ public class GrpcServerConfiguration {
         return new GrpcMasterConnector((int) properties.maxInboundMessageSize().toBytes());
     }
 
+    /** How the status page's topology asks replicas for their view. */
+    @Bean(destroyMethod = "close")
+    public GrpcPeerInfoClient grpcPeerInfoClient() {
+        return new GrpcPeerInfoClient();
+    }
+
     /** The error mapping innermost, then any {@link ServerInterceptor} beans (metrics, auth, tests). */
     private static io.grpc.ServerServiceDefinition intercept(io.grpc.BindableService service, List<ServerInterceptor> extra) {
         io.grpc.ServerServiceDefinition def = ServerInterceptors.intercept(service, new GrpcErrorInterceptor());
