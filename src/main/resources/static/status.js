@@ -190,6 +190,14 @@ function chartSeries(h) {
   return out.filter(s => s.v);
 }
 
+/** A round axis maximum (1, 2, 2.5 or 5 times a power of ten), at least 4 so that the 4 steps are whole. */
+function niceCeil(v) {
+  if (v <= 4) return 4;
+  const p = Math.pow(10, Math.floor(Math.log10(v)));
+  const f = v / p;
+  return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 2.5 ? 2.5 : f <= 5 ? 5 : 10) * p;
+}
+
 function svg(tag, attrs, parent) {
   const el = document.createElementNS(SVG, tag);
   Object.entries(attrs).forEach(([k, v]) => el.setAttribute(k, v));
@@ -205,8 +213,9 @@ function renderChart(h) {
   chart.replaceChildren();
   const series = chartSeries(h);
   const t1 = h.nowMs, t0 = h.nowMs - h.windowMs;
-  let max = 1;
-  series.forEach(s => s.v.forEach(v => { if (v > max) max = v; }));
+  let top = 0;
+  series.forEach(s => s.v.forEach(v => { if (v > top) top = v; }));
+  const max = niceCeil(top);
   const x = t => L + (t - t0) / (t1 - t0) * (W - L - R);
   const y = v => H - B - v / max * (H - T - B);
   for (let i = 0; i <= 4; i++) {

@@ -47,7 +47,7 @@ public class OpsConfiguration implements WebMvcConfigurer {
 
     @Bean
     ReplicationReadinessIndicator replicationReadinessHealthIndicator(CacheNode node) {
-        return new ReplicationReadinessIndicator(node);
+        return new ReplicationReadinessIndicator(node::masterLink);
     }
 
     @Bean

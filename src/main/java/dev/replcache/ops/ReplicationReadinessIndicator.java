@@ -1,8 +1,8 @@
 package dev.replcache.ops;
 
-import dev.replcache.node.CacheNode;
 import dev.replcache.replication.MasterLink;
 import java.util.Locale;
+import java.util.function.Supplier;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 
@@ -15,15 +15,16 @@ import org.springframework.boot.health.contributor.HealthIndicator;
  */
 final class ReplicationReadinessIndicator implements HealthIndicator {
 
-    private final CacheNode node;
+    private final Supplier<MasterLink> masterLink;
 
-    ReplicationReadinessIndicator(CacheNode node) {
-        this.node = node;
+    /** @param masterLink the node's link to its master, null on a master */
+    ReplicationReadinessIndicator(Supplier<MasterLink> masterLink) {
+        this.masterLink = masterLink;
     }
 
     @Override
     public Health health() {
-        MasterLink link = node.masterLink();
+        MasterLink link = masterLink.get();
         if (link == null) {
             return Health.up().withDetail("role", "master").build();
         }
