@@ -491,6 +491,12 @@ public final class CacheNode implements AutoCloseable {
         keyspace.setRole(KeyspaceRole.REPLICA);
     }
 
+    /** The link to our master, for read-only views (state, progress, counters); null on a master. */
+    public MasterLink masterLink() {
+        LinkDriver l = link;
+        return l == null ? null : l.link();
+    }
+
     /** A random id per process, sent in Hello. */
     public String nodeId() {
         return nodeId;

@@ -67,7 +67,7 @@ final class LinkDriver implements AutoCloseable {
 
     private void connect() {
         long gen = ++generation;
-        log.info("Replication link connecting to master {}", master);
+        log.info("Replication link connecting: master={}", master);
         connection = connector.connect(master, new MasterConnector.Listener() {
             @Override
             public void onMessage(MasterMessage message) {
@@ -89,7 +89,8 @@ final class LinkDriver implements AutoCloseable {
                 submit(() -> {
                     if (gen == generation && connection != null) {
                         connection = null;
-                        log.warn("Replication link to master {} lost: {}", master, reason);
+                        log.warn("Replication link down: master={} state={} reason=\"{}\"", master,
+                                link.state().name().toLowerCase(java.util.Locale.ROOT), reason);
                         link.onDisconnected(reason);
                     }
                 });
@@ -106,8 +107,8 @@ final class LinkDriver implements AutoCloseable {
             return;
         }
         lastProgressLogNanos = now;
-        log.info("Full resync from master {}: {} of {} bytes received ({}%)", master, p.bytesReceived(), p.bytesTotal(),
-                p.bytesTotal() > 0 ? p.bytesReceived() * 100 / p.bytesTotal() : 0);
+        log.info("Full sync progress: master={} received={} total={} percent={}", master, p.bytesReceived(),
+                p.bytesTotal(), p.bytesTotal() > 0 ? p.bytesReceived() * 100 / p.bytesTotal() : 0);
     }
 
     private void logTransition(MasterLink.State before, MasterMessage message) {
@@ -116,13 +117,14 @@ final class LinkDriver implements AutoCloseable {
             return;
         }
         if (message instanceof MasterMessage.Continue c) {
-            log.info("Replication link up: partial resync accepted by master {}, continuing at offset {} of {}",
-                    master, c.offset(), c.replId());
+            log.info("Replication link up: master={} sync=partial offset={} replId={}", master, c.offset(), c.replId());
         } else if (message instanceof MasterMessage.FullResync f) {
-            log.info("Full resync from master {}: snapshot {} of {} bytes at offset {} of {}",
+            log.info("Full sync started: master={} snapshot={} bytes={} offset={} replId={}",
                     master, f.snapshotId(), f.sizeEstimate(), f.offset(), f.replId());
-        } else if (after == MasterLink.State.STREAMING) {
-            log.info("Replication link up: full resync from master {} loaded", master);
+        } else if (message instanceof MasterMessage.SnapshotEnd end && after == MasterLink.State.STREAMING) {
+            log.info("Full sync done: master={} snapshot={} bytes={} ms={}", master, end.snapshotId(), end.totalBytes(),
+                    link.lastFullSyncMillis());
+            log.info("Replication link up: master={} sync=full", master);
         }
     }
 
@@ -145,7 +147,8 @@ final class LinkDriver implements AutoCloseable {
         MasterConnector.Connection c = connection;
         connection = null;
         generation++;
-        log.warn("Replication link to master {} dropped: {}", master, reason);
+        log.warn("Replication link down: master={} state={} reason=\"{}\"", master,
+                link.state().name().toLowerCase(java.util.Locale.ROOT), reason);
         c.close(reason);
         link.onDisconnected(reason);
     }

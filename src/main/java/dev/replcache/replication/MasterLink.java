@@ -106,6 +106,9 @@ public final class MasterLink {
     private volatile long refusedFullResyncs;
     /** Coordinated failover: our first PSYNC hands the master role to the node we connect to. */
     private volatile boolean failoverPending;
+    private volatile long fullSyncBytes;
+    private volatile long fullSyncMillis;
+    private volatile long lastFullSyncMillis = -1;
     /** Whether our log's (replId, offset) is worth offering for a partial resync. */
     private final boolean hasHistory;
 
@@ -188,6 +191,21 @@ public final class MasterLink {
 
     public long partialSyncs() {
         return partialSyncs;
+    }
+
+    /** Snapshot bytes of the completed full syncs (metrics). */
+    public long fullSyncBytes() {
+        return fullSyncBytes;
+    }
+
+    /** Time from FULLRESYNC to the snapshot loaded, summed over the completed full syncs (metrics). */
+    public long fullSyncMillis() {
+        return fullSyncMillis;
+    }
+
+    /** How long the last completed full sync took, -1 before one completed. */
+    public long lastFullSyncMillis() {
+        return lastFullSyncMillis;
     }
 
     public SyncProgress syncProgress() {
@@ -341,6 +359,10 @@ public final class MasterLink {
         log.resetTo(syncReplId, syncOffset);
         decoder = new StreamDecoder(syncOffset, config.maxFrameBytes());
         fullSyncs++;
+        long took = Math.max(0, clock.millis() - syncStartedMs);
+        lastFullSyncMillis = took;
+        fullSyncMillis += took;
+        fullSyncBytes += bytesReceived;
         return streaming();
     }
 

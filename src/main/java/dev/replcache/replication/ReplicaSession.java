@@ -39,6 +39,8 @@ public final class ReplicaSession {
     SnapshotTransfer transfer;
     long transferPosition;
     long transferSeq;
+    /** When the full resync was decided, for its duration. */
+    long fullSyncStartMs;
     final ArrayDeque<MasterMessage> control = new ArrayDeque<>();
     String closeReason;
     /** The answer to this replica's PSYNC, with its reason; null before. */
@@ -63,6 +65,16 @@ public final class ReplicaSession {
     /** The master's answer to the PSYNC and why, or null before it was asked. */
     public PsyncDecision.Result decision() {
         return decision;
+    }
+
+    /** The replica's id from Hello (empty before), for logs. */
+    public String replicaId() {
+        return replicaId;
+    }
+
+    /** The replica's announced address from Hello (empty if none), for logs. */
+    public String address() {
+        return address;
     }
 
     /** The replica's id and announced address, from Hello. */

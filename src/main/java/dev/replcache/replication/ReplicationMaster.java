@@ -229,6 +229,7 @@ public final class ReplicationMaster {
             s.control.add(new MasterMessage.Continue(log.replId(), psync.offset()));
             return;
         }
+        s.fullSyncStartMs = clock.millis();
         ReplicaSession.SnapshotTransfer transfer = current;
         if (transfer == null || transfer.offset < 0 || !log.holds(transfer.offset)) {
             transfer = startSnapshot();
@@ -379,6 +380,7 @@ public final class ReplicationMaster {
                         // before it says so (Redis too waits for the first REPLCONF ACK).
                         s.ackOffset = -1;
                         s.ackTimeMs = -1;
+                        stats.recordFullSyncSent(clock.millis() - s.fullSyncStartMs);
                         detach(s);
                         updatePin();
                         return Next.send(end);

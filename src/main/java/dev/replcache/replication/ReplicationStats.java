@@ -16,6 +16,8 @@ public final class ReplicationStats {
     private long slowReplicaDisconnects;
     private long entriesBytesSent;
     private long snapshotBytesSent;
+    private long fullSyncsCompleted;
+    private long fullSyncMillis;
     private final EnumMap<PsyncDecision.Reason, Long> reasons = new EnumMap<>(PsyncDecision.Reason.class);
 
     synchronized void recordDecision(PsyncDecision.Result result) {
@@ -50,6 +52,21 @@ public final class ReplicationStats {
 
     synchronized void recordSnapshotSent(int bytes) {
         snapshotBytesSent += bytes;
+    }
+
+    synchronized void recordFullSyncSent(long millis) {
+        fullSyncsCompleted++;
+        fullSyncMillis += Math.max(0, millis);
+    }
+
+    /** Full resyncs whose whole snapshot was sent (the replica then follows the stream). */
+    public synchronized long fullSyncsCompleted() {
+        return fullSyncsCompleted;
+    }
+
+    /** Time from PSYNC to the snapshot's end, summed over {@link #fullSyncsCompleted()}. */
+    public synchronized long fullSyncMillis() {
+        return fullSyncMillis;
     }
 
     /** Stream bytes sent to replicas in Entries messages, over all replicas. */

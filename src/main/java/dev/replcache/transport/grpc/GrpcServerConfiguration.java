@@ -50,6 +50,12 @@ public class GrpcServerConfiguration {
                 GrpcTls.channel(replication.tls()), replication.tls().authority());
     }
 
+    /** How the status page's topology asks replicas for their view. */
+    @Bean(destroyMethod = "close")
+    public GrpcPeerInfoClient grpcPeerInfoClient() {
+        return new GrpcPeerInfoClient();
+    }
+
     /** The error mapping innermost, then any {@link ServerInterceptor} beans (metrics, auth, tests). */
     private static io.grpc.ServerServiceDefinition intercept(io.grpc.ServerServiceDefinition service,
                                                              List<ServerInterceptor> extra) {

@@ -98,6 +98,7 @@ public final class ReplicationGrpcService extends ReplicationServiceGrpc.Replica
         private final ReplicaSession session;
         private final AtomicBoolean scheduled = new AtomicBoolean();
         private boolean done; // guarded by this
+        private long fullSyncStartNanos; // guarded by this: when FULLRESYNC went out, for the log
 
         SyncStream(ServerCallStreamObserver<dev.replcache.api.replication.v1.MasterMessage> call, ReplicaSession session) {
             this.call = call;
@@ -146,16 +147,29 @@ public final class ReplicationGrpcService extends ReplicationServiceGrpc.Replica
             }
         }
 
-        /** Every PSYNC answer is logged with its reason, as Redis logs each refused partial resync. */
+        /**
+         * Every PSYNC answer is logged with its reason (as Redis logs each refused partial resync),
+         * and a full resync's end with its bytes and time.
+         */
         private void logHandshake(dev.replcache.replication.MasterMessage m) {
             if (m instanceof dev.replcache.replication.MasterMessage.Continue c) {
-                log.info("Partial resync accepted for replica {}: continuing at offset {} ({})", session.describe(),
-                        c.offset(), session.decision().reason().description());
+                log.info("Partial resync accepted: replica={} address={} offset={} reason={} ({})", session.replicaId(),
+                        session.address(),
+                        c.offset(), session.decision().reason().label(), session.decision().reason().description());
             } else if (m instanceof dev.replcache.replication.MasterMessage.FullResync f) {
+                fullSyncStartNanos = System.nanoTime();
                 var p = session.psync();
-                log.info("Full resync for replica {} (asked for {} offset {}): {} [{}]; snapshot {} of {} bytes at offset {}",
-                        session.describe(), p.replId(), p.offset(), session.decision().reason().description(),
-                        session.decision().reason().label(), f.snapshotId(), f.sizeEstimate(), f.offset());
+                var reason = session.decision().reason();
+                log.info("{}: replica={} address={} askedReplId={} askedOffset={} reason={} ({}) snapshot={} bytes={} offset={}",
+                        reason == dev.replcache.replication.PsyncDecision.Reason.NO_HISTORY
+                                ? "Full resync started" : "Partial resync refused, full resync started",
+                        session.replicaId(), session.address(), p.replId(), p.offset(), reason.label(),
+                        reason.description(),
+                        f.snapshotId(), f.sizeEstimate(), f.offset());
+            } else if (m instanceof dev.replcache.replication.MasterMessage.SnapshotEnd end) {
+                log.info("Full resync sent: replica={} address={} snapshot={} bytes={} ms={}", session.replicaId(),
+                        session.address(), end.snapshotId(),
+                        end.totalBytes(), (System.nanoTime() - fullSyncStartNanos) / 1_000_000);
             }
         }
 
@@ -166,7 +180,9 @@ public final class ReplicationGrpcService extends ReplicationServiceGrpc.Replica
             done = true;
             streams.remove(this);
             node.master().close(session);
-            log.info("Replication stream {} closed: {}", session.sessionId(), reason);
+            log.info("Replication stream closed: replica={} address={} session={} reason=\"{}\"", session.replicaId(),
+                    session.address(),
+                    session.sessionId(), reason);
             if (status == null) {
                 return; // already cancelled or failed
             }

@@ -1,0 +1,71 @@
+package dev.replcache.ops;
+
+import dev.replcache.node.CacheNode;
+import dev.replcache.node.ReplicationView;
+import dev.replcache.replication.MasterLink;
+import java.util.Locale;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+
+/**
+ * {@code replication} in {@code /actuator/health}: the node's role and, on a replica, the state
+ * of its link to the master, a full sync's progress, how far behind it is and why the link last
+ * dropped. A master is UP; a replica is UP while it follows the stream and OUT_OF_SERVICE
+ * otherwise (connecting, syncing, link down). It is not part of the liveness group (a replica
+ * with its link down is alive and serves stale reads) nor of readiness (see
+ * {@link ReplicationReadinessIndicator}).
+ */
+final class ReplicationHealthIndicator implements HealthIndicator {
+
+    private final CacheNode node;
+
+    ReplicationHealthIndicator(CacheNode node) {
+        this.node = node;
+    }
+
+    @Override
+    public Health health() {
+        ReplicationView view = node.replicationView();
+        MasterLink link = node.masterLink();
+        Health.Builder b = new Health.Builder()
+                .withDetail("role", view.role())
+                .withDetail("replId", view.replId())
+                .withDetail("offset", view.offset());
+        long maxLagBytes = 0;
+        long maxLagMs = 0;
+        for (ReplicationView.ReplicaView r : view.replicas()) {
+            maxLagBytes = Math.max(maxLagBytes, r.lagBytes());
+            maxLagMs = Math.max(maxLagMs, r.lagMs());
+        }
+        b.withDetail("replicas", view.replicas().size());
+        if (!view.replicas().isEmpty()) {
+            b.withDetail("replicasMaxLagBytes", maxLagBytes).withDetail("replicasMaxLagMs", maxLagMs);
+        }
+        if (link == null || view.master() == null) {
+            return b.up().build();
+        }
+        MasterLink.State state = link.state();
+        ReplicationView.MasterLinkView m = view.master();
+        b.withDetail("master", m.host() + ":" + m.port())
+                .withDetail("linkState", state.name().toLowerCase(Locale.ROOT))
+                .withDetail("everSynced", link.everSynced());
+        long seen = link.masterOffsetSeen();
+        if (seen >= 0) {
+            b.withDetail("masterOffset", seen).withDetail("lagBytes", Math.max(0, seen - view.offset()));
+        }
+        MasterLink.SyncProgress p = link.syncProgress();
+        b.withDetail("syncInProgress", p.inProgress());
+        if (p.inProgress()) {
+            b.withDetail("syncBytesReceived", p.bytesReceived())
+                    .withDetail("syncBytesTotal", p.bytesTotal())
+                    .withDetail("syncPercent", p.bytesTotal() > 0 ? p.bytesReceived() * 100 / p.bytesTotal() : 0);
+        }
+        if (link.lastFullSyncMillis() >= 0) {
+            b.withDetail("lastFullSyncMs", link.lastFullSyncMillis());
+        }
+        if (link.lastDropReason() != null) {
+            b.withDetail("lastDropReason", link.lastDropReason());
+        }
+        return (state == MasterLink.State.STREAMING ? b.up() : b.outOfService()).build();
+    }
+}

@@ -1,0 +1,125 @@
+package dev.replcache.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The status page in headless Chromium against a master with a replica (separate nodes): what
+ * it shows after its scripts fetched the node's JSON. Screenshots are kept in
+ * {@code target/status-page.png} (master) and {@code target/status-page-replica.png}.
+ */
+class StatusPageBrowserTest {
+
+    private static final int BUDGET_MS = 5_000;
+
+    @TempDir
+    Path tmp;
+
+    private OpsTestNode master;
+    private OpsTestNode replica;
+
+    @AfterEach
+    void stop() {
+        if (replica != null) {
+            replica.close();
+        }
+        if (master != null) {
+            master.close();
+        }
+    }
+
+    /** The element with this id as Chromium serialized it: its start tag through its matching end tag. */
+    static String element(String dom, String id) {
+        Matcher start = Pattern.compile("<(\\w+)\\s[^>]*?\\bid=\"" + Pattern.quote(id) + "\"[^>]*>").matcher(dom);
+        assertThat(start.find()).as("element #%s in the page", id).isTrue();
+        String tag = start.group(1);
+        Matcher tags = Pattern.compile("<(/?)" + tag + "\\b[^>]*>").matcher(dom);
+        int depth = 0;
+        tags.region(start.start(), dom.length());
+        while (tags.find()) {
+            depth += tags.group(1).isEmpty() ? 1 : -1;
+            if (depth == 0) {
+                return dom.substring(start.start(), tags.end());
+            }
+        }
+        throw new AssertionError("element #" + id + " is not closed");
+    }
+
+    static String startTag(String dom, String id) {
+        String e = element(dom, id);
+        return e.substring(0, e.indexOf('>') + 1);
+    }
+
+    static String text(String dom, String id) {
+        return element(dom, id).replaceAll("<[^>]*>", "").trim();
+    }
+
+    @Test
+    void theMastersPageShowsItsRoleOffsetsAndTheReplicaInTheTopologyAndTheReplicasPageItsLink() throws Exception {
+        Chromium chromium = Chromium.find(tmp.resolve("chromium"));
+        master = OpsTestNode.start("master", tmp.resolve("master"));
+        for (int i = 0; i < 500; i++) {
+            assertThat(master.send("PUT", "/v1/keys/key-" + i, "value-" + i).statusCode()).isEqualTo(204);
+        }
+        replica = OpsTestNode.start("replica", tmp.resolve("replica"), "replcache.replication.master=" + master.grpcAddress());
+        long offset = master.node().replicationLog().offset();
+        String replicaId = replica.node().nodeId();
+        String replicaAddress = "127.0.0.1:" + replica.grpcPort;
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            assertThat(replica.node().replicationLog().offset()).isEqualTo(offset);
+            assertThat(master.node().master().replicas()).singleElement()
+                    .satisfies(r -> assertThat(r.ackOffset()).isEqualTo(offset));
+        });
+        Thread.sleep(1_000); // a few lag samples for the chart
+
+        Path target = Path.of("target");
+        Files.createDirectories(target);
+        String dom = chromium.dumpDom(master.url("/"), BUDGET_MS);
+        Files.writeString(target.resolve("status-page.html"), dom); // what the assertions read, for a failing run
+        assertThat(element(dom, "role")).contains("badge master");
+        assertThat(text(dom, "role")).isEqualTo("master");
+        assertThat(element(dom, "offset")).contains("data-value=\"" + offset + "\"");
+        assertThat(text(dom, "repl-id")).isEqualTo(master.node().replicationLog().replId().value());
+        assertThat(text(dom, "node-id")).isEqualTo(master.node().nodeId());
+        assertThat(text(dom, "sync-stats")).startsWith("full 1, partial ok 0");
+        assertThat(startTag(dom, "link")).contains("hidden");
+        assertThat(dom).doesNotContain("id=\"error\" class=\"error\">"); // the error line stays hidden
+        // The topology: this node, and below it the replica with its state, offsets and lag.
+        String topology = element(dom, "topology");
+        assertThat(topology).contains("data-id=\"" + master.node().nodeId() + "\"");
+        Matcher child = Pattern.compile("<li class=\"node replica\" data-id=\"" + replicaId + "\" data-address=\""
+                + Pattern.quote(replicaAddress) + "\" data-offset=\"" + offset + "\">(.*?)</li>", Pattern.DOTALL).matcher(topology);
+        assertThat(child.find()).as("the replica in the topology: %s", topology).isTrue();
+        String replicaItem = child.group(1).replaceAll("<[^>]*>", "");
+        assertThat(replicaItem).contains("replica " + replicaAddress).contains("online")
+                .contains(String.format("acked %,d", offset)).contains("lag 0 B / 0 ms")
+                .contains("link to " + master.grpcAddress() + " up");
+        // The lag chart has the replica's line and legend.
+        assertThat(element(dom, "lag-chart")).contains("<polyline").contains("data-series=\"replica " + replicaAddress + "\"");
+        assertThat(text(dom, "lag-legend")).contains("replica " + replicaAddress + ": 0 B");
+
+        // The replica's own page: its role and its link to the master.
+        String replicaDom = chromium.dumpDom(replica.url("/"), BUDGET_MS);
+        Files.writeString(target.resolve("status-page-replica.html"), replicaDom);
+        assertThat(text(replicaDom, "role")).isEqualTo("replica");
+        assertThat(element(replicaDom, "offset")).contains("data-value=\"" + offset + "\"");
+        assertThat(startTag(replicaDom, "link")).doesNotContain("hidden");
+        assertThat(text(replicaDom, "master-address")).isEqualTo(master.grpcAddress());
+        assertThat(text(replicaDom, "link-status")).isEqualTo("up");
+        assertThat(text(replicaDom, "link-syncs")).isEqualTo("full 1, partial 0");
+        assertThat(text(replicaDom, "lag-legend")).contains("this replica behind its master: 0 B");
+
+        chromium.screenshot(master.url("/"), target.resolve("status-page.png"), BUDGET_MS);
+        chromium.screenshot(replica.url("/"), target.resolve("status-page-replica.png"), BUDGET_MS);
+        assertThat(Files.size(target.resolve("status-page.png"))).isGreaterThan(10_000);
+    }
+}
