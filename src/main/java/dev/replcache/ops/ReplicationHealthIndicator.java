@@ -31,6 +31,9 @@ final class ReplicationHealthIndicator implements HealthIndicator {
                 .withDetail("role", view.role())
                 .withDetail("replId", view.replId())
                 .withDetail("offset", view.offset());
+        if (view.writesPaused()) {
+            b.withDetail("writesPaused", true); // a failover is handing the master role over
+        }
         long maxLagBytes = 0;
         long maxLagMs = 0;
         for (ReplicationView.ReplicaView r : view.replicas()) {
@@ -65,6 +68,10 @@ final class ReplicationHealthIndicator implements HealthIndicator {
         }
         if (link.lastDropReason() != null) {
             b.withDetail("lastDropReason", link.lastDropReason());
+        }
+        if (link.refusedFullResync() != null) {
+            // No silent wipe: the replica keeps its data and says why it does not follow its master.
+            b.withDetail("refusedFullResync", link.refusedFullResync());
         }
         return (state == MasterLink.State.STREAMING ? b.up() : b.outOfService()).build();
     }

@@ -86,6 +86,9 @@ class WriteGuardsEndToEndTest {
         assertThat(replica.node().keyspace().dbSize()).isEqualTo(100);
         HttpResponse<String> view = replica.http("GET", "/v1/replication", null, null);
         assertThat(view.body()).contains("refused full resync");
+        HttpResponse<String> health = replica.http("GET", "/actuator/health", null, null);
+        assertThat(health.statusCode()).isEqualTo(503);
+        assertThat(health.body()).contains("refusedFullResync").contains("OUT_OF_SERVICE");
         // The master got refused FULLRESYNCs: it served them, the replica threw them away.
         assertThat(master.node().master().stats().syncFull()).isGreaterThanOrEqualTo(1);
 
