@@ -41,6 +41,11 @@ class ReplicationReadinessIndicatorTest {
         }
 
         @Override
+        public long keyCount() {
+            return 0;
+        }
+
+        @Override
         public void beginSnapshot(String snapshotId) {
         }
 
@@ -64,7 +69,7 @@ class ReplicationReadinessIndicatorTest {
 
     private final ReplicationLog log = new ReplicationLog(ReplicationId.random(new SplittableRandom(1)), 0, 1 << 16, now::get);
     private final MasterLink link = new MasterLink(log, dataset, ReplicaConfig.DEFAULTS, now::get, new SplittableRandom(2),
-            "replica-1", "127.0.0.1:9091", false);
+            "replica-1", () -> "127.0.0.1:9091", false);
     private final AtomicReference<MasterLink> current = new AtomicReference<>(link);
     private final ReplicationReadinessIndicator readiness = new ReplicationReadinessIndicator(current::get);
 
@@ -86,7 +91,7 @@ class ReplicationReadinessIndicatorTest {
         byte[] data = {1, 2, 3};
         CRC32C crc = new CRC32C();
         crc.update(data);
-        link.onMessage(new MasterMessage.FullResync(masterId, 42, snapshotId, data.length));
+        link.onMessage(new MasterMessage.FullResync(masterId, 42, snapshotId, data.length, 1));
         link.onMessage(new MasterMessage.SnapshotChunk(snapshotId, 0, data, (int) crc.getValue()));
         return linkThread.submit(() -> link.onMessage(new MasterMessage.SnapshotEnd(snapshotId, data.length, (int) crc.getValue())));
     }
