@@ -53,6 +53,27 @@ final class ReplCacheMetrics implements MeterBinder {
         bindOffsets(registry);
         bindMasterSide(registry);
         bindReplicaSide(registry);
+        bindWriteGuards(registry);
+    }
+
+    /** Slow replicas, WAIT, failover and the no-silent-wipe guard. */
+    private void bindWriteGuards(MeterRegistry registry) {
+        FunctionCounter.builder("replcache.slow.replica.disconnects", node.master().stats(),
+                        st -> st.slowReplicaDisconnects())
+                .description("Replicas dropped by the slow-replica policy's hard or soft limit")
+                .register(registry);
+        FunctionCounter.builder("replcache.throttled.writes", this, m -> m.node.throttledWrites())
+                .description("Writes whose response the throttle policy held while a replica caught up")
+                .register(registry);
+        gauge(registry, "replcache.throttle.delay", "seconds", "Delay the throttle policy puts on a write now",
+                m -> m.node.throttleDelayMs() / 1000.0);
+        gauge(registry, "replcache.wait.in.progress", null, "WAITs blocked for replica acks",
+                m -> m.node.master().waitingCount());
+        gauge(registry, "replcache.writes.paused", null, "1 while a failover holds client writes",
+                m -> m.node.keyspace().writesPaused() ? 1 : 0);
+        linkCounter(registry, "replcache.link.refused.full.resyncs", "empty_master", null,
+                "Full resyncs this replica refused to protect its data (an empty master of another history)",
+                MasterLink::refusedFullResyncs);
     }
 
     private void bindKeyspace(MeterRegistry registry) {

@@ -90,6 +90,10 @@ class SlowReplicaEndToEndTest {
             closed.set("completed");
         }
 
+        void readAgain() {
+            requests.request(Integer.MAX_VALUE);
+        }
+
         void start(TestNode master) {
             channel = ManagedChannelBuilder.forAddress("127.0.0.1", master.grpcPort()).usePlaintext().build();
             var out = ReplicationServiceGrpc.newStub(channel).sync(this);
@@ -124,7 +128,10 @@ class SlowReplicaEndToEndTest {
         writeMegabytes(master, 16); // 4x the hard limit, within the backlog: the policy cuts it, not the ring
 
         await().atMost(Duration.ofSeconds(30)).until(() -> stats.slowReplicaDisconnects() == 1);
-        await().atMost(Duration.ofSeconds(10)).until(() -> stalled.closed.get() != null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> master.node().master().replicas().isEmpty());
+        // The replica sees why once it reads again: past what was in flight, the master's status.
+        stalled.readAgain();
+        await().atMost(Duration.ofSeconds(30)).until(() -> stalled.closed.get() != null);
         assertThat(stalled.closed.get()).contains("slow replica").contains("hard limit");
         // What the master pushed at the stalled stream is bounded by HTTP/2 flow control (1 MiB
         // window) and gRPC's ready threshold plus one batch, not by what was written (16 MiB).

@@ -132,6 +132,13 @@ class PrometheusScrapeTest {
         assertThat(m.value("replcache_syncs_total", "kind", "partial_ok")).isEqualTo(0);
         assertThat(m.value("replcache_syncs_total", "kind", "partial_err")).isEqualTo(0);
         assertThat(m.value("replcache_syncs_abandoned_total")).isEqualTo(0);
+        // Slow replicas, WAIT, failover, the empty-master guard: present, and quiet here.
+        assertThat(m.value("replcache_slow_replica_disconnects_total")).isEqualTo(0);
+        assertThat(m.value("replcache_throttled_writes_total")).isEqualTo(0);
+        assertThat(m.value("replcache_throttle_delay_seconds")).isEqualTo(0);
+        assertThat(m.value("replcache_wait_in_progress")).isEqualTo(0);
+        assertThat(m.value("replcache_writes_paused")).isEqualTo(0);
+        assertThat(m.value("replcache_link_refused_full_resyncs_total", "kind", "empty_master")).isEqualTo(0);
         assertThat(m.value("replcache_psync_decisions_total", "reason", "no_history", "outcome", "full_resync")).isEqualTo(1);
         assertThat(m.value("replcache_psync_decisions_total", "reason", "offset_before_backlog")).isEqualTo(0);
         double snapshotBytes = m.value("replcache_sync_snapshot_sent_bytes_total");
