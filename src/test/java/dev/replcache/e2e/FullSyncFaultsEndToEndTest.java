@@ -1,5 +1,6 @@
 package dev.replcache.e2e;
 
+import static dev.replcache.e2e.Cluster.awaitInSync;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -34,10 +35,6 @@ class FullSyncFaultsEndToEndTest {
         TestNode n = TestNode.start(name, tmp.resolve(name), beans, props);
         nodes.add(n);
         return n;
-    }
-
-    private static void awaitInSync(TestNode master, TestNode replica) {
-        Cluster.awaitInSync(master, replica);
     }
 
     @Test

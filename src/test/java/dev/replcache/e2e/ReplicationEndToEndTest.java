@@ -1,12 +1,12 @@
 package dev.replcache.e2e;
 
+import static dev.replcache.e2e.Cluster.awaitInSync;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.replcache.api.cache.v1.CacheServiceGrpc;
 import dev.replcache.api.cache.v1.SetRequest;
 import dev.replcache.keyspace.Bytes;
-import dev.replcache.keyspace.Entry;
 import dev.replcache.keyspace.Keyspace;
 import dev.replcache.keyspace.SetCondition;
 import dev.replcache.keyspace.Ttl;
@@ -49,10 +49,6 @@ class ReplicationEndToEndTest {
         TestNode n = TestNode.start(name, tmp.resolve(name), props);
         nodes.add(n);
         return n;
-    }
-
-    private static void awaitInSync(TestNode master, TestNode replica) {
-        Cluster.awaitInSync(master, replica);
     }
 
     @Test

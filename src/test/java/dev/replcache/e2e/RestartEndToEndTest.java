@@ -1,5 +1,6 @@
 package dev.replcache.e2e;
 
+import static dev.replcache.e2e.Cluster.awaitInSync;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -68,15 +69,6 @@ class RestartEndToEndTest {
         TestNode n = TestNode.start(name, tmp.resolve(name), props);
         nodes.add(n);
         return n;
-    }
-
-    private static void awaitInSync(TestNode master, TestNode replica) {
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).untilAsserted(() -> {
-            assertThat(replica.node().replicationLog().offset()).isEqualTo(master.node().replicationLog().offset());
-            assertThat(replica.node().replicationLog().replId()).isEqualTo(master.node().replicationLog().replId());
-        });
-        Map<Bytes, Entry> expected = master.node().keyspace().contents();
-        assertThat(replica.node().keyspace().contents()).isEqualTo(expected);
     }
 
     private static void write(TestNode master, String prefix, int n) {

@@ -23,7 +23,7 @@ import org.springframework.core.type.classreading.MetadataReaderFactory;
  * gRPC on 127.0.0.1, any free port) with its own data directory. Several of them in one JVM are
  * separate nodes that talk only over their sockets.
  */
-final class TestNode implements AutoCloseable {
+public final class TestNode implements AutoCloseable {
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -41,15 +41,31 @@ final class TestNode implements AutoCloseable {
         this.extraBeans = extraBeans;
     }
 
-    static TestNode start(String name, Path dataDir, String... extra) {
+    public static TestNode start(String name, Path dataDir, String... extra) {
         return start(name, dataDir, new Object[0], extra);
+    }
+
+    /** A node on a gRPC port chosen beforehand (its replicas can be pointed at it before it runs). */
+    public static TestNode start(String name, Path dataDir, int grpcPort, String... extra) {
+        String[] all = java.util.Arrays.copyOf(extra, extra.length + 1);
+        all[extra.length] = "replcache.grpc.port=" + grpcPort;
+        return start(name, dataDir, new Object[0], all);
+    }
+
+    /** A free TCP port on this machine now. */
+    public static int freePort() {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /**
      * A node with extra beans (fault injection), registered by an initializer rather than by
      * scanning, so that no other test's context picks them up.
      */
-    static TestNode start(String name, Path dataDir, Object[] beans, String... extra) {
+    public static TestNode start(String name, Path dataDir, Object[] beans, String... extra) {
         List<String> props = new ArrayList<>(List.of(
                 "server.port=0",
                 "server.address=127.0.0.1",
@@ -106,39 +122,39 @@ final class TestNode implements AutoCloseable {
     }
 
     /** Stops and starts again on the same gRPC port (replicas keep pointing at it), with no data. */
-    void restart() {
+    public void restart() {
         fixedGrpcPort = grpcPort();
         context.close();
         boot();
     }
 
-    CacheNode node() {
+    public CacheNode node() {
         return context.getBean(CacheNode.class);
     }
 
-    int grpcPort() {
+    public int grpcPort() {
         return context.getBean(GrpcServerLifecycle.class).getPort();
     }
 
-    String grpcAddress() {
+    public String grpcAddress() {
         return "127.0.0.1:" + grpcPort();
     }
 
-    int httpPort() {
+    public int httpPort() {
         return Integer.parseInt(context.getEnvironment().getProperty("local.server.port"));
     }
 
-    HttpResponse<String> http(String method, String path, String body, String contentType) {
+    public HttpResponse<String> http(String method, String path, String body, String contentType) {
         return http(method, path, body, contentType, java.util.Map.of());
     }
 
     /** A JSON request. */
-    HttpResponse<String> json(String method, String path, String body) {
+    public HttpResponse<String> json(String method, String path, String body) {
         return http(method, path, body, "application/json");
     }
 
-    HttpResponse<String> http(String method, String path, String body, String contentType,
-                              java.util.Map<String, String> headers) {
+    public HttpResponse<String> http(String method, String path, String body, String contentType,
+                                     java.util.Map<String, String> headers) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort() + path))
                 .timeout(Duration.ofSeconds(30))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
@@ -154,6 +170,22 @@ final class TestNode implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    public <T> T bean(Class<T> type) {
+        return context.getBean(type);
+    }
+
+    public String url(String path) {
+        return "http://127.0.0.1:" + httpPort() + path;
+    }
+
+    public HttpResponse<String> get(String path) {
+        return http("GET", path, null, null);
+    }
+
+    public HttpResponse<String> send(String method, String path, String body) {
+        return http(method, path, body, null);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.replcache.e2e;
 
+import static dev.replcache.e2e.Cluster.awaitInSync;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -8,7 +9,6 @@ import com.google.protobuf.ByteString;
 import dev.replcache.api.cache.v1.CacheServiceGrpc;
 import dev.replcache.api.cache.v1.GetRequest;
 import dev.replcache.keyspace.Bytes;
-import dev.replcache.keyspace.Entry;
 import dev.replcache.node.ReplicationView;
 import dev.replcache.tls.TestPki;
 import io.grpc.ChannelCredentials;
@@ -23,7 +23,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.junit.jupiter.api.AfterEach;
@@ -99,15 +98,6 @@ class TlsEndToEndTest {
         }
         props.addAll(List.of(extra));
         return props.toArray(String[]::new);
-    }
-
-    private static void awaitInSync(TestNode master, TestNode replica) {
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).untilAsserted(() -> {
-            assertThat(replica.node().replicationLog().offset()).isEqualTo(master.node().replicationLog().offset());
-            assertThat(replica.node().replicationLog().replId()).isEqualTo(master.node().replicationLog().replId());
-        });
-        Map<Bytes, Entry> expected = master.node().keyspace().contents();
-        assertThat(replica.node().keyspace().contents()).isEqualTo(expected);
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.replcache.ops;
 
+import dev.replcache.e2e.TestNode;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -27,15 +29,15 @@ class HealthGroupsTest {
     @TempDir
     Path tmp;
 
-    private final List<OpsTestNode> nodes = new ArrayList<>();
+    private final List<TestNode> nodes = new ArrayList<>();
 
     @AfterEach
     void stop() {
-        nodes.forEach(OpsTestNode::close);
+        nodes.forEach(TestNode::close);
     }
 
-    private OpsTestNode start(String name, int grpcPort, String... props) {
-        OpsTestNode n = OpsTestNode.start(name, tmp.resolve(name), grpcPort, props);
+    private TestNode start(String name, int grpcPort, String... props) {
+        TestNode n = TestNode.start(name, tmp.resolve(name), grpcPort, props);
         nodes.add(n);
         return n;
     }
@@ -46,7 +48,7 @@ class HealthGroupsTest {
 
     @Test
     void aMasterIsLiveAndReadyAndItsReplicationComponentIsUp() {
-        OpsTestNode master = start("master", OpsTestNode.freePort());
+        TestNode master = start("master", TestNode.freePort());
 
         HttpResponse<String> liveness = master.get("/actuator/health/liveness");
         assertThat(liveness.statusCode()).isEqualTo(200);
@@ -68,8 +70,8 @@ class HealthGroupsTest {
 
     @Test
     void aReplicaIsReadyOnlyAfterItsFirstSyncStaysReadyWhenItsLinkDropsAndIsLiveThroughout() {
-        int masterPort = OpsTestNode.freePort();
-        OpsTestNode replica = start("replica", OpsTestNode.freePort(),
+        int masterPort = TestNode.freePort();
+        TestNode replica = start("replica", TestNode.freePort(),
                 "replcache.replication.master=127.0.0.1:" + masterPort);
 
         // No master yet: the link cannot come up, and the replica has never synced.
@@ -92,7 +94,7 @@ class HealthGroupsTest {
         assertThat(replication.path("details").path("everSynced").asBoolean()).isFalse();
 
         // The master comes up with data: the replica syncs and becomes ready.
-        OpsTestNode master = start("master", masterPort);
+        TestNode master = start("master", masterPort);
         for (int i = 0; i < 100; i++) {
             master.node().writableKeyspace().set(Bytes.utf8("k" + i), Bytes.utf8("v" + i));
         }

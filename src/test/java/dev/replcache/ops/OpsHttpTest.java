@@ -1,5 +1,7 @@
 package dev.replcache.ops;
 
+import dev.replcache.e2e.TestNode;
+
 import static dev.replcache.ops.HealthGroupsTest.json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -27,7 +29,7 @@ class OpsHttpTest {
     @TempDir
     Path tmp;
 
-    private final List<OpsTestNode> nodes = new ArrayList<>();
+    private final List<TestNode> nodes = new ArrayList<>();
 
     @AfterEach
     void stop() {
@@ -36,13 +38,13 @@ class OpsHttpTest {
         }
     }
 
-    private OpsTestNode start(String name, String... props) {
-        OpsTestNode n = OpsTestNode.start(name, tmp.resolve(name), props);
+    private TestNode start(String name, String... props) {
+        TestNode n = TestNode.start(name, tmp.resolve(name), props);
         nodes.add(n);
         return n;
     }
 
-    private static void awaitCaughtUp(OpsTestNode master, OpsTestNode replica) {
+    private static void awaitCaughtUp(TestNode master, TestNode replica) {
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
             assertThat(replica.node().replicationView().master()).isNotNull();
             assertThat(replica.node().replicationView().master().ready()).isTrue();
@@ -52,7 +54,7 @@ class OpsHttpTest {
 
     @Test
     void thePageAndItsAssetsAreServedAndOtherPathsStayProblems() {
-        OpsTestNode n = start("node");
+        TestNode n = start("node");
         HttpResponse<String> page = n.get("/");
         assertThat(page.statusCode()).isEqualTo(200);
         assertThat(page.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/html"));
@@ -80,15 +82,15 @@ class OpsHttpTest {
 
     @Test
     void historyAndTopologyShowReplicasSubReplicasAndNodesThatCannotBeAsked() throws Exception {
-        OpsTestNode master = start("master");
+        TestNode master = start("master");
         for (int i = 0; i < 50; i++) {
             master.node().writableKeyspace().set(Bytes.utf8("k" + i), Bytes.utf8("v" + i));
         }
-        OpsTestNode replica = start("replica", "replcache.replication.master=" + master.grpcAddress());
-        OpsTestNode sub = start("sub", "replcache.replication.master=" + replica.grpcAddress());
+        TestNode replica = start("replica", "replcache.replication.master=" + master.grpcAddress());
+        TestNode sub = start("sub", "replcache.replication.master=" + replica.grpcAddress());
         // A replica that announces an address where nobody listens: the tree shows it with its error.
-        int deadPort = OpsTestNode.freePort();
-        OpsTestNode unreachable = start("unreachable", "replcache.replication.master=" + master.grpcAddress(),
+        int deadPort = TestNode.freePort();
+        TestNode unreachable = start("unreachable", "replcache.replication.master=" + master.grpcAddress(),
                 "replcache.replication.announce-address=127.0.0.1:" + deadPort);
         awaitCaughtUp(master, replica);
         awaitCaughtUp(replica, sub);
@@ -101,7 +103,7 @@ class OpsHttpTest {
         assertThat(tree.path("offset").asLong()).isEqualTo(offset);
         assertThat(tree.path("replicas")).hasSize(2);
         JsonNode r = child(tree, replica.node().nodeId());
-        assertThat(r.path("address").asString()).isEqualTo("127.0.0.1:" + replica.grpcPort);
+        assertThat(r.path("address").asString()).isEqualTo("127.0.0.1:" + replica.grpcPort());
         assertThat(r.path("role").asString()).isEqualTo("replica");
         assertThat(r.path("state").asString()).isEqualTo("online");
         assertThat(r.path("offset").asLong()).isEqualTo(offset);
@@ -112,7 +114,7 @@ class OpsHttpTest {
         assertThat(r.path("replicas")).hasSize(1);
         JsonNode s = r.path("replicas").get(0);
         assertThat(s.path("id").asString()).isEqualTo(sub.node().nodeId());
-        assertThat(s.path("address").asString()).isEqualTo("127.0.0.1:" + sub.grpcPort);
+        assertThat(s.path("address").asString()).isEqualTo("127.0.0.1:" + sub.grpcPort());
         assertThat(s.path("role").asString()).isEqualTo("replica");
         assertThat(s.path("master").asString()).isEqualTo(replica.grpcAddress());
         assertThat(s.path("offset").asLong()).isEqualTo(offset);
@@ -147,7 +149,7 @@ class OpsHttpTest {
             }
             assertThat(rs).isNotNull();
             assertThat(rs.path("connected").asBoolean()).isTrue();
-            assertThat(rs.path("address").asString()).isEqualTo("127.0.0.1:" + replica.grpcPort);
+            assertThat(rs.path("address").asString()).isEqualTo("127.0.0.1:" + replica.grpcPort());
             assertThat(rs.path("state").asString()).isEqualTo("online");
             JsonNode values = rs.path("series").path("values");
             assertThat(values.path("lagBytes").size()).isEqualTo(rs.path("series").path("t").size());
@@ -179,11 +181,11 @@ class OpsHttpTest {
 
     @Test
     void theReplicationEndpointIsTheReplicationViewAndInfoHasTheBuild() throws Exception {
-        OpsTestNode master = start("master");
-        OpsTestNode replica = start("replica", "replcache.replication.master=" + master.grpcAddress());
+        TestNode master = start("master");
+        TestNode replica = start("replica", "replcache.replication.master=" + master.grpcAddress());
         awaitCaughtUp(master, replica);
 
-        for (OpsTestNode n : List.of(master, replica)) {
+        for (TestNode n : List.of(master, replica)) {
             HttpResponse<String> actuator = n.get("/actuator/replication");
             assertThat(actuator.statusCode()).isEqualTo(200);
             JsonNode a = json(actuator);

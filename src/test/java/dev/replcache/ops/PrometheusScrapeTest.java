@@ -1,5 +1,7 @@
 package dev.replcache.ops;
 
+import dev.replcache.e2e.TestNode;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -27,8 +29,8 @@ class PrometheusScrapeTest {
     @TempDir
     Path tmp;
 
-    private OpsTestNode master;
-    private OpsTestNode replica;
+    private TestNode master;
+    private TestNode replica;
 
     @AfterEach
     void stop() {
@@ -40,7 +42,7 @@ class PrometheusScrapeTest {
         }
     }
 
-    private static PrometheusText scrape(OpsTestNode n) {
+    private static PrometheusText scrape(TestNode n) {
         HttpResponse<String> r = n.get("/actuator/prometheus");
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/plain"));
@@ -49,14 +51,14 @@ class PrometheusScrapeTest {
 
     @Test
     void aScrapeShowsOperationsKeyspaceOffsetsBacklogSyncsAndPerReplicaLag() throws Exception {
-        master = OpsTestNode.start("master", tmp.resolve("master"));
+        master = TestNode.start("master", tmp.resolve("master"));
         for (int i = 0; i < 20; i++) {
             assertThat(master.send("PUT", "/v1/keys/http-" + i, "value-" + i).statusCode()).isEqualTo(204);
         }
         assertThat(master.send("PUT", "/v1/keys/session?ttl=1h", "s").statusCode()).isEqualTo(204);
         assertThat(master.get("/v1/keys/http-0").statusCode()).isEqualTo(200);
         assertThat(master.get("/v1/keys/missing").statusCode()).isEqualTo(404);
-        ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", master.grpcPort).usePlaintext().build();
+        ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", master.grpcPort()).usePlaintext().build();
         try {
             CacheServiceGrpc.CacheServiceBlockingStub stub = CacheServiceGrpc.newBlockingStub(channel);
             for (int i = 0; i < 10; i++) {
@@ -71,10 +73,10 @@ class PrometheusScrapeTest {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
 
-        replica = OpsTestNode.start("replica", tmp.resolve("replica"),
+        replica = TestNode.start("replica", tmp.resolve("replica"),
                 "replcache.replication.master=" + master.grpcAddress());
         String replicaId = replica.node().nodeId();
-        String replicaAddress = "127.0.0.1:" + replica.grpcPort;
+        String replicaAddress = "127.0.0.1:" + replica.grpcPort();
         await().atMost(Duration.ofSeconds(30)).until(() -> replica.node().replicationView().master().ready());
         assertThat(replica.send("PUT", "/v1/keys/refused", "x").statusCode()).isEqualTo(409);
         // One more write after the sync, then wait until the replica acked it and the gauges show it.

@@ -1,5 +1,7 @@
 package dev.replcache.ops;
 
+import dev.replcache.e2e.TestNode;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -24,8 +26,8 @@ class StatusPageBrowserTest {
     @TempDir
     Path tmp;
 
-    private OpsTestNode master;
-    private OpsTestNode replica;
+    private TestNode master;
+    private TestNode replica;
 
     @AfterEach
     void stop() {
@@ -66,14 +68,14 @@ class StatusPageBrowserTest {
     @Test
     void theMastersPageShowsItsRoleOffsetsAndTheReplicaInTheTopologyAndTheReplicasPageItsLink() throws Exception {
         Chromium chromium = Chromium.find(tmp.resolve("chromium"));
-        master = OpsTestNode.start("master", tmp.resolve("master"));
+        master = TestNode.start("master", tmp.resolve("master"));
         for (int i = 0; i < 500; i++) {
             assertThat(master.send("PUT", "/v1/keys/key-" + i, "value-" + i).statusCode()).isEqualTo(204);
         }
-        replica = OpsTestNode.start("replica", tmp.resolve("replica"), "replcache.replication.master=" + master.grpcAddress());
+        replica = TestNode.start("replica", tmp.resolve("replica"), "replcache.replication.master=" + master.grpcAddress());
         long offset = master.node().replicationLog().offset();
         String replicaId = replica.node().nodeId();
-        String replicaAddress = "127.0.0.1:" + replica.grpcPort;
+        String replicaAddress = "127.0.0.1:" + replica.grpcPort();
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
             assertThat(replica.node().replicationLog().offset()).isEqualTo(offset);
             assertThat(master.node().master().replicas()).singleElement()

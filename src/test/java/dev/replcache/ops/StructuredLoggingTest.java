@@ -1,5 +1,7 @@
 package dev.replcache.ops;
 
+import dev.replcache.e2e.TestNode;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -26,7 +28,7 @@ class StructuredLoggingTest {
     @TempDir
     Path tmp;
 
-    private final List<OpsTestNode> nodes = new ArrayList<>();
+    private final List<TestNode> nodes = new ArrayList<>();
 
     @AfterEach
     void stop() {
@@ -35,10 +37,10 @@ class StructuredLoggingTest {
         }
     }
 
-    private OpsTestNode start(String name, String... props) {
+    private TestNode start(String name, String... props) {
         List<String> all = new ArrayList<>(List.of(props));
         all.add("logging.structured.format.console=ecs");
-        OpsTestNode n = OpsTestNode.start(name, tmp.resolve(name), all.toArray(String[]::new));
+        TestNode n = TestNode.start(name, tmp.resolve(name), all.toArray(String[]::new));
         nodes.add(n);
         return n;
     }
@@ -67,11 +69,11 @@ class StructuredLoggingTest {
 
     @Test
     void replicationEventsAreJsonLinesWithTheirFields(CapturedOutput output) {
-        OpsTestNode master = start("master");
+        TestNode master = start("master");
         for (int i = 0; i < 10; i++) {
             master.node().writableKeyspace().set(Bytes.utf8("k" + i), Bytes.utf8("v"));
         }
-        OpsTestNode replica = start("replica", "replcache.replication.master=" + master.grpcAddress());
+        TestNode replica = start("replica", "replcache.replication.master=" + master.grpcAddress());
         await().atMost(Duration.ofSeconds(30)).until(() -> output.getOut().contains("Replication link up: master="));
 
         // Every line our loggers wrote is a JSON object.
@@ -95,7 +97,7 @@ class StructuredLoggingTest {
         JsonNode sent = lines.stream().filter(l -> field(l, "message").startsWith("Full resync sent:")).findFirst()
                 .orElseThrow(() -> new AssertionError("no JSON 'Full resync sent' line in\n" + output.getOut()));
         assertThat(field(sent, "message")).contains("replica=" + replica.node().nodeId())
-                .contains("address=127.0.0.1:" + replica.grpcPort).containsPattern("bytes=\\d+ ms=\\d+");
+                .contains("address=127.0.0.1:" + replica.grpcPort()).containsPattern("bytes=\\d+ ms=\\d+");
         assertThat(lines.stream().map(l -> field(l, "message")))
                 .anySatisfy(m -> assertThat(m).startsWith("Full resync started: replica=" + replica.node().nodeId())
                         .contains("reason=no_history"));
