@@ -318,9 +318,10 @@ final class Simulation {
     private SlowReplicaPolicy slowReplicaPolicy(int backlog) {
         return switch (random.nextInt(3)) {
             case 0 -> SlowReplicaPolicy.DEFAULTS;
+            // Limits small enough that replicas lagging by a second of writes are cut off and resync.
             case 1 -> new SlowReplicaPolicy(SlowReplicaPolicy.Mode.DISCONNECT,
-                    random.nextBoolean() ? 0 : backlog + random.nextInt(4 * backlog),
-                    backlog / 2 + random.nextInt(2 * backlog), 300 + random.nextInt(3_000), 1 << 20, 50);
+                    random.nextBoolean() ? 0 : 128 + random.nextInt(backlog),
+                    64 + random.nextInt(backlog / 2), 200 + random.nextInt(2_000), 1 << 20, 50);
             default -> new SlowReplicaPolicy(SlowReplicaPolicy.Mode.THROTTLE, 0, 0, 0, 64 + random.nextInt(2_048),
                     10 + random.nextInt(100));
         };
@@ -378,8 +379,10 @@ final class Simulation {
             restartRandomNodeClean();
         } else if (dice < 981) {
             restartPrimaryEmpty();
-        } else {
+        } else if (pendingWait == null) {
             startWait();
+        } else {
+            deliver(3);
         }
     }
 
@@ -945,6 +948,10 @@ final class Simulation {
             return;
         }
         SimNode n = pick(candidates);
+        if (n == primary && wipe == null && random.nextBoolean()) {
+            // A planned restart: as Redis 7's SHUTDOWN, let the replicas catch up first (no writes meanwhile).
+            letReplicasCatchUp(n);
+        }
         Map<Bytes, Entry> before = n.keyspace.contents();
         ReplicationId id = n.log.replId();
         long offset = n.log.offset();
@@ -972,6 +979,28 @@ final class Simulation {
         }
     }
 
+    private void letReplicasCatchUp(SimNode m) {
+        for (int i = 0; i < 2_000 && !replicasCaughtUp(m); i++) {
+            runSnapshotJobs();
+            deliver(20);
+            if (i % 10 == 9) {
+                clock.advance(20);
+                tickAll();
+            } else {
+                connectAll();
+            }
+        }
+    }
+
+    private boolean replicasCaughtUp(SimNode m) {
+        for (SimNode n : alive()) {
+            if (n.upstream == m && (n.link.state() != MasterLink.State.STREAMING || n.log.offset() != m.log.offset())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     // ------------------------------------------------------------------ master death and promotion
 
     private void killPrimary() {
@@ -988,7 +1017,12 @@ final class Simulation {
         stats.deaths++;
         int promoteAt = stepNo + 1 + random.nextInt(20);
         pendingPromotion = new PendingPromotion(d, promoteAt);
-        if (random.nextInt(4) != 0) {
+        // It comes back later, or (at most one node at a time) never.
+        boolean anotherGone = false;
+        for (SimNode n : nodes) {
+            anotherGone |= n != d && !n.alive && returns.stream().noneMatch(r -> r.node() == n);
+        }
+        if (anotherGone || random.nextInt(4) != 0) {
             returns.add(new Return(d, promoteAt + 1 + random.nextInt(60)));
         }
     }
@@ -998,9 +1032,8 @@ final class Simulation {
             promoteAfterDeath();
         }
         for (Return r : List.copyOf(returns)) {
-            if (stepNo >= r.at() && pendingPromotion == null) {
+            if (stepNo >= r.at() && pendingPromotion == null && bringBack(r.node())) {
                 returns.remove(r);
-                bringBack(r.node());
             }
         }
     }
@@ -1059,18 +1092,22 @@ final class Simulation {
         pendingPromotion = null;
     }
 
-    /** The dead node comes back empty, as a replica of some node ('?' psync). */
-    private void bringBack(SimNode d) {
+    /** The dead node comes back empty, as a replica of some node ('?' psync); false to try later. */
+    private boolean bringBack(SimNode d) {
         List<SimNode> ups = new ArrayList<>();
         for (SimNode u : alive()) {
             if (depth(u) + 1 <= MAX_DEPTH) {
                 ups.add(u);
             }
         }
+        if (ups.isEmpty()) {
+            return false; // mid-failover: the old master and its target follow each other for a moment
+        }
         d.alive = true;
         bootEmpty(d);
         follow(d, pick(ups), false, "sim: returns");
         stats.returns++;
+        return true;
     }
 
     // ------------------------------------------------------------------ coordinated failover
@@ -1328,7 +1365,7 @@ final class Simulation {
         if (pendingWait != null || p == null || p.link != null || p.keyspace.writesPaused() || wipe != null) {
             return;
         }
-        PendingWait w = new PendingWait(p, p.log.offset(), 1 + random.nextInt(2), clock.millis() + 200 + random.nextInt(2_000));
+        PendingWait w = new PendingWait(p, p.log.offset(), random.nextInt(4) == 0 ? 2 : 1, clock.millis() + 200 + random.nextInt(2_000));
         w.future = p.master.awaitAcks(w.offset, w.replicas);
         // Who acked, per the master's own sessions, at the moment the WAIT completes.
         w.future.thenAccept(count -> {
@@ -1530,7 +1567,9 @@ final class Simulation {
         }
         for (Return r : List.copyOf(returns)) {
             returns.remove(r);
-            bringBack(r.node());
+            if (!bringBack(r.node())) {
+                fail("no node for " + r.node().name + " to come back to");
+            }
         }
         if (wipe != null) {
             resolveWipe();
