@@ -228,7 +228,7 @@ public final class ReplicationMaster {
             return;
         }
         ReplicaSession.SnapshotTransfer transfer = current;
-        if (transfer == null || transfer.offset < 0 || !log.holds(transfer.offset)) {
+        if (transfer == null || transfer.offset < 0 || !log.holds(transfer.offset) || emptyAndOutdated(transfer)) {
             transfer = startSnapshot();
             if (transfer == null) {
                 fail(s, "snapshot could not be started");
@@ -245,6 +245,15 @@ public final class ReplicationMaster {
             s.state = ReplicaSession.State.WAIT_SNAPSHOT;
         }
         updatePin();
+    }
+
+    /**
+     * A written snapshot with no keys, cut before writes that followed: shared, its FULLRESYNC would
+     * announce an empty dataset although the stream after it fills the replica, and a replica with
+     * data would refuse it (no silent wipe) on every retry. An empty dataset costs nothing to cut again.
+     */
+    private boolean emptyAndOutdated(ReplicaSession.SnapshotTransfer t) {
+        return t.written && t.keyCount == 0 && t.offset != log.offset();
     }
 
     /**
