@@ -188,6 +188,10 @@ final class SimNode implements SnapshotSource, MasterLink.Dataset {
         return snap.offset();
     }
 
+    boolean hasPendingSnapshotJobs() {
+        return !jobOrder.isEmpty();
+    }
+
     /** Runs the oldest pending snapshot job; returns sessions to drain. */
     List<ReplicaSession> runSnapshotJob() {
         if (jobOrder.isEmpty()) {

@@ -131,6 +131,7 @@ final class Simulation {
         long splitBrains;
         long refusals;
         long lineageRefusals;
+        long staleRefusals;
         long wipes;
         long wipesResolved;
         long wipeHoldersChecked;
@@ -169,6 +170,7 @@ final class Simulation {
             splitBrains += o.splitBrains;
             refusals += o.refusals;
             lineageRefusals += o.lineageRefusals;
+            staleRefusals += o.staleRefusals;
             wipes += o.wipes;
             wipesResolved += o.wipesResolved;
             wipeHoldersChecked += o.wipeHoldersChecked;
@@ -185,7 +187,7 @@ final class Simulation {
                     promotions: %d; WAIT: %d acked, %d timed out; invariant 5 checked at %d promotions
                     failovers: %d started, %d ok, %d timed out, %d refused, %d aborted in the handshake, %d without a target, %d split brains
                     no silent wipe: %d empty primary restarts, %d refusals, %d holders checked unchanged, %d resolved by promoting a replica
-                    refusals of an empty master of the replica's own lineage (replId2), overridden by the operator: %d
+                    refusals outside an empty restart, overridden by the operator: %d of the master's replId2, %d older
                     throttle: %d ticks with writes throttled""",
                     fullSyncs, partialSyncs, cascadingSyncs, writes, pausedWrites,
                     cuts, restarts, cleanRestarts, primaryCleanRestarts, repoints, deaths, returns,
@@ -193,7 +195,7 @@ final class Simulation {
                     cleanRestartContinues, primaryCleanRestartContinues,
                     promotions, waitsAcked, waitsTimedOut, invariant5Checks,
                     failovers, failoversOk, failoversTimedOut, failoversRefused, failoversAborted, failoversNoTarget, splitBrains,
-                    wipes, refusals, wipeHoldersChecked, wipesResolved, lineageRefusals,
+                    wipes, refusals, wipeHoldersChecked, wipesResolved, lineageRefusals, staleRefusals,
                     throttledTicks);
         }
     }
@@ -268,6 +270,8 @@ final class Simulation {
         final SimNode node;
         final ReplicationMaster master;
         final ReplicationId replId;
+        final ReplicationId replId2;
+        final long secondReplOffset;
         final long offset;
         final int replicas;
         final long deadline;
@@ -280,13 +284,24 @@ final class Simulation {
             this.node = node;
             this.master = node.master;
             this.replId = node.log.replId();
+            this.replId2 = node.log.replId2();
+            this.secondReplOffset = node.log.secondReplOffset();
             this.offset = offset;
             this.replicas = replicas;
             this.deadline = deadline;
         }
     }
 
-    private record Acked(ReplicationId replId, long offset, boolean[] ackers) {
+    /**
+     * A WAIT-acknowledged offset of the primary's history: {@code (replId, offset)}, which is also
+     * {@code (replId2, offset)} when the primary's previous history reaches it.
+     */
+    private record Acked(ReplicationId replId, ReplicationId replId2, long secondReplOffset, long offset, boolean[] ackers) {
+
+        /** Whether the history {@code id} up to {@code end} holds the acknowledged writes. */
+        boolean heldBy(ReplicationId id, long end) {
+            return end >= offset && (id.equals(replId) || (id.equals(replId2) && offset <= secondReplOffset));
+        }
     }
 
     Simulation(long seed) {
@@ -331,7 +346,9 @@ final class Simulation {
     private void wire(SimNode n) {
         n.log.setHistoryListener(() -> {
             n.restartId = null; // the history restarted from no longer is ours
-            drain(n.master.historyChanged());
+            List<ReplicaSession> failed = n.master.historyChanged();
+            trace("history of " + n.name + " changed: " + failed.size() + " of " + n.master.replicas().size() + " sessions fail");
+            drain(failed);
         });
         n.master.setUpstreamInSync(() -> n.link == null || n.link.state() == MasterLink.State.STREAMING);
         n.master.setFailoverTarget((replId, offset) -> takeOver(n, replId, offset));
@@ -523,6 +540,9 @@ final class Simulation {
     private void runSnapshotJobs() {
         for (SimNode n : nodes) {
             if (n.alive) {
+                if (TRACE && n.hasPendingSnapshotJobs()) {
+                    trace(n.name + " writes a snapshot");
+                }
                 drain(n.runSnapshotJob());
             }
         }
@@ -638,6 +658,9 @@ final class Simulation {
                     c.expected = psync.failover() ? null
                             : PsyncDecision.decide(psync.replId(), psync.offset(), c.upstream.log.history());
                 }
+                if (psync != null) {
+                    trace(c.upstream.name + " <- " + c.replica.name + " " + psync);
+                }
                 c.master.onMessage(c.session, m);
                 if (psync != null && psync.failover() && c.session.closeReason() == null) {
                     // The target took over at exactly the paused offset: the old master continues on the new history.
@@ -700,12 +723,16 @@ final class Simulation {
                     fail(r.name + " changed although it refused the full resync");
                 }
                 stats.refusals++;
-                if (c.expected.reason() != PsyncDecision.Reason.REPLID_MISMATCH
-                        && c.expected.reason() != PsyncDecision.Reason.NO_HISTORY && wipe == null) {
-                    // A false positive of the rule: the master's replId2 is our history (we were ahead of it, or its
-                    // backlog no longer covers us) and its data is legitimately empty (a FLUSHALL after a promotion).
-                    // FULLRESYNC does not say so, so the replica refuses until the operator allows it.
-                    stats.lineageRefusals++;
+                if (wipe == null) {
+                    // Outside an empty restart of the primary the master's empty dataset is legitimate (clients
+                    // deleted everything), and the refusal a false positive of the rule that only the operator
+                    // lifts: either the master's replId2 is our history (we were ahead of it, or its backlog no
+                    // longer covers us) - FULLRESYNC does not say so - or we missed more than one promotion.
+                    if (c.expected.reason() == PsyncDecision.Reason.REPLID_MISMATCH) {
+                        stats.staleRefusals++;
+                    } else {
+                        stats.lineageRefusals++;
+                    }
                     operatorAllowsEmpty.add(r);
                 }
             } else {
@@ -1067,7 +1094,8 @@ final class Simulation {
         SimNode p = !ackers.isEmpty() && random.nextInt(4) != 0 ? pick(ackers) : pick(candidates);
         boolean acker = acked != null && acked.ackers()[p.index];
         if (acker) {
-            if (!(p.log.replId().equals(acked.replId()) && p.log.offset() >= acked.offset())) {
+            // An acker may still be on the primary's previous id, when its PSYNC continued it there.
+            if (!acked.heldBy(p.log.replId(), p.log.offset())) {
                 fail("invariant 5: " + p.name
                     + " acked offset " + acked.offset() + " of " + acked.replId() + " but holds " + p.log.replId() + "@" + p.log.offset());
             }
@@ -1075,8 +1103,7 @@ final class Simulation {
         promote(p, "sim: promoted");
         if (acker) {
             // Invariant 5: the promoted node's history contains every WAIT-acknowledged write.
-            if (!(p.log.replId2().equals(acked.replId()) && p.log.secondReplOffset() >= acked.offset()
-                    && p.log.offset() >= acked.offset())) {
+            if (!acked.heldBy(p.log.replId2(), p.log.secondReplOffset())) {
                 fail("invariant 5: promoted " + p + " lost the acknowledged offset "
                     + acked.offset() + " of " + acked.replId());
             }
@@ -1210,7 +1237,7 @@ final class Simulation {
             fail("the old master " + old + " did not adopt the target's history " + t);
         }
         if (acked != null) {
-            if (!(acked.replId().equals(f.replId) && acked.offset() <= f.x)) {
+            if (!acked.heldBy(t.log.replId2(), t.log.secondReplOffset())) {
                 fail("a WAIT-acked offset is past the failover's X");
             }
         }
@@ -1405,7 +1432,7 @@ final class Simulation {
             pendingWait = null;
             stats.waitsAcked++;
             if (w.node.log.replId().equals(w.replId)) {
-                acked = new Acked(w.replId, w.offset, w.ackers);
+                acked = new Acked(w.replId, w.replId2, w.secondReplOffset, w.offset, w.ackers);
                 trace("WAIT acked offset " + w.offset + " by " + Arrays.toString(w.ackers));
             }
             return;
@@ -1467,6 +1494,18 @@ final class Simulation {
             }
             seenId[n.index] = id;
             seenOffset[n.index] = offset;
+        }
+        for (SimNode n : alive()) {
+            // Liveness: only a snapshot being written wakes a replica waiting for one; with none pending, none may wait.
+            // (A session the master already failed only waits for its stream to take the close.)
+            if (!n.hasPendingSnapshotJobs()) {
+                for (ReplicaInfo ri : n.master.replicas()) {
+                    if (ri.state() == ReplicaSession.State.WAIT_SNAPSHOT && conns.stream().noneMatch(
+                            c -> c.upstream == n && c.replica.name.equals(ri.id()) && c.session.closeReason() != null)) {
+                        fail(ri.id() + " waits on " + n.name + " for a snapshot that no job will write");
+                    }
+                }
+            }
         }
         for (Conn c : conns) {
             if (!(c.open && c.replica.alive && c.upstream.alive && c.link == c.replica.link && c.master == c.upstream.master
