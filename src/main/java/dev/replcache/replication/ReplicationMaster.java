@@ -282,8 +282,9 @@ public final class ReplicationMaster {
     }
 
     private ReplicaSession.SnapshotTransfer startSnapshot() {
-        if (current != null) {
-            retired.add(current);
+        ReplicaSession.SnapshotTransfer replaced = current;
+        if (replaced != null) {
+            retired.add(replaced);
         }
         ReplicaSession.SnapshotTransfer t = new ReplicaSession.SnapshotTransfer("snapshot-" + (++snapshotCounter), -1);
         current = t;
@@ -293,10 +294,32 @@ public final class ReplicationMaster {
         } catch (RuntimeException e) {
             current = null;
             stats.recordAbandoned();
+            moveWaiters(replaced, null);
             return null;
         }
         t.offset = offset;
+        moveWaiters(replaced, t);
         return t;
+    }
+
+    /**
+     * Replicas still waiting for a snapshot that was replaced before it was written would wait for
+     * nothing (only the current snapshot is sent once written): they take the new one, or retry
+     * when there is none.
+     */
+    private void moveWaiters(ReplicaSession.SnapshotTransfer replaced, ReplicaSession.SnapshotTransfer next) {
+        if (replaced == null || replaced.written) {
+            return;
+        }
+        for (ReplicaSession s : sessions.values()) {
+            if (s.transfer == replaced && s.state == ReplicaSession.State.WAIT_SNAPSHOT) {
+                if (next != null) {
+                    s.transfer = next;
+                } else {
+                    fail(s, "snapshot could not be started");
+                }
+            }
+        }
     }
 
     /**

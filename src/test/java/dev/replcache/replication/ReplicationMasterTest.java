@@ -82,4 +82,31 @@ class ReplicationMasterTest {
         assertThat(snapshots.started).containsExactly("snapshot-1", "snapshot-2");
         assertThat(master.poll(second).isIdle()).isTrue(); // waits for snapshot-2, cut after the write
     }
+
+    /**
+     * Simulation seeds 175, 192, 542 (3000 x 400 with tiny backlogs): a replica waits for
+     * snapshot-1; writes push its cut out of the backlog before it is written; a second replica's
+     * PSYNC then starts snapshot-2 and retires snapshot-1. The first replica must not wait for a
+     * snapshot nobody will send it (it only got out at the replication timeout).
+     */
+    @Test
+    void aReplicaWaitingForASnapshotReplacedBeforeItWasWrittenGetsTheNewOne() {
+        ReplicaSession first = fullSyncRequest("r1");
+        assertThat(snapshots.started).containsExactly("snapshot-1");
+        write(100); // past the 64-byte backlog: snapshot-1's offset is lost
+        ReplicaSession second = fullSyncRequest("r2");
+        assertThat(snapshots.started).containsExactly("snapshot-1", "snapshot-2");
+
+        snapshots.written.put("snapshot-1", new byte[10]);
+        master.snapshotWritten("snapshot-1", 10, 0, 1);
+        snapshots.written.put("snapshot-2", new byte[10]);
+        List<ReplicaSession> wake = master.snapshotWritten("snapshot-2", 10, 0, 1);
+
+        assertThat(wake).containsExactlyInAnyOrder(first, second);
+        for (ReplicaSession s : List.of(first, second)) {
+            ReplicationMaster.Next next = master.poll(s);
+            assertThat(next.message()).isInstanceOfSatisfying(MasterMessage.FullResync.class,
+                    f -> assertThat(f.snapshotId()).isEqualTo("snapshot-2"));
+        }
+    }
 }
