@@ -86,6 +86,8 @@ final class Simulation {
     private final String[] seenId;
     private final long[] seenOffset;
     private final boolean[] rollbackAllowed;
+    private final String[] checkedAt;
+    private final Keyspace[] checkedKeyspace;
 
     // Multi-step processes of the schedule.
     private Failover failover;
@@ -95,6 +97,16 @@ final class Simulation {
     private PendingWait pendingWait;
     /** The newest WAIT-acknowledged offset of the current primary's history, and who acked it. */
     private Acked acked;
+    /**
+     * The primary's dataset at each (replId, offset) it passed through, the newest 256: (replId,
+     * offset) names one exact version of the data, so any node found at a recorded point must hold it.
+     */
+    private final Map<String, Map<Bytes, Entry>> versions = new java.util.LinkedHashMap<>(64, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Map<Bytes, Entry>> eldest) {
+            return size() > 256;
+        }
+    };
     /** Replicas the operator lets take an empty full resync of their own lineage (see lineageRefusals). */
     private final List<SimNode> operatorAllowsEmpty = new ArrayList<>();
 
@@ -136,6 +148,7 @@ final class Simulation {
         long wipesResolved;
         long wipeHoldersChecked;
         long rollbacks;
+        long versionChecks;
         long throttledTicks;
 
         void add(Stats o) {
@@ -175,6 +188,7 @@ final class Simulation {
             wipesResolved += o.wipesResolved;
             wipeHoldersChecked += o.wipeHoldersChecked;
             rollbacks += o.rollbacks;
+            versionChecks += o.versionChecks;
             throttledTicks += o.throttledTicks;
         }
 
@@ -188,7 +202,7 @@ final class Simulation {
                     failovers: %d started, %d ok, %d timed out, %d refused, %d aborted in the handshake, %d without a target, %d split brains
                     no silent wipe: %d empty primary restarts, %d refusals, %d holders checked unchanged, %d resolved by promoting a replica
                     refusals outside an empty restart, overridden by the operator: %d of the master's replId2, %d older
-                    throttle: %d ticks with writes throttled""",
+                    throttle: %d ticks with writes throttled; %d datasets compared at a recorded (replId, offset)""",
                     fullSyncs, partialSyncs, cascadingSyncs, writes, pausedWrites,
                     cuts, restarts, cleanRestarts, primaryCleanRestarts, repoints, deaths, returns,
                     dropsByMaster, historyChangedDrops, noMasterLinkDrops, slowReplicaDrops, rollbacks,
@@ -196,7 +210,7 @@ final class Simulation {
                     promotions, waitsAcked, waitsTimedOut, invariant5Checks,
                     failovers, failoversOk, failoversTimedOut, failoversRefused, failoversAborted, failoversNoTarget, splitBrains,
                     wipes, refusals, wipeHoldersChecked, wipesResolved, lineageRefusals, staleRefusals,
-                    throttledTicks);
+                    throttledTicks, versionChecks);
         }
     }
 
@@ -329,6 +343,8 @@ final class Simulation {
         seenId = new String[n];
         seenOffset = new long[n];
         rollbackAllowed = new boolean[n];
+        checkedAt = new String[n];
+        checkedKeyspace = new Keyspace[n];
     }
 
     private SlowReplicaPolicy slowReplicaPolicy(int backlog) {
@@ -1542,6 +1558,46 @@ final class Simulation {
         }
         if (stepNo % 8 == 0) {
             checkOneStreamPerHistory();
+        }
+        checkVersions();
+    }
+
+    /**
+     * Invariants 2 and 5 on the data: the primary records its dataset at its (replId, offset); any
+     * node at a recorded point, under the same id or under it as replId2 up to secondReplOffset,
+     * holds the same keys, values, types and absolute expiries.
+     */
+    private void checkVersions() {
+        SimNode p = primary;
+        if (p != null && p.link == null) {
+            versions.computeIfAbsent(p.log.replId().value() + "@" + p.log.offset(), k -> p.keyspace.contents());
+        }
+        for (SimNode n : alive()) {
+            ReplicationLog l = n.log;
+            // A node's data changes only with its offset or its keyspace (a load, a restart): compare once per change.
+            String at = l.replId().value() + "@" + l.offset();
+            if (at.equals(checkedAt[n.index]) && n.keyspace == checkedKeyspace[n.index]) {
+                continue;
+            }
+            checkedAt[n.index] = at;
+            checkedKeyspace[n.index] = n.keyspace;
+            compareVersion(n, l.replId(), l.offset());
+            if (!l.replId2().isNone() && l.offset() <= l.secondReplOffset()) {
+                compareVersion(n, l.replId2(), l.offset());
+            }
+        }
+    }
+
+    private void compareVersion(SimNode n, ReplicationId id, long offset) {
+        Map<Bytes, Entry> expected = versions.get(id.value() + "@" + offset);
+        if (expected == null) {
+            return;
+        }
+        stats.versionChecks++;
+        Map<Bytes, Entry> got = n.keyspace.contents();
+        if (!got.equals(expected)) {
+            fail(n + " at " + id + "@" + offset + " holds another dataset than the primary had there:\n primary=" + expected
+                    + "\n " + n.name + "=" + got);
         }
     }
 
