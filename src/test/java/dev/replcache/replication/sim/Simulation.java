@@ -140,6 +140,8 @@ final class Simulation {
         long failoversRefused;
         long failoversAborted;
         long failoversNoTarget;
+        long failoversBad;
+        long failoversBadOk;
         long splitBrains;
         long refusals;
         long lineageRefusals;
@@ -180,6 +182,8 @@ final class Simulation {
             failoversRefused += o.failoversRefused;
             failoversAborted += o.failoversAborted;
             failoversNoTarget += o.failoversNoTarget;
+            failoversBad += o.failoversBad;
+            failoversBadOk += o.failoversBadOk;
             splitBrains += o.splitBrains;
             refusals += o.refusals;
             lineageRefusals += o.lineageRefusals;
@@ -199,7 +203,7 @@ final class Simulation {
                     drops: %d by a master, %d history changed, %d no master link, %d slow replica; %d rollbacks after a re-point
                     clean restarts answered CONTINUE: %d (%d after a primary restart)
                     promotions: %d; WAIT: %d acked, %d timed out; invariant 5 checked at %d promotions
-                    failovers: %d started, %d ok, %d timed out, %d refused, %d aborted in the handshake, %d without a target, %d split brains
+                    failovers: %d started (%d to a lagging target), %d ok (%d to a lagging target), %d timed out, %d refused, %d aborted in the handshake, %d without a target, %d split brains
                     no silent wipe: %d empty primary restarts, %d refusals, %d holders checked unchanged, %d resolved by promoting a replica
                     refusals outside an empty restart, overridden by the operator: %d of the master's replId2, %d older
                     throttle: %d ticks with writes throttled; %d datasets compared at a recorded (replId, offset)""",
@@ -208,7 +212,7 @@ final class Simulation {
                     dropsByMaster, historyChangedDrops, noMasterLinkDrops, slowReplicaDrops, rollbacks,
                     cleanRestartContinues, primaryCleanRestartContinues,
                     promotions, waitsAcked, waitsTimedOut, invariant5Checks,
-                    failovers, failoversOk, failoversTimedOut, failoversRefused, failoversAborted, failoversNoTarget, splitBrains,
+                    failovers, failoversBad, failoversOk, failoversBadOk, failoversTimedOut, failoversRefused, failoversAborted, failoversNoTarget, splitBrains,
                     wipes, refusals, wipeHoldersChecked, wipesResolved, lineageRefusals, staleRefusals,
                     throttledTicks, versionChecks);
         }
@@ -251,18 +255,20 @@ final class Simulation {
         final long x;
         final long deadline;
         final boolean force;
+        final boolean good;
         boolean handshake;
         long handshakeDeadline;
         long lastAskMs = Long.MIN_VALUE;
         MasterLink link;
 
-        Failover(SimNode old, SimNode target, ReplicationId replId, long x, long deadline, boolean force) {
+        Failover(SimNode old, SimNode target, ReplicationId replId, long x, long deadline, boolean force, boolean good) {
             this.old = old;
             this.target = target;
             this.replId = replId;
             this.x = x;
             this.deadline = deadline;
             this.force = force;
+            this.good = good;
         }
     }
 
@@ -1178,21 +1184,30 @@ final class Simulation {
                 return;
             }
         } else {
-            // Badly: any other node, maybe lagging, maybe not even a direct replica.
+            // Badly: a node that lags (behind, not streaming, or not even a direct replica), else any other.
             List<SimNode> others = alive();
             others.remove(p);
             if (others.isEmpty()) {
                 return;
             }
-            target = pick(others);
+            List<SimNode> lagging = new ArrayList<>();
+            for (SimNode n : others) {
+                if (n.upstream != p || n.link.state() != MasterLink.State.STREAMING || n.log.offset() < p.log.offset()) {
+                    lagging.add(n);
+                }
+            }
+            target = pick(lagging.isEmpty() ? others : lagging);
         }
         boolean force = !good && random.nextBoolean();
         long timeout = 200 + random.nextInt(2_800);
         p.keyspace.pauseWrites();
-        failover = new Failover(p, target, p.log.replId(), p.log.offset(), clock.millis() + timeout, force);
+        failover = new Failover(p, target, p.log.replId(), p.log.offset(), clock.millis() + timeout, force, good);
         trace("failover " + p.name + " -> " + target.name + (good ? " (good)" : " (bad)") + (force ? " force" : "")
                 + " paused at " + failover.x);
         stats.failovers++;
+        if (!good) {
+            stats.failoversBad++;
+        }
     }
 
     private void failoverProgress() {
@@ -1267,6 +1282,9 @@ final class Simulation {
         acked = null;
         failover = null;
         stats.failoversOk++;
+        if (!f.good) {
+            stats.failoversBadOk++;
+        }
     }
 
     private void abortFailover(Failover f, String why) {
