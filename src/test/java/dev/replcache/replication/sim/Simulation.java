@@ -212,7 +212,8 @@ final class Simulation {
                     dropsByMaster, historyChangedDrops, noMasterLinkDrops, slowReplicaDrops, rollbacks,
                     cleanRestartContinues, primaryCleanRestartContinues,
                     promotions, waitsAcked, waitsTimedOut, invariant5Checks,
-                    failovers, failoversBad, failoversOk, failoversBadOk, failoversTimedOut, failoversRefused, failoversAborted, failoversNoTarget, splitBrains,
+                    failovers, failoversBad, failoversOk, failoversBadOk, failoversTimedOut, failoversRefused, failoversAborted,
+                    failoversNoTarget, splitBrains,
                     wipes, refusals, wipeHoldersChecked, wipesResolved, lineageRefusals, staleRefusals,
                     throttledTicks, versionChecks);
         }
@@ -370,7 +371,8 @@ final class Simulation {
         n.log.setHistoryListener(() -> {
             n.restartId = null; // the history restarted from no longer is ours
             List<ReplicaSession> failed = n.master.historyChanged();
-            trace("history of " + n.name + " changed: " + failed.size() + " of " + n.master.replicas().size() + " sessions fail");
+            trace(() -> "history of " + n.name + " changed: " + failed.size() + " of " + n.master.replicas().size()
+                    + " sessions fail");
             drain(failed);
         });
         n.master.setUpstreamInSync(() -> n.link == null || n.link.state() == MasterLink.State.STREAMING);
@@ -480,7 +482,7 @@ final class Simulation {
                 }
             }
             if (TRACE && p.keyspace.dbSize() == 0) {
-                trace("primary is empty after a write");
+                trace(() -> "primary is empty after a write");
             }
         } catch (KeyspaceException e) {
             // WRONGTYPE, not an integer: a client error, nothing written. Or PAUSED.
@@ -564,7 +566,7 @@ final class Simulation {
         for (SimNode n : nodes) {
             if (n.alive) {
                 if (TRACE && n.hasPendingSnapshotJobs()) {
-                    trace(n.name + " writes a snapshot");
+                    trace(() -> n.name + " writes a snapshot");
                 }
                 drain(n.runSnapshotJob());
             }
@@ -682,7 +684,7 @@ final class Simulation {
                             : PsyncDecision.decide(psync.replId(), psync.offset(), c.upstream.log.history());
                 }
                 if (psync != null) {
-                    trace(c.upstream.name + " <- " + c.replica.name + " " + psync);
+                    trace(() -> c.upstream.name + " <- " + c.replica.name + " " + psync);
                 }
                 c.master.onMessage(c.session, m);
                 if (psync != null && psync.failover() && c.session.closeReason() == null) {
@@ -730,11 +732,12 @@ final class Simulation {
                     && !f.replId().equals(r.log.replId()) && !f.replId().equals(r.log.replId2());
         }
         if (m instanceof MasterMessage.Continue || m instanceof MasterMessage.FullResync) {
-            trace(c.replica.name + " <- " + c.upstream.name + " psync " + c.psync + " answered " + m + " (" + c.expected + ")");
+            trace(() -> c.replica.name + " <- " + c.upstream.name + " psync " + c.psync + " answered " + m
+                    + " (" + c.expected + ")");
         }
         handle(c, c.link.onMessage(m));
         if (m instanceof MasterMessage.SnapshotEnd) {
-            trace(c.replica.name + " loaded the snapshot from " + c.upstream.name);
+            trace(() -> c.replica.name + " loaded the snapshot from " + c.upstream.name);
         }
         if (m instanceof MasterMessage.FullResync) {
             if (mustRefuse) {
@@ -767,11 +770,11 @@ final class Simulation {
             MasterMessage.FullResync f = c.fullResync;
             if (!(r.log.replId().equals(f.replId()) && r.log.offset() == f.offset())) {
                 fail(r.name + " loaded a snapshot but its log is not "
-                    + f.replId() + "@" + f.offset());
+                        + f.replId() + "@" + f.offset());
             }
             if (r.keyspace.dbSize() != f.keyCount()) {
                 fail(r.name + " loaded " + r.keyspace.dbSize() + " keys, FULLRESYNC announced "
-                    + f.keyCount());
+                        + f.keyCount());
             }
         } else if (m instanceof MasterMessage.Continue cont && c.open) {
             if (!(c.link.state() == MasterLink.State.STREAMING && r.log.offset() == cont.offset()
@@ -829,7 +832,7 @@ final class Simulation {
         }
         c.master.close(c.session);
         c.link.onDisconnected(reason);
-        trace("drop " + c.replica.name + " <- " + c.upstream.name + ": " + reason);
+        trace(() -> "drop " + c.replica.name + " <- " + c.upstream.name + ": " + reason);
     }
 
     private void cutRandomLink() {
@@ -910,7 +913,7 @@ final class Simulation {
 
     /** REPLICAOF by the simulation (an operator or the node's own start): the history is offered for a partial resync. */
     private void follow(SimNode n, SimNode up, boolean hasHistory, String reason) {
-        trace(n.name + " follows " + up.name + " (" + reason + ", hasHistory=" + hasHistory + ")");
+        trace(() -> n.name + " follows " + up.name + " (" + reason + ", hasHistory=" + hasHistory + ")");
         closeLinkConns(n, reason);
         n.follow(up, hasHistory);
         if (acked != null) {
@@ -920,7 +923,7 @@ final class Simulation {
 
     /** REPLICAOF NO ONE. */
     private void promote(SimNode n, String reason) {
-        trace("promote " + n.name + " (" + reason + ")");
+        trace(() -> "promote " + n.name + " (" + reason + ")");
         closeLinkConns(n, reason);
         n.promote(ReplicationId.random(n.random));
         stats.promotions++;
@@ -969,7 +972,7 @@ final class Simulation {
         }
         SimNode r = pick(candidates);
         SimNode up = r.upstream;
-        trace("empty restart of " + r.name);
+        trace(() -> "empty restart of " + r.name);
         closeConnsOf(r, "sim: replica restart");
         stats.restarts++;
         bootEmpty(r);
@@ -1010,12 +1013,12 @@ final class Simulation {
         if (pendingWait != null && pendingWait.node == n) {
             cancelWait();
         }
-        trace("clean restart of " + n.name);
+        trace(() -> "clean restart of " + n.name);
         n.restartClean();
         wire(n);
         if (!(n.log.replId().equals(id) && n.log.offset() == offset)) {
             fail(n.name + " restarted at " + n.log.replId() + "@"
-                + n.log.offset() + " instead of " + id + "@" + offset);
+                    + n.log.offset() + " instead of " + id + "@" + offset);
         }
         if (!n.keyspace.contents().equals(before)) {
             fail(n.name + " lost data in a clean restart");
@@ -1058,7 +1061,7 @@ final class Simulation {
             return;
         }
         SimNode d = primary;
-        trace("primary " + d.name + " dies");
+        trace(() -> "primary " + d.name + " dies");
         closeConnsOf(d, "sim: node died");
         d.alive = false;
         d.clearJobs();
@@ -1119,8 +1122,8 @@ final class Simulation {
         if (acker) {
             // An acker may still be on the primary's previous id, when its PSYNC continued it there.
             if (!acked.heldBy(p.log.replId(), p.log.offset())) {
-                fail("invariant 5: " + p.name
-                    + " acked offset " + acked.offset() + " of " + acked.replId() + " but holds " + p.log.replId() + "@" + p.log.offset());
+                fail("invariant 5: " + p.name + " acked offset " + acked.offset() + " of " + acked.replId() + " but holds "
+                        + p.log.replId() + "@" + p.log.offset());
             }
         }
         promote(p, "sim: promoted");
@@ -1128,7 +1131,7 @@ final class Simulation {
             // Invariant 5: the promoted node's history contains every WAIT-acknowledged write.
             if (!acked.heldBy(p.log.replId2(), p.log.secondReplOffset())) {
                 fail("invariant 5: promoted " + p + " lost the acknowledged offset "
-                    + acked.offset() + " of " + acked.replId());
+                        + acked.offset() + " of " + acked.replId());
             }
             stats.invariant5Checks++;
         }
@@ -1202,8 +1205,9 @@ final class Simulation {
         long timeout = 200 + random.nextInt(2_800);
         p.keyspace.pauseWrites();
         failover = new Failover(p, target, p.log.replId(), p.log.offset(), clock.millis() + timeout, force, good);
-        trace("failover " + p.name + " -> " + target.name + (good ? " (good)" : " (bad)") + (force ? " force" : "")
-                + " paused at " + failover.x);
+        Failover f = failover;
+        trace(() -> "failover " + p.name + " -> " + f.target.name + (f.good ? " (good)" : " (bad)") + (f.force ? " force" : "")
+                + " paused at " + f.x);
         stats.failovers++;
         if (!good) {
             stats.failoversBad++;
@@ -1254,7 +1258,7 @@ final class Simulation {
     }
 
     private void succeedFailover(Failover f) {
-        trace("failover to " + f.target.name + " done");
+        trace(() -> "failover to " + f.target.name + " done");
         SimNode t = f.target;
         SimNode old = f.old;
         if (t.link != null) {
@@ -1263,7 +1267,7 @@ final class Simulation {
         // Nothing the old master applied before the pause is lost: the target continues its history from exactly X.
         if (!(t.log.replId2().equals(f.replId) && t.log.secondReplOffset() == f.x)) {
             fail("failover target " + t
-                + " does not continue " + f.replId + " at the paused offset " + f.x);
+                    + " does not continue " + f.replId + " at the paused offset " + f.x);
         }
         if (!(old.log.replId().equals(t.log.replId()) && old.log.replId2().equals(f.replId))) {
             fail("the old master " + old + " did not adopt the target's history " + t);
@@ -1288,7 +1292,7 @@ final class Simulation {
     }
 
     private void abortFailover(Failover f, String why) {
-        trace("failover to " + f.target.name + " aborted: " + why);
+        trace(() -> "failover to " + f.target.name + " aborted: " + why);
         SimNode old = f.old;
         if (f.handshake) {
             closeLinkConns(old, "sim: failover aborted");
@@ -1344,7 +1348,7 @@ final class Simulation {
             return;
         }
         SimNode p = primary;
-        trace("primary " + p.name + " restarts empty");
+        trace(() -> "primary " + p.name + " restarts empty");
         closeConnsOf(p, "sim: primary restarts empty");
         cancelWait();
         acked = null;
@@ -1377,7 +1381,7 @@ final class Simulation {
             }
             if (!(n.log.replId().equals(h.replId()) && n.log.offset() == h.offset())) {
                 fail(n.name
-                    + " changed its history although its master came back empty: " + n);
+                        + " changed its history although its master came back empty: " + n);
             }
             if (!n.keyspace.contents().equals(h.contents())) {
                 fail(n.name + "'s data changed although its master came back empty");
@@ -1427,7 +1431,8 @@ final class Simulation {
         if (pendingWait != null || p == null || p.link != null || p.keyspace.writesPaused() || wipe != null) {
             return;
         }
-        PendingWait w = new PendingWait(p, p.log.offset(), random.nextInt(4) == 0 ? 2 : 1, clock.millis() + 200 + random.nextInt(2_000));
+        PendingWait w = new PendingWait(p, p.log.offset(), random.nextInt(4) == 0 ? 2 : 1,
+                clock.millis() + 200 + random.nextInt(2_000));
         w.future = p.master.awaitAcks(w.offset, w.replicas);
         // Who acked, per the master's own sessions, at the moment the WAIT completes.
         w.future.thenAccept(count -> {
@@ -1468,7 +1473,7 @@ final class Simulation {
             stats.waitsAcked++;
             if (w.node.log.replId().equals(w.replId)) {
                 acked = new Acked(w.replId, w.replId2, w.secondReplOffset, w.offset, w.ackers);
-                trace("WAIT acked offset " + w.offset + " by " + Arrays.toString(w.ackers));
+                trace(() -> "WAIT acked offset " + w.offset + " by " + Arrays.toString(w.ackers));
             }
             return;
         }
@@ -1653,7 +1658,7 @@ final class Simulation {
                 byte[] bb = lb.read(lo, (int) (hi - lo));
                 if (!Arrays.equals(ba, bb)) {
                     fail(a.name + " and " + b.name + " hold different bytes of history " + idsA[i]
-                        + " in [" + lo + ", " + hi + ")");
+                            + " in [" + lo + ", " + hi + ")");
                 }
             }
         }
@@ -1737,7 +1742,7 @@ final class Simulation {
             }
             if (n.log.offset() != primary.log.offset()) {
                 fail(n.name + " offset " + n.log.offset() + " != primary "
-                    + primary.log.offset());
+                        + primary.log.offset());
             }
             if (!n.log.replId().equals(primary.log.replId())) {
                 fail(n.name + " follows another history");
@@ -1751,9 +1756,9 @@ final class Simulation {
         checkOneStreamPerHistory();
     }
 
-    private void trace(String what) {
+    private void trace(java.util.function.Supplier<String> what) {
         if (TRACE) {
-            System.out.println("step " + stepNo + " t=" + clock.millis() + ": " + what + "   " + alive());
+            System.out.println("step " + stepNo + " t=" + clock.millis() + ": " + what.get() + "   " + alive());
         }
     }
 
