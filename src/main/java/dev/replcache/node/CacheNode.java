@@ -383,6 +383,9 @@ public final class CacheNode implements AutoCloseable {
     private synchronized String takeOverForFailover(ReplicationId replId, long offset) {
         LinkDriver l = link;
         if (l == null) {
+            if (replicationLog.replId2().equals(replId) && replicationLog.secondReplOffset() == offset) {
+                return null; // we took over from this master at exactly this point; its answer was lost
+            }
             return "this node is already a master";
         }
         ReplicationId ours = replicationLog.replId();

@@ -160,14 +160,19 @@ public final class FailoverCoordinator implements AutoCloseable {
         return false;
     }
 
-    /** Waits for the target's answer to the PSYNC FAILOVER: null once it took over, else why not. */
+    /**
+     * Waits for the target's answer to the PSYNC FAILOVER: null once it took over, else why not.
+     * A refusal ends it at once (the target did not promote); a lost stream does not: the target
+     * may have promoted already, so the link asks again until the deadline, which the target
+     * answers by continuing us.
+     */
     private String awaitHandshake(MasterLink link, long deadline) {
         while (clock.millis() < deadline) {
             if (!link.failoverPending()) {
                 return null;
             }
             String dropped = link.lastDropReason();
-            if (dropped != null) {
+            if (dropped != null && dropped.contains("failover refused")) {
                 return dropped;
             }
             sleep();

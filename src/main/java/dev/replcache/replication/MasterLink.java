@@ -165,8 +165,8 @@ public final class MasterLink {
 
     /**
      * Coordinated failover, before the first connect: our PSYNC asks the node we connect to (our
-     * replica until now) to take over. Until it answers, a lost stream is not retried: the
-     * coordinator decides ({@link #failoverPending()} stays true, the state DOWN).
+     * replica until now) to take over, and asks again after a lost stream (the target may have
+     * taken over already: it then just continues us) until it answers or the coordinator gives up.
      */
     public void startFailover() {
         if (state != State.DOWN || everSynced) {
@@ -216,9 +216,6 @@ public final class MasterLink {
 
     /** True when the transport should open a stream now (DOWN and the backoff has passed). */
     public boolean shouldConnect() {
-        if (failoverPending && lastDropReason != null) {
-            return false; // the failover's one attempt failed: the coordinator reverts
-        }
         if (state == State.DOWN && clock.millis() >= nextConnectAtMs) {
             state = State.CONNECTING;
             return true;
@@ -311,11 +308,15 @@ public final class MasterLink {
             return null;
         }
         long ours = dataset.keyCount();
-        if (ours == 0 || f.replId().equals(log.replId()) || f.replId().equals(log.replId2())) {
-            return null;
+        if (ours == 0 || sameLineage(f.replId()) || (!f.replId2().equals(ReplicationId.NONE) && sameLineage(f.replId2()))) {
+            return null; // our own history, or the one the master was promoted from: its emptiness is real
         }
         return "refused full resync: the master (replId " + f.replId() + ") has an empty dataset and would delete our "
                 + ours + " keys; set replcache.replication.allow-empty-resync=true to allow it";
+    }
+
+    private boolean sameLineage(ReplicationId id) {
+        return id.equals(log.replId()) || id.equals(log.replId2());
     }
 
     private Reaction onChunk(MasterMessage.SnapshotChunk chunk) {

@@ -9,10 +9,14 @@ public sealed interface MasterMessage {
 
     /**
      * A snapshot at {@code offset} follows in chunks, then the stream from {@code offset}.
-     * {@code keyCount} is the number of keys the master holds (at least the snapshot's), -1 when unknown.
+     * {@code keyCount} is the number of keys the master holds (at least the snapshot's), -1 when
+     * unknown; {@code replId2} the previous history the master continues, {@code ?} when none.
      */
-    record FullResync(ReplicationId replId, long offset, String snapshotId, long sizeEstimate, long keyCount)
-            implements MasterMessage {
+    record FullResync(ReplicationId replId, long offset, String snapshotId, long sizeEstimate, long keyCount,
+                      ReplicationId replId2) implements MasterMessage {
+        public FullResync(ReplicationId replId, long offset, String snapshotId, long sizeEstimate, long keyCount) {
+            this(replId, offset, snapshotId, sizeEstimate, keyCount, ReplicationId.NONE);
+        }
     }
 
     /** One chunk of the snapshot file; {@code crc32c} covers {@code data}. */

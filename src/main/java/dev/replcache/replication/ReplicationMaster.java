@@ -231,7 +231,7 @@ public final class ReplicationMaster {
         }
         s.fullSyncStartMs = clock.millis();
         ReplicaSession.SnapshotTransfer transfer = current;
-        if (transfer == null || transfer.offset < 0 || !log.holds(transfer.offset)) {
+        if (transfer == null || transfer.offset < 0 || !log.holds(transfer.offset) || emptyAndOutdated(transfer)) {
             transfer = startSnapshot();
             if (transfer == null) {
                 fail(s, "snapshot could not be started");
@@ -248,6 +248,15 @@ public final class ReplicationMaster {
             s.state = ReplicaSession.State.WAIT_SNAPSHOT;
         }
         updatePin();
+    }
+
+    /**
+     * A written snapshot with no keys, cut before writes that followed: shared, its FULLRESYNC would
+     * announce an empty dataset although the stream after it fills the replica, and a replica with
+     * data would refuse it (no silent wipe) on every retry. An empty dataset costs nothing to cut again.
+     */
+    private boolean emptyAndOutdated(ReplicaSession.SnapshotTransfer t) {
+        return t.written && t.keyCount == 0 && t.offset != log.offset();
     }
 
     /**
@@ -275,12 +284,13 @@ public final class ReplicationMaster {
         // than writes that the stream will bring after it.
         long keys = Math.max(transfer.keyCount, snapshots.datasetKeys());
         s.control.add(new MasterMessage.FullResync(log.replId(), transfer.offset, transfer.snapshotId, transfer.sizeBytes,
-                keys));
+                keys, log.replId2()));
     }
 
     private ReplicaSession.SnapshotTransfer startSnapshot() {
-        if (current != null) {
-            retired.add(current);
+        ReplicaSession.SnapshotTransfer replaced = current;
+        if (replaced != null) {
+            retired.add(replaced);
         }
         ReplicaSession.SnapshotTransfer t = new ReplicaSession.SnapshotTransfer("snapshot-" + (++snapshotCounter), -1);
         current = t;
@@ -290,10 +300,32 @@ public final class ReplicationMaster {
         } catch (RuntimeException e) {
             current = null;
             stats.recordAbandoned();
+            moveWaiters(replaced, null);
             return null;
         }
         t.offset = offset;
+        moveWaiters(replaced, t);
         return t;
+    }
+
+    /**
+     * Replicas still waiting for a snapshot that was replaced before it was written would wait for
+     * nothing (only the current snapshot is sent once written): they take the new one, or retry
+     * when there is none.
+     */
+    private void moveWaiters(ReplicaSession.SnapshotTransfer replaced, ReplicaSession.SnapshotTransfer next) {
+        if (replaced == null || replaced.written) {
+            return;
+        }
+        for (ReplicaSession s : sessions.values()) {
+            if (s.transfer == replaced && s.state == ReplicaSession.State.WAIT_SNAPSHOT) {
+                if (next != null) {
+                    s.transfer = next;
+                } else {
+                    fail(s, "snapshot could not be started");
+                }
+            }
+        }
     }
 
     /**

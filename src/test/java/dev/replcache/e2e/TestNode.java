@@ -74,6 +74,9 @@ public final class TestNode implements AutoCloseable {
                 "replcache.grpc.shutdown-grace-period=1s",
                 "replcache.data-dir=" + dataDir,
                 "replcache.replication.tick-interval=20ms",
+                "replcache.replication.ping-interval=200ms",
+                "replcache.replication.ack-interval=200ms",
+                "replcache.ops.history-interval=200ms",
                 "replcache.replication.reconnect-min-delay=20ms",
                 "replcache.replication.reconnect-max-delay=500ms",
                 "spring.main.banner-mode=off"));

@@ -38,7 +38,8 @@ final class ReplicationProtos {
             b.setContinue(Continue.newBuilder().setReplId(c.replId().value()).setOffset(c.offset()));
         } else if (m instanceof MasterMessage.FullResync f) {
             b.setFullResync(FullResync.newBuilder().setReplId(f.replId().value()).setOffset(f.offset())
-                    .setSnapshotId(f.snapshotId()).setSizeEstimate(f.sizeEstimate()).setKeyCount(f.keyCount()));
+                    .setSnapshotId(f.snapshotId()).setSizeEstimate(f.sizeEstimate()).setKeyCount(f.keyCount())
+                    .setReplId2(f.replId2().value()));
         } else if (m instanceof MasterMessage.SnapshotEnd e) {
             b.setSnapshotEnd(SnapshotEnd.newBuilder().setSnapshotId(e.snapshotId()).setTotalBytes(e.totalBytes())
                     .setChecksum(e.crc32c()));
@@ -60,7 +61,8 @@ final class ReplicationProtos {
             case CONTINUE -> new MasterMessage.Continue(replId(m.getContinue().getReplId()), m.getContinue().getOffset());
             case FULL_RESYNC -> new MasterMessage.FullResync(replId(m.getFullResync().getReplId()),
                     m.getFullResync().getOffset(), m.getFullResync().getSnapshotId(), m.getFullResync().getSizeEstimate(),
-                    m.getFullResync().getKeyCount());
+                    m.getFullResync().getKeyCount(),
+                    m.getFullResync().getReplId2().isEmpty() ? ReplicationId.NONE : replId(m.getFullResync().getReplId2()));
             case SNAPSHOT_END -> new MasterMessage.SnapshotEnd(m.getSnapshotEnd().getSnapshotId(),
                     m.getSnapshotEnd().getTotalBytes(), m.getSnapshotEnd().getChecksum());
             case GET_ACK -> new MasterMessage.GetAck();

@@ -1,10 +1,13 @@
 package dev.replcache.replication.sim;
 
+import dev.replcache.keyspace.Bytes;
 import dev.replcache.keyspace.CommandEntry;
+import dev.replcache.keyspace.Entry;
 import dev.replcache.keyspace.Keyspace;
 import dev.replcache.keyspace.KeyspaceConfig;
 import dev.replcache.keyspace.KeyspaceRole;
 import dev.replcache.keyspace.KeyspaceSnapshot;
+import dev.replcache.keyspace.rdb.RdbInfo;
 import dev.replcache.keyspace.rdb.RdbReader;
 import dev.replcache.keyspace.rdb.RdbWriter;
 import dev.replcache.replication.MasterConfig;
@@ -30,11 +33,20 @@ import java.util.zip.CRC32C;
  * One simulated node: the real keyspace, log, master and link, with in-memory twins of the
  * data directory (snapshots as byte arrays) and of the snapshot writer thread (a pending job
  * the simulation runs at a random later step, so writes land between the cut and the walk).
+ *
+ * <p>Every node serves replicas (cascading); {@link #link} is null on a master. The simulation
+ * wires the ports a node wires in CacheNode (history listener, upstream-in-sync, failover
+ * target) after every (re)start, since a restart makes a new log and master.
  */
 final class SimNode implements SnapshotSource, MasterLink.Dataset {
 
     static final KeyspaceConfig KEYSPACE = KeyspaceConfig.DEFAULTS.withSegments(8);
 
+    /** A snapshot cut but not yet written, with the id of the history it was cut in. */
+    private record PendingJob(KeyspaceSnapshot snapshot, String replId) {
+    }
+
+    final int index;
     final String name;
     final ManualClock clock;
     final SplittableRandom random;
@@ -42,49 +54,127 @@ final class SimNode implements SnapshotSource, MasterLink.Dataset {
     final MasterConfig masterConfig;
     final ReplicaConfig replicaConfig;
 
+    boolean alive = true;
     Keyspace keyspace;
     ReplicationLog log;
     ReplicationMaster master;
-    MasterLink link; // null on the master
-    SimNode upstream; // the node this one replicates from
+    MasterLink link; // null on a master
+    SimNode upstream; // the node this one replicates from; null on a master
+    /** The current link lets an empty master of another history replace our data (the operator's override). */
+    boolean allowEmptyResync;
+    /** Starts with no data (first boot included): the node forgot everything. */
+    int emptyBoots;
+    /** (replId, offset) this node restarted at from its own snapshot, until its history changes. */
+    ReplicationId restartId;
+    long restartOffset = -1;
 
     /** Snapshots cut but not yet written, by id. */
-    final Map<String, KeyspaceSnapshot> pendingJobs = new HashMap<>();
-    final List<String> jobOrder = new ArrayList<>();
-    final Map<String, byte[]> written = new HashMap<>();
+    private final Map<String, PendingJob> pendingJobs = new HashMap<>();
+    private final List<String> jobOrder = new ArrayList<>();
+    private final Map<String, byte[]> written = new HashMap<>();
     private ByteArrayOutputStream incoming;
     long loads;
 
-    SimNode(String name, ManualClock clock, SplittableRandom random, int backlogBytes, MasterConfig masterConfig,
-            ReplicaConfig replicaConfig) {
+    SimNode(int index, String name, ManualClock clock, SplittableRandom random, int backlogBytes,
+            MasterConfig masterConfig, ReplicaConfig replicaConfig) {
+        this.index = index;
         this.name = name;
         this.clock = clock;
         this.random = random;
         this.backlogBytes = backlogBytes;
         this.masterConfig = masterConfig;
         this.replicaConfig = replicaConfig;
-        boot();
+        bootEmpty();
     }
 
-    /** A (re)start with no data: a fresh history, as a node without a snapshot file. */
-    void boot() {
+    /** A (re)start with no data: a fresh history, as a node without a snapshot file. A master until told to follow. */
+    void bootEmpty() {
+        clearJobs();
         log = ReplicationLog.fresh(random, backlogBytes, clock);
         keyspace = new Keyspace(KEYSPACE, clock, random.split(), log);
         master = new ReplicationMaster(log, this, masterConfig, clock, "");
-        pendingJobs.clear();
-        jobOrder.clear();
-        written.clear();
+        link = null;
+        upstream = null;
+        allowEmptyResync = false;
         incoming = null;
+        restartId = null;
+        restartOffset = -1;
+        emptyBoots++;
+    }
+
+    /**
+     * A clean restart: the keyspace is saved as an RDB image carrying its replId and offset (as
+     * SnapshotFiles writes it), and the new process loads it into a fresh keyspace and a log at
+     * that (replId, offset) with an empty backlog. A replica then follows the same master
+     * offering its history (PSYNC replId offset); a master keeps serving that history.
+     */
+    void restartClean() {
+        ByteArrayOutputStream image = new ByteArrayOutputStream();
+        try (KeyspaceSnapshot snap = keyspace.openSnapshot(log::offset)) {
+            RdbWriter.write(snap, log.replId().value(), snap.offset(), image);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        clearJobs();
+        incoming = null;
+        List<Map.Entry<Bytes, Entry>> entries = new ArrayList<>();
+        RdbInfo info;
+        try {
+            info = RdbReader.read(new ByteArrayInputStream(image.toByteArray()), (k, e) -> entries.add(Map.entry(k, e)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        ReplicationId replId = new ReplicationId(info.replId().orElseThrow());
+        long offset = info.replOffset().orElseThrow();
+        log = new ReplicationLog(replId, offset, backlogBytes, clock);
+        keyspace = new Keyspace(KEYSPACE, clock, random.split(), log);
+        for (Map.Entry<Bytes, Entry> e : entries) {
+            keyspace.load(e.getKey(), e.getValue());
+        }
+        master = new ReplicationMaster(log, this, masterConfig, clock, "");
+        restartId = replId;
+        restartOffset = offset;
         if (upstream != null) {
-            becomeReplicaOf(upstream);
+            follow(upstream, true);
+        } else {
+            link = null;
         }
     }
 
-    void becomeReplicaOf(SimNode up) {
+    /** REPLICAOF: a new link to {@code up}; the data stays and is served read-only until the stream replaces it. */
+    void follow(SimNode up, boolean hasHistory) {
+        follow(up, hasHistory, false);
+    }
+
+    void follow(SimNode up, boolean hasHistory, boolean allowEmpty) {
         upstream = up;
+        allowEmptyResync = allowEmpty;
         keyspace.setRole(KeyspaceRole.REPLICA);
-        // A booted replica starts empty: it asks with '?', as Redis does on its first sync.
-        link = new MasterLink(log, this, replicaConfig, clock, random.split(), name, () -> name + ":9090", false);
+        ReplicaConfig rc = replicaConfig;
+        if (allowEmpty) {
+            rc = new ReplicaConfig(rc.ackIntervalMs(), rc.timeoutMs(), rc.reconnectMinMs(), rc.reconnectMaxMs(),
+                    rc.maxFrameBytes(), rc.authToken(), true);
+        }
+        link = new MasterLink(log, this, rc, clock, random.split(), name, () -> name, hasHistory);
+    }
+
+    /** REPLICAOF NO ONE: a master continuing its history under a new id (the old one becomes replId2). */
+    void promote(ReplicationId newId) {
+        link = null;
+        upstream = null;
+        allowEmptyResync = false;
+        keyspace.setRole(KeyspaceRole.MASTER);
+        log.shiftReplicationId(newId);
+    }
+
+    /** Stops: the snapshot writer's pending jobs are dropped with the process. */
+    void clearJobs() {
+        for (PendingJob job : pendingJobs.values()) {
+            job.snapshot().close();
+        }
+        pendingJobs.clear();
+        jobOrder.clear();
+        written.clear();
     }
 
     // ---- SnapshotSource: the master's snapshots
@@ -97,9 +187,14 @@ final class SimNode implements SnapshotSource, MasterLink.Dataset {
     @Override
     public long startSnapshot(String snapshotId) {
         KeyspaceSnapshot snap = keyspace.openSnapshot(log::offset);
-        pendingJobs.put(snapshotId, snap);
+        // The RDB names the history of the cut, as SnapshotFiles does.
+        pendingJobs.put(snapshotId, new PendingJob(snap, log.replId().value()));
         jobOrder.add(snapshotId);
         return snap.offset();
+    }
+
+    boolean hasPendingSnapshotJobs() {
+        return !jobOrder.isEmpty();
     }
 
     /** Runs the oldest pending snapshot job; returns sessions to drain. */
@@ -108,11 +203,11 @@ final class SimNode implements SnapshotSource, MasterLink.Dataset {
             return List.of();
         }
         String id = jobOrder.remove(0);
-        KeyspaceSnapshot snap = pendingJobs.remove(id);
+        PendingJob job = pendingJobs.remove(id);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         long keys;
-        try (snap) {
-            keys = RdbWriter.write(snap, log.replId().value(), snap.offset(), out).keys();
+        try (KeyspaceSnapshot snap = job.snapshot()) {
+            keys = RdbWriter.write(snap, job.replId(), snap.offset(), out).keys();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -134,9 +229,9 @@ final class SimNode implements SnapshotSource, MasterLink.Dataset {
     @Override
     public void delete(String snapshotId) {
         written.remove(snapshotId);
-        KeyspaceSnapshot pending = pendingJobs.remove(snapshotId);
+        PendingJob pending = pendingJobs.remove(snapshotId);
         if (pending != null) {
-            pending.close();
+            pending.snapshot().close();
             jobOrder.remove(snapshotId);
         }
     }
@@ -180,5 +275,13 @@ final class SimNode implements SnapshotSource, MasterLink.Dataset {
         keyspace = fresh;
         incoming = null;
         loads++;
+    }
+
+    @Override
+    public String toString() {
+        return name + (alive ? "" : "(dead)") + "[" + (link == null ? "master" : link.state() + "<-" + upstream.name)
+                + " " + log.replId().value().substring(0, 6) + "@" + log.offset()
+                + (log.replId2().isNone() ? "" : " id2=" + log.replId2().value().substring(0, 6) + "<=" + log.secondReplOffset())
+                + " keys=" + keyspace.dbSize() + "]";
     }
 }

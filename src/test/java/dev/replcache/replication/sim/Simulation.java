@@ -4,6 +4,7 @@ import dev.replcache.keyspace.Bytes;
 import dev.replcache.keyspace.Entry;
 import dev.replcache.keyspace.Keyspace;
 import dev.replcache.keyspace.KeyspaceException;
+import dev.replcache.keyspace.KeyspaceRole;
 import dev.replcache.keyspace.SetCondition;
 import dev.replcache.keyspace.Ttl;
 import dev.replcache.replication.MasterConfig;
@@ -11,23 +12,39 @@ import dev.replcache.replication.MasterLink;
 import dev.replcache.replication.MasterMessage;
 import dev.replcache.replication.PsyncDecision;
 import dev.replcache.replication.ReplicaConfig;
+import dev.replcache.replication.ReplicaInfo;
 import dev.replcache.replication.ReplicaMessage;
 import dev.replcache.replication.ReplicaSession;
 import dev.replcache.replication.ReplicationId;
+import dev.replcache.replication.ReplicationLog;
 import dev.replcache.replication.ReplicationMaster;
+import dev.replcache.replication.SlowReplicaPolicy;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
 
 /**
- * A seeded, deterministic simulation of a master and its replicas over an in-memory twin of
- * the gRPC stream (FIFO per direction, delays, a flow-control window, cuts), with random
- * writes of every kind, replica restarts, small backlogs that overflow, and snapshots written
- * while writes go on. Invariants of DESIGN.md section 5 are checked during the run (offsets
- * monotonic, no entry applied twice or skipped, partial resync whenever the backlog covers
- * the gap) and after quiescence (every replica equals the master, same offset).
+ * A seeded, deterministic simulation of a small ReplCache cluster over an in-memory twin of the
+ * gRPC stream (FIFO per direction, delays, a flow-control window, cuts).
+ *
+ * <p>Three or four nodes form a tree: one primary and replicas whose upstream is the primary or
+ * another replica (cascading, up to three levels). On top of random writes of every kind, small
+ * backlogs that overflow and snapshots written while writes go on, the schedule re-points
+ * replicas (REPLICAOF), restarts nodes empty or cleanly from their own snapshot, kills the
+ * primary and promotes a replica, runs coordinated failovers (pause, wait for the target's ack,
+ * PSYNC FAILOVER, success or abort) towards good and bad targets, restarts the primary empty
+ * while replicas hold data (no silent wipe, then the operator's fix), and records WAIT-acked
+ * offsets to check invariant 5 when a replica that acked one is promoted.
+ *
+ * <p>Invariants of DESIGN.md section 5 are checked during the run (offsets monotonic, no entry
+ * applied twice or skipped, partial resync whenever the backlog covers the gap, one stream per
+ * history on every node, one master, acknowledged writes kept by the promoted node) and after
+ * quiescence (every node equals the final primary: same history, offset and data).
  *
  * <p>Everything runs on one thread from one seed: a failing seed reproduces the run.
  */
@@ -35,45 +52,195 @@ final class Simulation {
 
     /** Why a link may legitimately drop in this simulation; anything else is a bug. */
     private static final List<String> EXPECTED_DROPS = List.of(
-            "sim:", "timeout", "replica fell behind the backlog", "full sync abandoned");
+            "sim:", "timeout", "replica fell behind the backlog", "full sync abandoned",
+            // Cascading: the node's history changed (promotion, a new id, a full sync) under its replicas.
+            "history changed",
+            // Cascading: a replica serves syncs only while it follows its own master (NOMASTERLINK).
+            "no master link",
+            // Coordinated failover towards a target that is not exactly at the paused offset.
+            "failover refused",
+            // No silent wipe: an empty master of another history.
+            "refused full resync",
+            // Slow replica policy (disconnect).
+            "slow replica");
+
+    static final int MAX_DEPTH = 3;
+    /** {@code -Dreplcache.sim.trace=true}: prints the schedule's events (use with one seed). */
+    private static final boolean TRACE = Boolean.getBoolean("replcache.sim.trace");
+    private static final int KEYS = 40;
 
     private final long seed;
     private final SplittableRandom random;
     private final ManualClock clock = new ManualClock(1_700_000_000_000L);
-    final SimNode master;
-    final List<SimNode> replicas = new ArrayList<>();
+    private final ReplicaConfig replicaConfig;
+    final List<SimNode> nodes = new ArrayList<>();
+    private final Map<String, SimNode> byName = new HashMap<>();
+    /** The node clients write to; null between the primary's death and the promotion. */
+    SimNode primary;
     private final List<Conn> conns = new ArrayList<>();
-    private final Map<SimNode, long[]> lastSeen = new java.util.HashMap<>();
-    private final Map<SimNode, String> lastSeenId = new java.util.HashMap<>();
     final Stats stats = new Stats();
     private int sessionCounter;
+    private int stepNo;
+
+    // Invariant 3 bookkeeping, by node index.
+    private final String[] seenId;
+    private final long[] seenOffset;
+    private final boolean[] rollbackAllowed;
+    private final String[] checkedAt;
+    private final Keyspace[] checkedKeyspace;
+
+    // Multi-step processes of the schedule.
+    private Failover failover;
+    private PendingPromotion pendingPromotion;
+    private final List<Return> returns = new ArrayList<>();
+    private Wipe wipe;
+    private PendingWait pendingWait;
+    /** The newest WAIT-acknowledged offset of the current primary's history, and who acked it. */
+    private Acked acked;
+    /**
+     * The primary's dataset at each (replId, offset) it passed through, the newest 256: (replId,
+     * offset) names one exact version of the data, so any node found at a recorded point must hold it.
+     */
+    private final Map<String, Map<Bytes, Entry>> versions = new java.util.LinkedHashMap<>(64, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Map<Bytes, Entry>> eldest) {
+            return size() > 256;
+        }
+    };
+    /** Replicas the operator lets take an empty full resync of their own lineage (see lineageRefusals). */
+    private final List<SimNode> operatorAllowsEmpty = new ArrayList<>();
 
     /** Counters over a run, for the report. */
     static final class Stats {
         long writes;
+        long pausedWrites;
         long fullSyncs;
         long partialSyncs;
+        long cascadingSyncs;
         long cuts;
         long restarts;
+        long cleanRestarts;
+        long primaryCleanRestarts;
+        long cleanRestartContinues;
+        long primaryCleanRestartContinues;
         long dropsByMaster;
+        long historyChangedDrops;
+        long noMasterLinkDrops;
+        long slowReplicaDrops;
+        long repoints;
+        long deaths;
+        long returns;
+        long promotions;
+        long waitsAcked;
+        long waitsTimedOut;
+        long invariant5Checks;
+        long failovers;
+        long failoversOk;
+        long failoversTimedOut;
+        long failoversRefused;
+        long failoversAborted;
+        long failoversNoTarget;
+        long failoversBad;
+        long failoversBadOk;
+        long splitBrains;
+        long refusals;
+        long lineageRefusals;
+        long staleRefusals;
+        long wipes;
+        long wipesResolved;
+        long wipeHoldersChecked;
+        long rollbacks;
+        long versionChecks;
+        long throttledTicks;
+
+        void add(Stats o) {
+            writes += o.writes;
+            pausedWrites += o.pausedWrites;
+            fullSyncs += o.fullSyncs;
+            partialSyncs += o.partialSyncs;
+            cascadingSyncs += o.cascadingSyncs;
+            cuts += o.cuts;
+            restarts += o.restarts;
+            cleanRestarts += o.cleanRestarts;
+            primaryCleanRestarts += o.primaryCleanRestarts;
+            cleanRestartContinues += o.cleanRestartContinues;
+            primaryCleanRestartContinues += o.primaryCleanRestartContinues;
+            dropsByMaster += o.dropsByMaster;
+            historyChangedDrops += o.historyChangedDrops;
+            noMasterLinkDrops += o.noMasterLinkDrops;
+            slowReplicaDrops += o.slowReplicaDrops;
+            repoints += o.repoints;
+            deaths += o.deaths;
+            returns += o.returns;
+            promotions += o.promotions;
+            waitsAcked += o.waitsAcked;
+            waitsTimedOut += o.waitsTimedOut;
+            invariant5Checks += o.invariant5Checks;
+            failovers += o.failovers;
+            failoversOk += o.failoversOk;
+            failoversTimedOut += o.failoversTimedOut;
+            failoversRefused += o.failoversRefused;
+            failoversAborted += o.failoversAborted;
+            failoversNoTarget += o.failoversNoTarget;
+            failoversBad += o.failoversBad;
+            failoversBadOk += o.failoversBadOk;
+            splitBrains += o.splitBrains;
+            refusals += o.refusals;
+            lineageRefusals += o.lineageRefusals;
+            staleRefusals += o.staleRefusals;
+            wipes += o.wipes;
+            wipesResolved += o.wipesResolved;
+            wipeHoldersChecked += o.wipeHoldersChecked;
+            rollbacks += o.rollbacks;
+            versionChecks += o.versionChecks;
+            throttledTicks += o.throttledTicks;
+        }
+
+        String report() {
+            return String.format("""
+                    syncs: %d full, %d partial, %d cascading (from a replica); %d writes (%d refused while paused)
+                    faults: %d cuts, %d empty restarts, %d clean restarts (%d of the primary), %d re-points, %d deaths, %d returns
+                    drops: %d by a master, %d history changed, %d no master link, %d slow replica; %d rollbacks after a re-point
+                    clean restarts answered CONTINUE: %d (%d after a primary restart)
+                    promotions: %d; WAIT: %d acked, %d timed out; invariant 5 checked at %d promotions
+                    failovers: %d started (%d to a lagging target), %d ok (%d to a lagging target), %d timed out, %d refused, %d aborted in the handshake, %d without a target, %d split brains
+                    no silent wipe: %d empty primary restarts, %d refusals, %d holders checked unchanged, %d resolved by promoting a replica
+                    refusals outside an empty restart, overridden by the operator: %d of the master's replId2, %d older
+                    throttle: %d ticks with writes throttled; %d datasets compared at a recorded (replId, offset)""",
+                    fullSyncs, partialSyncs, cascadingSyncs, writes, pausedWrites,
+                    cuts, restarts, cleanRestarts, primaryCleanRestarts, repoints, deaths, returns,
+                    dropsByMaster, historyChangedDrops, noMasterLinkDrops, slowReplicaDrops, rollbacks,
+                    cleanRestartContinues, primaryCleanRestartContinues,
+                    promotions, waitsAcked, waitsTimedOut, invariant5Checks,
+                    failovers, failoversBad, failoversOk, failoversBadOk, failoversTimedOut, failoversRefused, failoversAborted,
+                    failoversNoTarget, splitBrains,
+                    wipes, refusals, wipeHoldersChecked, wipesResolved, lineageRefusals, staleRefusals,
+                    throttledTicks, versionChecks);
+        }
     }
 
-    /** One open stream between a replica and its master. */
+    /** One open stream between a replica's link and its upstream's master. */
     private final class Conn {
         final SimNode replica;
+        final MasterLink link;
         final SimNode upstream;
+        final ReplicationMaster master;
         final ReplicaSession session;
         final ArrayDeque<Timed<MasterMessage>> toReplica = new ArrayDeque<>();
         final ArrayDeque<Timed<ReplicaMessage>> toMaster = new ArrayDeque<>();
         final int window;
         boolean open = true;
+        ReplicaMessage.Psync psync;
         /** What the master's PSYNC decision must be, computed when the PSYNC arrives. */
         PsyncDecision.Result expected;
+        MasterMessage.FullResync fullResync;
 
         Conn(SimNode replica, SimNode upstream) {
             this.replica = replica;
+            this.link = replica.link;
             this.upstream = upstream;
-            this.session = upstream.master.open("session-" + (++sessionCounter));
+            this.master = upstream.master;
+            this.session = master.open("session-" + (++sessionCounter));
             this.window = 1 + random.nextInt(8);
         }
     }
@@ -81,27 +248,142 @@ final class Simulation {
     private record Timed<T>(long at, T message) {
     }
 
+    /** A coordinated failover in progress on {@code old}, paused at {@code (replId, x)}. */
+    private static final class Failover {
+        final SimNode old;
+        final SimNode target;
+        final ReplicationId replId;
+        final long x;
+        final long deadline;
+        final boolean force;
+        final boolean good;
+        boolean handshake;
+        long handshakeDeadline;
+        long lastAskMs = Long.MIN_VALUE;
+        MasterLink link;
+
+        Failover(SimNode old, SimNode target, ReplicationId replId, long x, long deadline, boolean force, boolean good) {
+            this.old = old;
+            this.target = target;
+            this.replId = replId;
+            this.x = x;
+            this.deadline = deadline;
+            this.force = force;
+            this.good = good;
+        }
+    }
+
+    private record PendingPromotion(SimNode dead, int promoteAt) {
+    }
+
+    private record Return(SimNode node, int at) {
+    }
+
+    /** The primary came back empty; the holders had data then. */
+    private record Wipe(SimNode node, int resolveAt, List<Holder> holders) {
+    }
+
+    private record Holder(SimNode node, int emptyBoots, ReplicationId replId, long offset, Map<Bytes, Entry> contents,
+                          long refusalsBefore) {
+    }
+
+    private static final class PendingWait {
+        final SimNode node;
+        final ReplicationMaster master;
+        final ReplicationId replId;
+        final ReplicationId replId2;
+        final long secondReplOffset;
+        final long offset;
+        final int replicas;
+        final long deadline;
+        CompletableFuture<Integer> future;
+        /** Who acked, read from the master's sessions when the WAIT completed. */
+        boolean[] ackers;
+        String problem;
+
+        PendingWait(SimNode node, long offset, int replicas, long deadline) {
+            this.node = node;
+            this.master = node.master;
+            this.replId = node.log.replId();
+            this.replId2 = node.log.replId2();
+            this.secondReplOffset = node.log.secondReplOffset();
+            this.offset = offset;
+            this.replicas = replicas;
+            this.deadline = deadline;
+        }
+    }
+
+    /**
+     * A WAIT-acknowledged offset of the primary's history: {@code (replId, offset)}, which is also
+     * {@code (replId2, offset)} when the primary's previous history reaches it.
+     */
+    private record Acked(ReplicationId replId, ReplicationId replId2, long secondReplOffset, long offset, boolean[] ackers) {
+
+        /** Whether the history {@code id} up to {@code end} holds the acknowledged writes. */
+        boolean heldBy(ReplicationId id, long end) {
+            return end >= offset && (id.equals(replId) || (id.equals(replId2) && offset <= secondReplOffset));
+        }
+    }
+
     Simulation(long seed) {
         this.seed = seed;
         this.random = new SplittableRandom(seed);
         // Small backlogs and bounds so that overflows, chunked snapshots and split frames all happen.
         // The sync buffer is sometimes 0 (a full sync survives only what the backlog holds), sometimes ample.
+        // A quarter of the runs have tiny backlogs: full syncs race writes that overflow them.
+        int backlog = random.nextInt(4) == 0 ? 64 + random.nextInt(256) : 256 + random.nextInt(4096);
         MasterConfig mc = new MasterConfig(64 + random.nextInt(512), 16 + random.nextInt(256), 5_000, 1_000,
-                random.nextBoolean() ? 0 : random.nextInt(8192));
-        ReplicaConfig rc = new ReplicaConfig(1_000, 5_000, 50, 2_000, 1 << 20, "");
-        int backlog = 256 + random.nextInt(4096);
-        master = new SimNode("master", clock, random.split(), backlog, mc, rc);
-        for (int i = 1; i <= 2; i++) {
-            SimNode r = new SimNode("replica-" + i, clock, random.split(), backlog, mc, rc);
-            r.becomeReplicaOf(master);
-            replicas.add(r);
+                random.nextBoolean() ? 0 : random.nextInt(8192), slowReplicaPolicy(backlog));
+        replicaConfig = new ReplicaConfig(1_000, 5_000, 50, 2_000, 1 << 20, "");
+        int n = 3 + random.nextInt(2);
+        for (int i = 0; i < n; i++) {
+            SimNode node = new SimNode(i, "n" + i, clock, random.split(), backlog, mc, replicaConfig);
+            nodes.add(node);
+            byName.put(node.name, node);
+            wire(node);
         }
+        primary = nodes.get(0);
+        // A random tree: each replica follows an earlier node, so chains reach three levels and never cycle.
+        for (int i = 1; i < n; i++) {
+            nodes.get(i).follow(nodes.get(random.nextInt(i)), false);
+        }
+        seenId = new String[n];
+        seenOffset = new long[n];
+        rollbackAllowed = new boolean[n];
+        checkedAt = new String[n];
+        checkedKeyspace = new Keyspace[n];
+    }
+
+    private SlowReplicaPolicy slowReplicaPolicy(int backlog) {
+        return switch (random.nextInt(3)) {
+            case 0 -> SlowReplicaPolicy.DEFAULTS;
+            // Limits small enough that replicas lagging by a second of writes are cut off and resync.
+            case 1 -> new SlowReplicaPolicy(SlowReplicaPolicy.Mode.DISCONNECT,
+                    random.nextBoolean() ? 0 : 128 + random.nextInt(backlog),
+                    64 + random.nextInt(backlog / 2), 200 + random.nextInt(2_000), 1 << 20, 50);
+            default -> new SlowReplicaPolicy(SlowReplicaPolicy.Mode.THROTTLE, 0, 0, 0, 64 + random.nextInt(2_048),
+                    10 + random.nextInt(100));
+        };
+    }
+
+    /** What CacheNode wires: history changes drop our replicas, NOMASTERLINK, and the failover port. */
+    private void wire(SimNode n) {
+        n.log.setHistoryListener(() -> {
+            n.restartId = null; // the history restarted from no longer is ours
+            List<ReplicaSession> failed = n.master.historyChanged();
+            trace(() -> "history of " + n.name + " changed: " + failed.size() + " of " + n.master.replicas().size()
+                    + " sessions fail");
+            drain(failed);
+        });
+        n.master.setUpstreamInSync(() -> n.link == null || n.link.state() == MasterLink.State.STREAMING);
+        n.master.setFailoverTarget((replId, offset) -> takeOver(n, replId, offset));
     }
 
     /** Runs {@code steps} random events, then quiesces and checks convergence. */
     void run(int steps) {
-        for (int i = 0; i < steps; i++) {
+        for (stepNo = 0; stepNo < steps; stepNo++) {
             step();
+            progress();
             checkRunningInvariants();
         }
         quiesce();
@@ -109,35 +391,53 @@ final class Simulation {
     }
 
     private void step() {
-        int dice = random.nextInt(100);
-        if (dice < 35) {
+        int dice = random.nextInt(1000);
+        if (dice < 330) {
             clientWrite();
-        } else if (dice < 42) {
+        } else if (dice < 400) {
             clientRead();
-        } else if (dice < 47) {
-            master.keyspace.activeExpireCycle();
-            drainAll();
-        } else if (dice < 62) {
+        } else if (dice < 440) {
+            activeExpire();
+        } else if (dice < 590) {
             clock.advance(random.nextInt(300));
             tickAll();
-        } else if (dice < 85) {
+        } else if (dice < 810) {
             deliver(random.nextInt(6));
-        } else if (dice < 88) {
+        } else if (dice < 840) {
             cutRandomLink();
-        } else if (dice < 89) {
-            restartRandomReplica();
-        } else if (dice < 94) {
-            for (SimNode n : allNodes()) {
-                drain(n.runSnapshotJob());
-            }
-        } else {
+        } else if (dice < 850) {
+            restartRandomReplicaEmpty();
+        } else if (dice < 900) {
+            runSnapshotJobs();
+        } else if (dice < 945) {
             connectAll();
+        } else if (dice < 955) {
+            repointRandomReplica();
+        } else if (dice < 960) {
+            killPrimary();
+        } else if (dice < 968) {
+            startFailover();
+        } else if (dice < 978) {
+            restartRandomNodeClean();
+        } else if (dice < 981) {
+            restartPrimaryEmpty();
+        } else if (pendingWait == null) {
+            startWait();
+        } else {
+            deliver(3);
         }
     }
 
-    // ------------------------------------------------------------------ clients
+    private void progress() {
+        operatorOverrides();
+        failoverProgress();
+        promotionProgress();
+        wipeProgress();
+        waitProgress();
+        collectAckers();
+    }
 
-    private static final int KEYS = 40;
+    // ------------------------------------------------------------------ clients
 
     private Bytes key() {
         return Bytes.utf8("k" + random.nextInt(KEYS));
@@ -150,8 +450,15 @@ final class Simulation {
     }
 
     private void clientWrite() {
-        Keyspace ks = master.keyspace;
+        SimNode p = primary;
+        if (p == null || wipe != null) {
+            return; // no master yet, or the operator fenced clients off a master that came back empty
+        }
+        Keyspace ks = p.keyspace;
+        boolean paused = ks.writesPaused();
+        long before = p.log.offset();
         stats.writes++;
+        boolean failed = false;
         try {
             switch (random.nextInt(14)) {
                 case 0, 1, 2 -> ks.set(key(), value());
@@ -174,27 +481,62 @@ final class Simulation {
                     }
                 }
             }
-        } catch (KeyspaceException expected) {
-            // WRONGTYPE, not an integer: a client error, nothing written.
+            if (TRACE && p.keyspace.dbSize() == 0) {
+                trace(() -> "primary is empty after a write");
+            }
+        } catch (KeyspaceException e) {
+            // WRONGTYPE, not an integer: a client error, nothing written. Or PAUSED.
+            failed = true;
+            if (paused) {
+                if (!(e.kind() == KeyspaceException.Kind.PAUSED || e.kind() == KeyspaceException.Kind.INVALID_EXPIRE
+                        || e.kind() == KeyspaceException.Kind.SYNTAX)) {
+                    fail("a write during a failover pause failed with " + e.kind());
+                }
+            }
+        }
+        if (paused) {
+            stats.pausedWrites++;
+            if (!failed) {
+                fail("a write succeeded while writes were paused for a failover");
+            }
+            if (p.log.offset() != before) {
+                fail("the offset moved while writes were paused");
+            }
         }
         drainAll();
     }
 
     private void clientRead() {
-        try {
-            master.keyspace.get(key()); // may expire lazily on the master (and log a DEL)
-        } catch (KeyspaceException wrongType) {
-            // a hash
+        SimNode p = primary;
+        if (p != null) {
+            long before = p.log.offset();
+            try {
+                p.keyspace.get(key()); // may expire lazily on the master (and log a DEL)
+            } catch (KeyspaceException wrongType) {
+                // a hash
+            }
+            if (p.keyspace.writesPaused() || p.link != null) {
+                if (p.log.offset() != before) {
+                    fail("a read removed a key while writes were paused");
+                }
+            }
         }
-        for (SimNode r : replicas) {
+        for (SimNode r : nodes) {
+            if (!r.alive || r.link == null) {
+                continue;
+            }
             Bytes k = key();
             Entry e = r.keyspace.contents().get(k);
             try {
                 Bytes got = r.keyspace.get(k);
                 // A replica hides a logically expired key but never deletes it by its own clock.
                 if (e != null && e.isExpiredAt(clock.millis())) {
-                    check(got == null, "replica returned an expired key");
-                    check(r.keyspace.contents().containsKey(k), "replica deleted an expired key by its own clock");
+                    if (got != null) {
+                        fail(r.name + " returned an expired key");
+                    }
+                    if (!r.keyspace.contents().containsKey(k)) {
+                        fail(r.name + " deleted an expired key by its own clock");
+                    }
                 }
             } catch (KeyspaceException wrongType) {
                 // a hash
@@ -203,32 +545,67 @@ final class Simulation {
         drainAll();
     }
 
-    // ------------------------------------------------------------------ network
-
-    private List<SimNode> allNodes() {
-        List<SimNode> all = new ArrayList<>();
-        all.add(master);
-        all.addAll(replicas);
-        return all;
+    private void activeExpire() {
+        SimNode p = primary;
+        if (p == null) {
+            return;
+        }
+        long before = p.log.offset();
+        int removed = p.keyspace.activeExpireCycle();
+        if (p.keyspace.writesPaused()) {
+            if (!(removed == 0 && p.log.offset() == before)) {
+                fail("keys expired while writes were paused");
+            }
+        }
+        drainAll();
     }
 
-    private void connectAll() {
-        for (SimNode r : replicas) {
-            if (r.link.shouldConnect()) {
-                Conn c = new Conn(r, r.upstream);
-                conns.add(c);
-                handle(c, r.link.onConnected());
+    // ------------------------------------------------------------------ network
+
+    private void runSnapshotJobs() {
+        for (SimNode n : nodes) {
+            if (n.alive) {
+                if (TRACE && n.hasPendingSnapshotJobs()) {
+                    trace(() -> n.name + " writes a snapshot");
+                }
+                drain(n.runSnapshotJob());
             }
         }
     }
 
+    private void connectAll() {
+        for (SimNode n : nodes) {
+            if (n.alive && n.link != null) {
+                connect(n);
+            }
+        }
+    }
+
+    private void connect(SimNode n) {
+        if (!n.link.shouldConnect()) {
+            return;
+        }
+        if (!n.upstream.alive) {
+            n.link.onDisconnected("sim: connection refused");
+            return;
+        }
+        Conn c = new Conn(n, n.upstream);
+        conns.add(c);
+        handle(c, n.link.onConnected());
+    }
+
     private void tickAll() {
-        for (SimNode n : allNodes()) {
-            drain(n.master.tick());
+        for (SimNode n : nodes) {
+            if (n.alive) {
+                drain(n.master.tick());
+                if (n.master.throttleDelayMs() > 0) {
+                    stats.throttledTicks++;
+                }
+            }
         }
         for (Conn c : List.copyOf(conns)) {
             if (c.open) {
-                handle(c, c.replica.link.tick());
+                handle(c, c.link.tick());
             }
         }
         connectAll();
@@ -271,7 +648,7 @@ final class Simulation {
     /** The master sends while the stream's window has room (the twin of gRPC's isReady). */
     private void drain(Conn c) {
         while (c.open && c.toReplica.size() < c.window) {
-            ReplicationMaster.Next next = c.upstream.master.poll(c.session);
+            ReplicationMaster.Next next = c.master.poll(c.session);
             if (next.isIdle()) {
                 return;
             }
@@ -299,29 +676,145 @@ final class Simulation {
             Conn c = ready.get(random.nextInt(ready.size()));
             if (!c.toMaster.isEmpty() && (c.toReplica.isEmpty() || random.nextBoolean())) {
                 ReplicaMessage m = c.toMaster.poll().message();
-                if (m instanceof ReplicaMessage.Psync psync) {
+                ReplicaMessage.Psync psync = m instanceof ReplicaMessage.Psync p ? p : null;
+                if (psync != null) {
+                    c.psync = psync;
                     // What the answer must be, from the master's history as the PSYNC arrives.
-                    c.expected = PsyncDecision.decide(psync.replId(), psync.offset(), c.upstream.log.history());
+                    c.expected = psync.failover() ? null
+                            : PsyncDecision.decide(psync.replId(), psync.offset(), c.upstream.log.history());
                 }
-                c.upstream.master.onMessage(c.session, m);
+                if (psync != null) {
+                    trace(() -> c.upstream.name + " <- " + c.replica.name + " " + psync);
+                }
+                c.master.onMessage(c.session, m);
+                if (psync != null && psync.failover() && c.session.closeReason() == null) {
+                    // The target took over at exactly the paused offset: the old master continues on the new history.
+                    if (c.upstream.link != null) {
+                        fail("a failover PSYNC was accepted but " + c.upstream.name + " is not a master");
+                    }
+                    c.expected = PsyncDecision.decide(psync.replId(), psync.offset(), c.upstream.log.history());
+                    if (!c.expected.isContinue()) {
+                        fail("after taking over, the target cannot continue the old master: " + c.expected);
+                    }
+                }
                 drain(c);
             } else {
-                MasterMessage m = c.toReplica.poll().message();
-                checkPsyncOutcome(c, m);
-                handle(c, c.replica.link.onMessage(m));
-                drain(c);
+                onReplicaReceives(c, c.toReplica.poll().message());
             }
         }
     }
 
-    /** Invariant 4: a partial resync happens exactly when the backlog covers the replica's gap. */
-    private void checkPsyncOutcome(Conn c, MasterMessage m) {
+    private void onReplicaReceives(Conn c, MasterMessage m) {
+        SimNode r = c.replica;
+        boolean mustRefuse = false;
+        ReplicationId idBefore = r.log.replId();
+        long offsetBefore = r.log.offset();
+        long keysBefore = r.keyspace.dbSize();
         if (m instanceof MasterMessage.Continue) {
-            check(c.expected.isContinue(), "master answered CONTINUE where the decision was " + c.expected);
+            // Invariant 4: a partial resync happens exactly when the backlog covers the replica's gap.
+            if (c.expected == null || !c.expected.isContinue()) {
+                fail("master answered CONTINUE where the decision was " + c.expected);
+            }
             stats.partialSyncs++;
-        } else if (m instanceof MasterMessage.FullResync) {
-            check(!c.expected.isContinue(), "master answered FULLRESYNC where the backlog covered the gap");
+            countCascading(c);
+            checkAfterCleanRestart(c, true);
+        } else if (m instanceof MasterMessage.FullResync f) {
+            if (c.expected == null || c.expected.isContinue()) {
+                fail("master answered FULLRESYNC where the decision was " + c.expected);
+            }
             stats.fullSyncs++;
+            countCascading(c);
+            checkAfterCleanRestart(c, false);
+            c.fullResync = f;
+            // A replica ahead of its master (re-pointed at a lagging node) legitimately goes back in the same history.
+            rollbackAllowed[r.index] = c.expected.reason() == PsyncDecision.Reason.OFFSET_AHEAD_OF_MASTER;
+            // Refused unless it is our lineage: the master's id or the id it was promoted from is ours.
+            mustRefuse = !r.allowEmptyResync && f.keyCount() == 0 && keysBefore > 0
+                    && !f.replId().equals(r.log.replId()) && !f.replId().equals(r.log.replId2())
+                    && (f.replId2().equals(ReplicationId.NONE)
+                        || !f.replId2().equals(r.log.replId()) && !f.replId2().equals(r.log.replId2()));
+        }
+        if (m instanceof MasterMessage.Continue || m instanceof MasterMessage.FullResync) {
+            trace(() -> c.replica.name + " <- " + c.upstream.name + " psync " + c.psync + " answered " + m
+                    + " (" + c.expected + ")");
+        }
+        handle(c, c.link.onMessage(m));
+        if (m instanceof MasterMessage.SnapshotEnd) {
+            trace(() -> c.replica.name + " loaded the snapshot from " + c.upstream.name);
+        }
+        if (m instanceof MasterMessage.FullResync) {
+            if (mustRefuse) {
+                // No silent wipe: an empty master of another history does not empty a replica with data.
+                if (c.open || c.link.refusedFullResync() == null) {
+                    fail(r.name + " accepted an empty full resync of another history");
+                }
+                if (!(r.log.replId().equals(idBefore) && r.log.offset() == offsetBefore && r.keyspace.dbSize() == keysBefore)) {
+                    fail(r.name + " changed although it refused the full resync");
+                }
+                stats.refusals++;
+                if (wipe == null) {
+                    // Outside an empty restart of the primary the master's empty dataset is legitimate (clients
+                    // deleted everything), and the refusal a false positive of the rule that only the operator
+                    // lifts: either the master's replId2 is our history (we were ahead of it, or its backlog no
+                    // longer covers us) - FULLRESYNC does not say so - or we missed more than one promotion.
+                    if (c.expected.reason() == PsyncDecision.Reason.REPLID_MISMATCH) {
+                        stats.staleRefusals++;
+                    } else {
+                        stats.lineageRefusals++;
+                    }
+                    operatorAllowsEmpty.add(r);
+                }
+            } else {
+                if (!(c.open && c.link.state() == MasterLink.State.RECEIVING_SNAPSHOT)) {
+                    fail(r.name + " dropped a full resync it had no reason to refuse: " + c.link.lastDropReason());
+                }
+            }
+        } else if (m instanceof MasterMessage.SnapshotEnd && c.open && c.link.state() == MasterLink.State.STREAMING) {
+            MasterMessage.FullResync f = c.fullResync;
+            if (!(r.log.replId().equals(f.replId()) && r.log.offset() == f.offset())) {
+                fail(r.name + " loaded a snapshot but its log is not "
+                        + f.replId() + "@" + f.offset());
+            }
+            // FULLRESYNC announces at least the snapshot's keys (the snapshot's here; main also counts the keys
+            // the master holds now, which the stream after a shared snapshot brings).
+            if (r.keyspace.dbSize() > f.keyCount()) {
+                fail(r.name + " loaded " + r.keyspace.dbSize() + " keys, FULLRESYNC announced "
+                        + f.keyCount());
+            }
+        } else if (m instanceof MasterMessage.Continue cont && c.open) {
+            if (!(c.link.state() == MasterLink.State.STREAMING && r.log.offset() == cont.offset()
+                    && r.log.replId().equals(cont.replId()))) {
+                fail(r.name + " did not continue at " + cont);
+            }
+        }
+        drain(c);
+    }
+
+    private void countCascading(Conn c) {
+        if (c.upstream.link != null) {
+            stats.cascadingSyncs++;
+        }
+    }
+
+    /**
+     * A replica at exactly the (replId, offset) its master restarted from (a clean restart keeps
+     * them) continues partially, unless writes since then overflowed the backlog.
+     */
+    private void checkAfterCleanRestart(Conn c, boolean continued) {
+        SimNode u = c.upstream;
+        if (u.restartId == null || c.psync == null || !u.restartId.equals(c.psync.replId())
+                || u.restartOffset != c.psync.offset()) {
+            return;
+        }
+        if (continued) {
+            stats.cleanRestartContinues++;
+            if (u.link == null) {
+                stats.primaryCleanRestartContinues++;
+            }
+        } else {
+            if (c.expected.reason() != PsyncDecision.Reason.OFFSET_BEFORE_BACKLOG) {
+                fail(c.replica.name + " was at the offset " + u.name + " restarted from, but got a full resync: " + c.expected);
+            }
         }
     }
 
@@ -332,9 +825,19 @@ final class Simulation {
         c.open = false;
         conns.remove(c);
         boolean expected = EXPECTED_DROPS.stream().anyMatch(reason::startsWith);
-        check(expected, "unexpected link drop: " + reason);
-        c.upstream.master.close(c.session);
-        c.replica.link.onDisconnected(reason);
+        if (!expected) {
+            fail("unexpected link drop of " + c.replica.name + " from " + c.upstream.name + ": " + reason);
+        }
+        if (reason.startsWith("history changed")) {
+            stats.historyChangedDrops++;
+        } else if (reason.startsWith("no master link")) {
+            stats.noMasterLinkDrops++;
+        } else if (reason.startsWith("slow replica")) {
+            stats.slowReplicaDrops++;
+        }
+        c.master.close(c.session);
+        c.link.onDisconnected(reason);
+        trace(() -> "drop " + c.replica.name + " <- " + c.upstream.name + ": " + reason);
     }
 
     private void cutRandomLink() {
@@ -344,51 +847,866 @@ final class Simulation {
         }
     }
 
-    private void restartRandomReplica() {
-        SimNode r = replicas.get(random.nextInt(replicas.size()));
+    /** Ends every stream of a node, as its process stops. */
+    private void closeConnsOf(SimNode n, String reason) {
         for (Conn c : List.copyOf(conns)) {
-            if (c.replica == r) {
-                close(c, "sim: replica restart");
+            if (c.replica == n || c.upstream == n) {
+                close(c, reason);
             }
         }
+    }
+
+    /** Ends the node's own link to its master (its replicas stay connected). */
+    private void closeLinkConns(SimNode n, String reason) {
+        for (Conn c : List.copyOf(conns)) {
+            if (c.replica == n) {
+                close(c, reason);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ topology
+
+    private List<SimNode> alive() {
+        List<SimNode> out = new ArrayList<>();
+        for (SimNode n : nodes) {
+            if (n.alive) {
+                out.add(n);
+            }
+        }
+        return out;
+    }
+
+    private <T> T pick(List<T> from) {
+        return from.get(random.nextInt(from.size()));
+    }
+
+    /** Levels between a node and the root of its tree (0 for a master). */
+    private int depth(SimNode n) {
+        int d = 0;
+        for (SimNode x = n; x.link != null && d <= nodes.size(); x = x.upstream) {
+            d++;
+        }
+        return d;
+    }
+
+    /** Whether {@code x} replicates, directly or through others, from {@code root} (or is it). */
+    private boolean inSubtree(SimNode root, SimNode x) {
+        int hops = 0;
+        for (SimNode y = x; y != null && hops <= nodes.size(); y = y.link == null ? null : y.upstream, hops++) {
+            if (y == root) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Levels below a node: 0 without replicas. */
+    private int height(SimNode n) {
+        int h = 0;
+        for (SimNode x : nodes) {
+            if (x.alive && x != n && inSubtree(n, x)) {
+                int hops = 0;
+                for (SimNode y = x; y != n; y = y.upstream) {
+                    hops++;
+                }
+                h = Math.max(h, hops);
+            }
+        }
+        return h;
+    }
+
+    /** REPLICAOF by the simulation (an operator or the node's own start): the history is offered for a partial resync. */
+    private void follow(SimNode n, SimNode up, boolean hasHistory, String reason) {
+        trace(() -> n.name + " follows " + up.name + " (" + reason + ", hasHistory=" + hasHistory + ")");
+        closeLinkConns(n, reason);
+        n.follow(up, hasHistory);
+        if (acked != null) {
+            acked.ackers()[n.index] = false; // it may sync from a node that lacks the acked write
+        }
+    }
+
+    /** REPLICAOF NO ONE. */
+    private void promote(SimNode n, String reason) {
+        trace(() -> "promote " + n.name + " (" + reason + ")");
+        closeLinkConns(n, reason);
+        n.promote(ReplicationId.random(n.random));
+        stats.promotions++;
+    }
+
+    /** A replica follows another node: any that is not in its own subtree, keeping chains at most three levels deep. */
+    private void repointRandomReplica() {
+        if (failover != null || wipe != null) {
+            return;
+        }
+        List<SimNode> replicas = new ArrayList<>();
+        for (SimNode n : alive()) {
+            if (n.link != null) {
+                replicas.add(n);
+            }
+        }
+        if (replicas.isEmpty()) {
+            return;
+        }
+        SimNode r = pick(replicas);
+        List<SimNode> targets = new ArrayList<>();
+        for (SimNode u : alive()) {
+            if (u != r && u != r.upstream && !inSubtree(r, u) && depth(u) + 1 + height(r) <= MAX_DEPTH) {
+                targets.add(u);
+            }
+        }
+        if (targets.isEmpty()) {
+            return;
+        }
+        stats.repoints++;
+        follow(r, pick(targets), true, "sim: replicaof another node");
+    }
+
+    // ------------------------------------------------------------------ restarts
+
+    /** A replica restarts without its data: it asks with '?' and full-syncs. */
+    private void restartRandomReplicaEmpty() {
+        List<SimNode> candidates = new ArrayList<>();
+        for (SimNode n : alive()) {
+            if (n.link != null && (failover == null || n != failover.old)) {
+                candidates.add(n);
+            }
+        }
+        if (candidates.isEmpty()) {
+            return;
+        }
+        SimNode r = pick(candidates);
+        SimNode up = r.upstream;
+        trace(() -> "empty restart of " + r.name);
+        closeConnsOf(r, "sim: replica restart");
         stats.restarts++;
-        r.boot();
-        lastSeen.remove(r);
-        lastSeenId.remove(r);
+        bootEmpty(r);
+        follow(r, up, false, "sim: replica restart");
+    }
+
+    private void bootEmpty(SimNode n) {
+        n.bootEmpty();
+        wire(n);
+        seenId[n.index] = null;
+        rollbackAllowed[n.index] = false;
+        if (acked != null) {
+            acked.ackers()[n.index] = false;
+        }
+    }
+
+    /** A node (primary or replica) restarts from its own snapshot: same data, same replId and offset. */
+    private void restartRandomNodeClean() {
+        List<SimNode> candidates = new ArrayList<>();
+        for (SimNode n : alive()) {
+            if (failover == null || n != failover.old) {
+                candidates.add(n);
+            }
+        }
+        if (candidates.isEmpty()) {
+            return;
+        }
+        SimNode n = pick(candidates);
+        if (n == primary && wipe == null && random.nextBoolean()) {
+            // A planned restart: as Redis 7's SHUTDOWN, let the replicas catch up first (no writes meanwhile).
+            letReplicasCatchUp(n);
+        }
+        Map<Bytes, Entry> before = n.keyspace.contents();
+        ReplicationId id = n.log.replId();
+        long offset = n.log.offset();
+        boolean wasMaster = n.link == null;
+        closeConnsOf(n, "sim: clean restart");
+        if (pendingWait != null && pendingWait.node == n) {
+            cancelWait();
+        }
+        trace(() -> "clean restart of " + n.name);
+        n.restartClean();
+        wire(n);
+        if (!(n.log.replId().equals(id) && n.log.offset() == offset)) {
+            fail(n.name + " restarted at " + n.log.replId() + "@"
+                    + n.log.offset() + " instead of " + id + "@" + offset);
+        }
+        if (!n.keyspace.contents().equals(before)) {
+            fail(n.name + " lost data in a clean restart");
+        }
+        if (!((n.link == null) == wasMaster && n.keyspace.role() == (wasMaster ? KeyspaceRole.MASTER : KeyspaceRole.REPLICA))) {
+            fail(n.name + " changed role in a restart");
+        }
+        stats.cleanRestarts++;
+        if (n == primary) {
+            stats.primaryCleanRestarts++;
+        }
+    }
+
+    private void letReplicasCatchUp(SimNode m) {
+        for (int i = 0; i < 2_000 && !replicasCaughtUp(m); i++) {
+            runSnapshotJobs();
+            deliver(20);
+            if (i % 10 == 9) {
+                clock.advance(20);
+                tickAll();
+            } else {
+                connectAll();
+            }
+        }
+    }
+
+    private boolean replicasCaughtUp(SimNode m) {
+        for (SimNode n : alive()) {
+            if (n.upstream == m && (n.link.state() != MasterLink.State.STREAMING || n.log.offset() != m.log.offset())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // ------------------------------------------------------------------ master death and promotion
+
+    private void killPrimary() {
+        if (failover != null || wipe != null || pendingPromotion != null || primary == null || alive().size() < 2) {
+            return;
+        }
+        SimNode d = primary;
+        trace(() -> "primary " + d.name + " dies");
+        closeConnsOf(d, "sim: node died");
+        d.alive = false;
+        d.clearJobs();
+        primary = null;
+        cancelWait();
+        stats.deaths++;
+        int promoteAt = stepNo + 1 + random.nextInt(20);
+        pendingPromotion = new PendingPromotion(d, promoteAt);
+        // It comes back later, or (at most one node at a time) never.
+        boolean anotherGone = false;
+        for (SimNode n : nodes) {
+            anotherGone |= n != d && !n.alive && returns.stream().noneMatch(r -> r.node() == n);
+        }
+        if (anotherGone || random.nextInt(4) != 0) {
+            returns.add(new Return(d, promoteAt + 1 + random.nextInt(60)));
+        }
+    }
+
+    private void promotionProgress() {
+        if (pendingPromotion != null && stepNo >= pendingPromotion.promoteAt()) {
+            promoteAfterDeath();
+        }
+        for (Return r : List.copyOf(returns)) {
+            if (stepNo >= r.at() && pendingPromotion == null && bringBack(r.node())) {
+                returns.remove(r);
+            }
+        }
+    }
+
+    /**
+     * The operator (or a sentinel) promotes a replica, preferring one that acked the last WAIT,
+     * and points every node that followed the dead primary at it.
+     */
+    private void promoteAfterDeath() {
+        SimNode dead = pendingPromotion.dead();
+        // As a sentinel would: a replica that followed the dead primary's history, not one that never synced.
+        List<SimNode> candidates = new ArrayList<>();
+        for (SimNode n : alive()) {
+            if (n.log.replId().equals(dead.log.replId())) {
+                candidates.add(n);
+            }
+        }
+        if (candidates.isEmpty()) {
+            for (SimNode n : alive()) {
+                if (candidates.isEmpty() || n.log.offset() > candidates.get(0).log.offset()) {
+                    candidates = new ArrayList<>(List.of(n));
+                }
+            }
+        }
+        List<SimNode> ackers = new ArrayList<>();
+        for (SimNode n : candidates) {
+            if (acked != null && acked.ackers()[n.index]) {
+                ackers.add(n);
+            }
+        }
+        SimNode p = !ackers.isEmpty() && random.nextInt(4) != 0 ? pick(ackers) : pick(candidates);
+        boolean acker = acked != null && acked.ackers()[p.index];
+        if (acker) {
+            // An acker may still be on the primary's previous id, when its PSYNC continued it there.
+            if (!acked.heldBy(p.log.replId(), p.log.offset())) {
+                fail("invariant 5: " + p.name + " acked offset " + acked.offset() + " of " + acked.replId() + " but holds "
+                        + p.log.replId() + "@" + p.log.offset());
+            }
+        }
+        promote(p, "sim: promoted");
+        if (acker) {
+            // Invariant 5: the promoted node's history contains every WAIT-acknowledged write.
+            if (!acked.heldBy(p.log.replId2(), p.log.secondReplOffset())) {
+                fail("invariant 5: promoted " + p + " lost the acknowledged offset "
+                        + acked.offset() + " of " + acked.replId());
+            }
+            stats.invariant5Checks++;
+        }
+        for (SimNode n : alive()) {
+            if (n != p && n.upstream == dead) {
+                follow(n, p, true, "sim: replicaof the promoted node");
+            }
+        }
+        primary = p;
+        acked = null;
+        pendingPromotion = null;
+    }
+
+    /** The dead node comes back empty, as a replica of some node ('?' psync); false to try later. */
+    private boolean bringBack(SimNode d) {
+        List<SimNode> ups = new ArrayList<>();
+        for (SimNode u : alive()) {
+            if (depth(u) + 1 <= MAX_DEPTH) {
+                ups.add(u);
+            }
+        }
+        if (ups.isEmpty()) {
+            return false; // mid-failover: the old master and its target follow each other for a moment
+        }
+        d.alive = true;
+        bootEmpty(d);
+        follow(d, pick(ups), false, "sim: returns");
+        stats.returns++;
+        return true;
+    }
+
+    // ------------------------------------------------------------------ coordinated failover
+
+    private void startFailover() {
+        if (failover != null || pendingPromotion != null || wipe != null || primary == null || primary.link != null) {
+            return;
+        }
+        SimNode p = primary;
+        boolean good = random.nextInt(3) != 0;
+        SimNode target = null;
+        if (good) {
+            // As FAILOVER without TO: the online replica that acked the most.
+            long best = Long.MIN_VALUE;
+            for (ReplicationMaster.OnlineReplica o : p.master.onlineReplicas()) {
+                SimNode n = byName.get(o.replicaId());
+                if (n != null && n.alive && n.upstream == p && n.link != null && o.ackOffset() > best) {
+                    best = o.ackOffset();
+                    target = n;
+                }
+            }
+            if (target == null) {
+                stats.failoversNoTarget++; // FAILOVER requires connected replicas
+                return;
+            }
+        } else {
+            // Badly: a node that lags (behind, not streaming, or not even a direct replica), else any other.
+            List<SimNode> others = alive();
+            others.remove(p);
+            if (others.isEmpty()) {
+                return;
+            }
+            List<SimNode> lagging = new ArrayList<>();
+            for (SimNode n : others) {
+                if (n.upstream != p || n.link.state() != MasterLink.State.STREAMING || n.log.offset() < p.log.offset()) {
+                    lagging.add(n);
+                }
+            }
+            target = pick(lagging.isEmpty() ? others : lagging);
+        }
+        boolean force = !good && random.nextBoolean();
+        long timeout = 200 + random.nextInt(2_800);
+        p.keyspace.pauseWrites();
+        failover = new Failover(p, target, p.log.replId(), p.log.offset(), clock.millis() + timeout, force, good);
+        Failover f = failover;
+        trace(() -> "failover " + p.name + " -> " + f.target.name + (f.good ? " (good)" : " (bad)") + (f.force ? " force" : "")
+                + " paused at " + f.x);
+        stats.failovers++;
+        if (!good) {
+            stats.failoversBad++;
+        }
+    }
+
+    private void failoverProgress() {
+        Failover f = failover;
+        if (f == null) {
+            return;
+        }
+        SimNode old = f.old;
+        if (!f.handshake) {
+            if (!(old.log.offset() == f.x && old.log.replId().equals(f.replId))) {
+                fail("the paused master's history moved");
+            }
+            boolean acked = false;
+            for (ReplicationMaster.OnlineReplica o : old.master.onlineReplicas()) {
+                acked |= o.replicaId().equals(f.target.name) && o.ackOffset() >= f.x;
+            }
+            if (acked || (f.force && clock.millis() >= f.deadline)) {
+                beginHandshake(f);
+            } else if (clock.millis() >= f.deadline) {
+                abortFailover(f, "timeout");
+            } else if (clock.millis() - f.lastAskMs >= 50) {
+                f.lastAskMs = clock.millis();
+                drain(old.master.requestAcks());
+            }
+            return;
+        }
+        if (!f.link.failoverPending()) {
+            succeedFailover(f);
+        } else if (f.link.lastDropReason() != null && f.link.lastDropReason().startsWith("failover refused")) {
+            abortFailover(f, f.link.lastDropReason());
+        } else if (clock.millis() >= f.handshakeDeadline) {
+            abortFailover(f, "the target did not answer in time");
+        }
+    }
+
+    /** The old master follows the target with PSYNC FAILOVER (its first connect). */
+    private void beginHandshake(Failover f) {
+        f.handshake = true;
+        f.handshakeDeadline = Math.max(f.deadline, clock.millis() + 1_000);
+        follow(f.old, f.target, true, "sim: failover");
+        f.old.link.startFailover();
+        f.link = f.old.link;
+        connect(f.old);
+    }
+
+    private void succeedFailover(Failover f) {
+        trace(() -> "failover to " + f.target.name + " done");
+        SimNode t = f.target;
+        SimNode old = f.old;
+        if (t.link != null) {
+            fail("failover answered but " + t + " is not a master");
+        }
+        // Nothing the old master applied before the pause is lost: the target continues its history from exactly X.
+        if (!(t.log.replId2().equals(f.replId) && t.log.secondReplOffset() == f.x)) {
+            fail("failover target " + t
+                    + " does not continue " + f.replId + " at the paused offset " + f.x);
+        }
+        if (!(old.log.replId().equals(t.log.replId()) && old.log.replId2().equals(f.replId))) {
+            fail("the old master " + old + " did not adopt the target's history " + t);
+        }
+        if (acked != null) {
+            if (!acked.heldBy(t.log.replId2(), t.log.secondReplOffset())) {
+                fail("a WAIT-acked offset is past the failover's X");
+            }
+        }
+        old.keyspace.resumeWrites();
+        // Its clients now get READONLY: the node is a replica (its keyspace too).
+        if (!(old.link != null && old.keyspace.role() == KeyspaceRole.REPLICA && !old.keyspace.writesPaused())) {
+            fail("the old master is not a replica after the failover");
+        }
+        primary = t;
+        acked = null;
+        failover = null;
+        stats.failoversOk++;
+        if (!f.good) {
+            stats.failoversBadOk++;
+        }
+    }
+
+    private void abortFailover(Failover f, String why) {
+        trace(() -> "failover to " + f.target.name + " aborted: " + why);
+        SimNode old = f.old;
+        if (f.handshake) {
+            closeLinkConns(old, "sim: failover aborted");
+            old.link = null;
+            old.upstream = null;
+            old.keyspace.setRole(KeyspaceRole.MASTER);
+        }
+        old.keyspace.resumeWrites();
+        if (!(old.link == null && old.log.replId().equals(f.replId) && old.log.offset() == f.x && !old.keyspace.writesPaused())) {
+            fail("an aborted failover left " + old + " changed, expected master " + f.replId + "@" + f.x);
+        }
+        // Writes resume on the old master.
+        old.keyspace.set(key(), value());
+        if (old.log.offset() <= f.x) {
+            fail("writes did not resume after an aborted failover");
+        }
+        if (why.startsWith("failover refused")) {
+            stats.failoversRefused++;
+        } else if (!f.handshake) {
+            stats.failoversTimedOut++;
+        } else {
+            stats.failoversAborted++;
+        }
+        failover = null;
+        SimNode t = f.target;
+        if (t.alive && t.link == null) {
+            // The target took over but its answer was lost with the stream: two masters. The operator keeps
+            // the old one (it took writes again) and points the target back at it.
+            stats.splitBrains++;
+            follow(t, old, true, "sim: split brain resolved");
+        }
+        drainAll();
+    }
+
+    /** The failover port of a node, as CacheNode's: promote only at exactly the paused master's history. */
+    private String takeOver(SimNode n, ReplicationId replId, long offset) {
+        if (n.link == null) {
+            if (n.log.replId2().equals(replId) && n.log.secondReplOffset() == offset) {
+                return null; // a retried handshake of the failover that promoted it
+            }
+            return "this node is already a master";
+        }
+        if (!n.log.replId().equals(replId) || n.log.offset() != offset) {
+            return "this replica is at " + n.log.replId() + " offset " + n.log.offset() + ", the master at " + replId
+                    + " offset " + offset;
+        }
+        promote(n, "sim: promoted by a failover");
+        return null;
+    }
+
+    // ------------------------------------------------------------------ no silent wipe
+
+    /** The primary restarts without its data (a fresh history); replicas with data must not be emptied. */
+    private void restartPrimaryEmpty() {
+        if (failover != null || pendingPromotion != null || wipe != null || primary == null) {
+            return;
+        }
+        SimNode p = primary;
+        trace(() -> "primary " + p.name + " restarts empty");
+        closeConnsOf(p, "sim: primary restarts empty");
+        cancelWait();
+        acked = null;
+        bootEmpty(p);
+        List<Holder> holders = new ArrayList<>();
+        for (SimNode n : alive()) {
+            if (n.upstream == p && n.keyspace.dbSize() > 0) {
+                holders.add(new Holder(n, n.emptyBoots, n.log.replId(), n.log.offset(), n.keyspace.contents(),
+                        n.link.refusedFullResyncs()));
+            }
+        }
+        wipe = new Wipe(p, stepNo + 10 + random.nextInt(50), holders);
+        stats.wipes++;
+    }
+
+    private void wipeProgress() {
+        if (wipe != null && stepNo >= wipe.resolveAt()) {
+            resolveWipe();
+        }
+    }
+
+    /** The operator promotes the replica with the most data and makes the empty node its replica. */
+    private void resolveWipe() {
+        Wipe w = wipe;
+        wipe = null;
+        for (Holder h : w.holders()) {
+            SimNode n = h.node();
+            if (!n.alive || n.emptyBoots != h.emptyBoots() || n.upstream != w.node()) {
+                continue;
+            }
+            if (!(n.log.replId().equals(h.replId()) && n.log.offset() == h.offset())) {
+                fail(n.name
+                        + " changed its history although its master came back empty: " + n);
+            }
+            if (!n.keyspace.contents().equals(h.contents())) {
+                fail(n.name + "'s data changed although its master came back empty");
+            }
+            if (n.link.refusedFullResyncs() > h.refusalsBefore()) {
+                if (!(n.link.refusedFullResync() != null && n.link.refusedFullResync().startsWith("refused full resync"))) {
+                    fail(n.name + " refused but does not say why");
+                }
+                stats.wipeHoldersChecked++;
+            }
+        }
+        SimNode best = null;
+        for (SimNode n : alive()) {
+            if (n != w.node() && n.keyspace.dbSize() > 0 && (best == null || n.log.offset() > best.log.offset())) {
+                best = n;
+            }
+        }
+        if (best == null) {
+            return; // nobody had data to protect: the empty master is the primary
+        }
+        promote(best, "sim: promoted by the operator");
+        follow(w.node(), best, true, "sim: replicaof the promoted node");
+        for (SimNode n : alive()) {
+            if (n != best && n.upstream == w.node() && n != w.node()) {
+                follow(n, best, true, "sim: replicaof the promoted node");
+            }
+        }
+        primary = best;
+        stats.wipesResolved++;
+    }
+
+    /** The operator sets allow-empty-resync on a replica stuck refusing an empty master of its own lineage. */
+    private void operatorOverrides() {
+        for (SimNode n : List.copyOf(operatorAllowsEmpty)) {
+            operatorAllowsEmpty.remove(n);
+            if (n.alive && n.link != null && n.link.refusedFullResync() != null) {
+                closeLinkConns(n, "sim: operator allows an empty resync");
+                n.follow(n.upstream, true, true);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ WAIT and invariant 5
+
+    private void startWait() {
+        SimNode p = primary;
+        if (pendingWait != null || p == null || p.link != null || p.keyspace.writesPaused() || wipe != null) {
+            return;
+        }
+        PendingWait w = new PendingWait(p, p.log.offset(), random.nextInt(4) == 0 ? 2 : 1,
+                clock.millis() + 200 + random.nextInt(2_000));
+        w.future = p.master.awaitAcks(w.offset, w.replicas);
+        // Who acked, per the master's own sessions, at the moment the WAIT completes.
+        w.future.thenAccept(count -> {
+            w.ackers = new boolean[nodes.size()];
+            int n = 0;
+            for (ReplicaInfo ri : w.master.replicas()) {
+                if (ri.state() == ReplicaSession.State.ONLINE && ri.ackOffset() >= w.offset) {
+                    w.ackers[byName.get(ri.id()).index] = true;
+                    n++;
+                }
+            }
+            // Checked in waitProgress: an assertion thrown here would only fail the dependent future.
+            if (n != count || count < w.replicas) {
+                w.problem = "WAIT completed with " + count + " for " + w.replicas + " replicas, but " + n
+                        + " sessions acked " + w.offset;
+            }
+        });
+        pendingWait = w;
+        if (!w.future.isDone()) {
+            drain(p.master.requestAcks());
+        }
+    }
+
+    private void waitProgress() {
+        PendingWait w = pendingWait;
+        if (w == null) {
+            return;
+        }
+        if (primary != w.node || w.node.master != w.master || !w.node.alive || w.node.link != null) {
+            cancelWait();
+            return;
+        }
+        if (w.future.isDone()) {
+            if (w.problem != null) {
+                fail(w.problem);
+            }
+            pendingWait = null;
+            stats.waitsAcked++;
+            if (w.node.log.replId().equals(w.replId)) {
+                acked = new Acked(w.replId, w.replId2, w.secondReplOffset, w.offset, w.ackers);
+                trace(() -> "WAIT acked offset " + w.offset + " by " + Arrays.toString(w.ackers));
+            }
+            return;
+        }
+        if (w.master.ackedCount(w.offset) >= w.replicas) {
+            fail("WAIT still waiting although enough replicas acked " + w.offset);
+        }
+        if (clock.millis() >= w.deadline) {
+            w.master.cancelWait(w.future);
+            if (w.master.waitingCount() != 0) {
+                fail("a cancelled WAIT is still waiting");
+            }
+            pendingWait = null;
+            stats.waitsTimedOut++;
+        }
+    }
+
+    private void cancelWait() {
+        if (pendingWait != null) {
+            pendingWait.master.cancelWait(pendingWait.future);
+            pendingWait = null;
+        }
+    }
+
+    /** Replicas that ack the recorded offset later are holders of it too. */
+    private void collectAckers() {
+        SimNode p = primary;
+        if (acked == null || p == null || p.link != null || !p.log.replId().equals(acked.replId())) {
+            return;
+        }
+        for (ReplicaInfo ri : p.master.replicas()) {
+            if (ri.state() == ReplicaSession.State.ONLINE && ri.ackOffset() >= acked.offset()) {
+                acked.ackers()[byName.get(ri.id()).index] = true;
+            }
+        }
     }
 
     // ------------------------------------------------------------------ invariants
 
-    /**
-     * Invariant 3: within one replication id, a replica's offset never goes back. And the
-     * master's memory for replication stays bounded: backlog plus sync buffer, whatever the
-     * replicas do.
-     */
     private void checkRunningInvariants() {
-        for (SimNode n : allNodes()) {
-            check(n.log.backlogCapacityBytes() <= n.backlogBytes + n.masterConfig.syncBufferBytes(),
-                    n.name + " backlog grew to " + n.log.backlogCapacityBytes() + " bytes, over backlog + sync buffer");
-        }
-        for (SimNode r : replicas) {
-            String id = r.log.replId().value();
-            long offset = r.log.offset();
-            if (id.equals(lastSeenId.get(r))) {
-                check(offset >= lastSeen.get(r)[0], r.name + " offset went back from " + lastSeen.get(r)[0] + " to " + offset);
+        for (SimNode n : nodes) {
+            if (!n.alive) {
+                continue;
             }
-            lastSeenId.put(r, id);
-            lastSeen.put(r, new long[] {offset});
+            // Memory for replication stays bounded: backlog plus sync buffer, whatever the replicas do.
+            if (n.log.backlogCapacityBytes() > n.backlogBytes + n.masterConfig.syncBufferBytes()) {
+                fail(n.name + " backlog grew to " + n.log.backlogCapacityBytes() + " bytes, over backlog + sync buffer");
+            }
+            // Invariant 3: within one replication id, a node's offset never goes back (except a replica
+            // re-pointed at a node behind it, which must full-sync to that node's offset).
+            String id = n.log.replId().value();
+            long offset = n.log.offset();
+            if (id.equals(seenId[n.index]) && offset < seenOffset[n.index]) {
+                if (!rollbackAllowed[n.index]) {
+                    fail(n.name + " offset went back from " + seenOffset[n.index] + " to " + offset);
+                }
+                rollbackAllowed[n.index] = false;
+                stats.rollbacks++;
+            }
+            seenId[n.index] = id;
+            seenOffset[n.index] = offset;
+        }
+        for (SimNode n : alive()) {
+            // Liveness: only a snapshot being written wakes a replica waiting for one; with none pending, none may wait.
+            // (A session the master already failed only waits for its stream to take the close.)
+            if (!n.hasPendingSnapshotJobs()) {
+                for (ReplicaInfo ri : n.master.replicas()) {
+                    if (ri.state() == ReplicaSession.State.WAIT_SNAPSHOT && conns.stream().noneMatch(
+                            c -> c.upstream == n && c.replica.name.equals(ri.id()) && c.session.closeReason() != null)) {
+                        fail(ri.id() + " waits on " + n.name + " for a snapshot that no job will write");
+                    }
+                }
+            }
+        }
+        for (Conn c : conns) {
+            if (!(c.open && c.replica.alive && c.upstream.alive && c.link == c.replica.link && c.master == c.upstream.master
+                    && c.replica.upstream == c.upstream)) {
+                fail("a stream outlived its link or master: " + c.replica + " <- " + c.upstream);
+            }
+        }
+        // One master: the primary (none while a dead primary awaits promotion; the target once it took over).
+        List<SimNode> masters = new ArrayList<>();
+        for (SimNode n : alive()) {
+            if (n.link == null) {
+                masters.add(n);
+            }
+        }
+        boolean handshake = failover != null && failover.handshake;
+        if (handshake) {
+            if (!masters.isEmpty() && !masters.equals(List.of(failover.target))) {
+                fail("masters during a failover: " + masters);
+            }
+        } else if (primary == null) {
+            if (!masters.isEmpty()) {
+                fail("masters while the primary is dead: " + masters);
+            }
+        } else {
+            if (!masters.equals(List.of(primary))) {
+                fail("masters " + masters + ", expected only " + primary);
+            }
+            for (SimNode n : alive()) {
+                if (!inSubtree(primary, n)) {
+                    fail(n + " does not replicate from the primary " + primary);
+                }
+            }
+        }
+        if (stepNo % 8 == 0) {
+            checkOneStreamPerHistory();
+        }
+        checkVersions();
+    }
+
+    /**
+     * Invariants 2 and 5 on the data: the primary records its dataset at its (replId, offset); any
+     * node at a recorded point, under the same id or under it as replId2 up to secondReplOffset,
+     * holds the same keys, values, types and absolute expiries.
+     */
+    private void checkVersions() {
+        SimNode p = primary;
+        if (p != null && p.link == null) {
+            versions.computeIfAbsent(p.log.replId().value() + "@" + p.log.offset(), k -> p.keyspace.contents());
+        }
+        for (SimNode n : alive()) {
+            ReplicationLog l = n.log;
+            // A node's data changes only with its offset or its keyspace (a load, a restart): compare once per change.
+            String at = l.replId().value() + "@" + l.offset();
+            if (at.equals(checkedAt[n.index]) && n.keyspace == checkedKeyspace[n.index]) {
+                continue;
+            }
+            checkedAt[n.index] = at;
+            checkedKeyspace[n.index] = n.keyspace;
+            compareVersion(n, l.replId(), l.offset());
+            if (!l.replId2().isNone() && l.offset() <= l.secondReplOffset()) {
+                compareVersion(n, l.replId2(), l.offset());
+            }
         }
     }
 
-    /** Stops the faults and writes, and runs the protocol until every replica has caught up. */
+    private void compareVersion(SimNode n, ReplicationId id, long offset) {
+        Map<Bytes, Entry> expected = versions.get(id.value() + "@" + offset);
+        if (expected == null) {
+            return;
+        }
+        stats.versionChecks++;
+        Map<Bytes, Entry> got = n.keyspace.contents();
+        if (!got.equals(expected)) {
+            fail(n + " at " + id + "@" + offset + " holds another dataset than the primary had there:\n primary=" + expected
+                    + "\n " + n.name + "=" + got);
+        }
+    }
+
+    /**
+     * Cascading keeps one history: wherever two nodes hold stream bytes of the same replId (as
+     * their replId, or as replId2 below secondReplOffset), the bytes are identical.
+     */
+    private void checkOneStreamPerHistory() {
+        List<SimNode> all = alive();
+        for (int i = 0; i < all.size(); i++) {
+            for (int j = i + 1; j < all.size(); j++) {
+                compareStreams(all.get(i), all.get(j));
+            }
+        }
+    }
+
+    private void compareStreams(SimNode a, SimNode b) {
+        ReplicationLog la = a.log;
+        ReplicationLog lb = b.log;
+        ReplicationId[] idsA = {la.replId(), la.replId2()};
+        long[] endsA = {la.offset(), la.secondReplOffset()};
+        ReplicationId[] idsB = {lb.replId(), lb.replId2()};
+        long[] endsB = {lb.offset(), lb.secondReplOffset()};
+        for (int i = 0; i < 2; i++) {
+            for (int j = 0; j < 2; j++) {
+                if (idsA[i].isNone() || !idsA[i].equals(idsB[j])) {
+                    continue;
+                }
+                long lo = Math.max(la.backlogFirstOffset(), lb.backlogFirstOffset());
+                long hi = Math.min(endsA[i], endsB[j]);
+                if (lo >= hi) {
+                    continue;
+                }
+                byte[] ba = la.read(lo, (int) (hi - lo));
+                byte[] bb = lb.read(lo, (int) (hi - lo));
+                if (!Arrays.equals(ba, bb)) {
+                    fail(a.name + " and " + b.name + " hold different bytes of history " + idsA[i]
+                            + " in [" + lo + ", " + hi + ")");
+                }
+            }
+        }
+    }
+
+    /** Ends the processes in flight, stops the faults and writes, and runs the protocol until every node caught up. */
     private void quiesce() {
+        for (int i = 0; failover != null && i < 100_000; i++) {
+            runSnapshotJobs();
+            deliver(20);
+            if (i % 5 == 0) {
+                clock.advance(50);
+                tickAll();
+            } else {
+                connectAll();
+            }
+            failoverProgress();
+        }
+        if (failover != null) {
+            fail("a failover never ended");
+        }
+        cancelWait();
+        if (pendingPromotion != null) {
+            promoteAfterDeath();
+        }
+        for (Return r : List.copyOf(returns)) {
+            returns.remove(r);
+            if (!bringBack(r.node())) {
+                fail("no node for " + r.node().name + " to come back to");
+            }
+        }
+        if (wipe != null) {
+            resolveWipe();
+        }
         for (int i = 0; i < 50_000; i++) {
             if (converged()) {
                 return;
             }
-            for (SimNode n : allNodes()) {
-                drain(n.runSnapshotJob());
-            }
+            operatorOverrides();
+            runSnapshotJobs();
             deliver(20);
             if (random.nextInt(10) == 0) {
                 clock.advance(100);
@@ -397,15 +1715,21 @@ final class Simulation {
                 connectAll();
             }
         }
-        throw new AssertionError("seed " + seed + ": replicas did not converge; states "
-                + replicas.stream().map(r -> r.name + "=" + r.link.state() + "@" + r.log.offset()).toList()
-                + " master@" + master.log.offset());
+        List<String> states = new ArrayList<>();
+        for (SimNode n : alive()) {
+            states.add(n + (n.link == null ? "" : " last drop: " + n.link.lastDropReason()));
+        }
+        throw new AssertionError("seed " + seed + ": nodes did not converge on the primary " + primary + ": " + states);
     }
 
     private boolean converged() {
-        for (SimNode r : replicas) {
-            if (r.link.state() != MasterLink.State.STREAMING || r.log.offset() != master.log.offset()
-                    || !r.log.replId().equals(master.log.replId())) {
+        SimNode p = primary;
+        if (p == null || p.link != null) {
+            return false;
+        }
+        for (SimNode n : alive()) {
+            if (n != p && (n.link == null || n.link.state() != MasterLink.State.STREAMING || n.log.offset() != p.log.offset()
+                    || !n.log.replId().equals(p.log.replId()))) {
                 return false;
             }
         }
@@ -419,25 +1743,34 @@ final class Simulation {
 
     /** Invariants 1 and 2: same data, same absolute expiries, same offset, same history. */
     private void checkConverged() {
-        Map<Bytes, Entry> expected = master.keyspace.contents();
-        for (SimNode r : replicas) {
-            check(r.log.offset() == master.log.offset(), r.name + " offset " + r.log.offset() + " != master " + master.log.offset());
-            check(r.log.replId().equals(master.log.replId()), r.name + " follows another history");
-            Map<Bytes, Entry> got = r.keyspace.contents();
+        Map<Bytes, Entry> expected = primary.keyspace.contents();
+        for (SimNode n : alive()) {
+            if (n == primary) {
+                continue;
+            }
+            if (n.log.offset() != primary.log.offset()) {
+                fail(n.name + " offset " + n.log.offset() + " != primary "
+                        + primary.log.offset());
+            }
+            if (!n.log.replId().equals(primary.log.replId())) {
+                fail(n.name + " follows another history");
+            }
+            Map<Bytes, Entry> got = n.keyspace.contents();
             if (!got.equals(expected)) {
-                throw new AssertionError("seed " + seed + ": " + r.name + " differs from the master:\n master="
-                        + expected + "\n " + r.name + "=" + got);
+                throw new AssertionError("seed " + seed + ": " + n.name + " differs from the primary " + primary.name
+                        + ":\n primary=" + expected + "\n " + n.name + "=" + got);
             }
         }
+        checkOneStreamPerHistory();
     }
 
-    private void check(boolean ok, String what) {
-        if (!ok) {
-            throw new AssertionError("seed " + seed + ": " + what);
+    private void trace(java.util.function.Supplier<String> what) {
+        if (TRACE) {
+            System.out.println("step " + stepNo + " t=" + clock.millis() + ": " + what.get() + "   " + alive());
         }
     }
 
-    ReplicationId masterId() {
-        return master.log.replId();
+    private void fail(String what) {
+        throw new AssertionError("seed " + seed + " step " + stepNo + ": " + what);
     }
 }
