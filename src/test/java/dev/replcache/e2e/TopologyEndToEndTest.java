@@ -3,8 +3,16 @@ package dev.replcache.e2e;
 import static dev.replcache.e2e.Cluster.awaitInSync;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.replcache.api.replication.v1.FailoverRequest;
+import dev.replcache.api.replication.v1.FailoverResponse;
+import dev.replcache.api.replication.v1.ReplicationServiceGrpc;
 import dev.replcache.keyspace.Bytes;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import dev.replcache.replication.ReplicationId;
 import dev.replcache.replication.ReplicationStats;
 import java.net.http.HttpResponse;
@@ -210,6 +218,20 @@ class TopologyEndToEndTest {
         assertThat(a.node().master().stats().syncFull()).isZero();
         assertThat(master.node().master().stats().syncFull()).isEqualTo(fullBefore);
         assertThat(master.node().master().stats().syncPartialOk()).isGreaterThanOrEqualTo(partialBefore + 1);
+
+        // And back, over gRPC: the old master is an online replica of a now.
+        ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", a.grpcPort()).usePlaintext().build();
+        try {
+            FailoverResponse back = ReplicationServiceGrpc.newBlockingStub(channel).failover(FailoverRequest.newBuilder()
+                    .setTo(master.grpcAddress()).setTimeoutMs(10_000).build());
+            assertThat(back.getNewMaster()).isEqualTo(master.grpcAddress());
+            assertThat(back.getOffset()).isEqualTo(a.node().replicationLog().offset());
+        } finally {
+            channel.shutdownNow();
+        }
+        assertThat(master.node().role()).isEqualTo("master");
+        assertThat(a.node().role()).isEqualTo("replica");
+        awaitInSync(master, a);
     }
 
     @Test
@@ -243,6 +265,15 @@ class TopologyEndToEndTest {
         HttpResponse<String> none = master.json("POST", "/v1/replication/failover", "{}");
         assertThat(none.statusCode()).isEqualTo(409);
         assertThat(none.body()).contains("FAILOVER requires connected replicas").contains("\"aborted\":false");
+        ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", master.grpcPort()).usePlaintext().build();
+        try {
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> ReplicationServiceGrpc
+                    .newBlockingStub(channel).failover(FailoverRequest.newBuilder().setTimeoutMs(1000).build()));
+            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+            assertThat(e.getStatus().getDescription()).contains("FAILOVER requires connected replicas");
+        } finally {
+            channel.shutdownNow();
+        }
 
         TestNode a = cluster.start("a", "replcache.replication.master=" + master.grpcAddress());
         awaitInSync(master, a);
