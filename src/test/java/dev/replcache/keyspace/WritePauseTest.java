@@ -1,0 +1,64 @@
+package dev.replcache.keyspace;
+
+import static dev.replcache.keyspace.TestKeys.b;
+import static dev.replcache.keyspace.TestKeys.bs;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+
+/** The master side of a failover: writes paused at an exact offset, nothing removed by time meanwhile. */
+class WritePauseTest extends KeyspaceTestBase {
+
+    @Test
+    void everyClientWriteIsRefusedWhilePausedAndNothingIsLogged() {
+        ks.set(b("s"), b("1"));
+        ks.hset(b("h"), Map.of(b("f"), b("1")));
+        log.drain();
+        ks.pauseWrites();
+        assertThat(ks.writesPaused()).isTrue();
+        List<Consumer<Keyspace>> writes = List.of(
+                k -> k.set(b("s"), b("2")),
+                k -> k.getDel(b("s")),
+                k -> k.mset(Map.of(b("a"), b("1"))),
+                k -> k.incrBy(b("n"), 1),
+                k -> k.append(b("s"), b("x")),
+                k -> k.del(bs("s")),
+                k -> k.pexpire(b("s"), 1000),
+                k -> k.persist(b("s")),
+                k -> k.hset(b("h"), Map.of(b("f"), b("2"))),
+                k -> k.hdel(b("h"), bs("f")),
+                k -> k.hincrBy(b("h"), b("n"), 1),
+                Keyspace::flushAll);
+        for (Consumer<Keyspace> write : writes) {
+            assertThatThrownBy(() -> write.accept(ks)).isInstanceOfSatisfying(KeyspaceException.class,
+                    e -> assertThat(e.kind()).isEqualTo(KeyspaceException.Kind.PAUSED));
+        }
+        assertThat(log.drain()).isEmpty();
+        assertThat(ks.get(b("s"))).isEqualTo(b("1")); // reads go on
+
+        ks.resumeWrites();
+        ks.set(b("s"), b("2"));
+        assertThat(log.drain()).hasSize(1);
+    }
+
+    @Test
+    void expiredKeysAreHiddenNotDeletedWhilePausedThenDeletedAfter() {
+        ks.set(b("k"), b("v"), SetCondition.ALWAYS, Ttl.inMillis(100), false);
+        log.drain();
+        ks.pauseWrites();
+        clock.advance(200);
+        assertThat(ks.get(b("k"))).isNull();
+        assertThat(ks.activeExpireCycle()).isZero();
+        assertThat(ks.contents()).containsKey(b("k"));
+        assertThat(log.drain()).as("the offset stays where the pause put it").isEmpty();
+
+        ks.resumeWrites();
+        assertThat(ks.get(b("k"))).isNull();
+        assertThat(ks.contents()).doesNotContainKey(b("k"));
+        assertThat(log.drain()).hasSize(1); // its DEL, now
+    }
+}
