@@ -42,6 +42,11 @@ public final class ReplicaSession {
     /** When the full resync was decided, for its duration. */
     long fullSyncStartMs;
     final ArrayDeque<MasterMessage> control = new ArrayDeque<>();
+    /**
+     * A queued GetAck goes out only once the stream up to here was sent (Redis's GETACK travels in
+     * the stream, after the writes before it): an ack it asks for then covers those writes.
+     */
+    long getAckAfterOffset = -1;
     String closeReason;
     /** The answer to this replica's PSYNC, with its reason; null before. */
     volatile PsyncDecision.Result decision;

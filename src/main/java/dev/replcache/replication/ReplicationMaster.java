@@ -380,6 +380,10 @@ public final class ReplicationMaster {
             if (s.closeReason != null) {
                 return Next.close(s.closeReason);
             }
+            if (s.control.peek() instanceof MasterMessage.GetAck && s.state == ReplicaSession.State.ONLINE
+                    && s.nextOffset < s.getAckAfterOffset) {
+                return nextEntries(s); // the writes the ack must cover first (never IDLE: there are some)
+            }
             MasterMessage control = s.control.poll();
             if (control != null) {
                 if (control instanceof MasterMessage.Ping) {
@@ -478,6 +482,7 @@ public final class ReplicationMaster {
                 s.control.add(new MasterMessage.Ping(log.offset()));
                 if (s.state == ReplicaSession.State.ONLINE) {
                     s.control.add(new MasterMessage.GetAck());
+                    s.getAckAfterOffset = log.offset();
                 }
                 wake.add(s);
             }
@@ -597,9 +602,12 @@ public final class ReplicationMaster {
     public synchronized List<ReplicaSession> requestAcks() {
         List<ReplicaSession> wake = new ArrayList<>();
         for (ReplicaSession s : sessions.values()) {
-            if (s.state == ReplicaSession.State.ONLINE && s.closeReason == null
-                    && s.control.stream().noneMatch(m -> m instanceof MasterMessage.GetAck)) {
-                s.control.add(new MasterMessage.GetAck());
+            if (s.state == ReplicaSession.State.ONLINE && s.closeReason == null) {
+                // A GetAck still queued goes after the stream up to now, so it serves this request too.
+                s.getAckAfterOffset = Math.max(s.getAckAfterOffset, log.offset());
+                if (s.control.stream().noneMatch(m -> m instanceof MasterMessage.GetAck)) {
+                    s.control.add(new MasterMessage.GetAck());
+                }
                 wake.add(s);
             }
         }

@@ -78,6 +78,8 @@ import tools.jackson.databind.ObjectMapper;
  *                                                   reconnect delay makes the cut) | deadport:PORT (Redis:
  *                                                   REPLICAOF a closed port, back after cutMs) | noone
  *                                                   (REPLICAOF NO ONE, then REPLICAOF the master after cutMs)
+ * restart | failover | wait                         replica restarts, FAILOVER under load, WAIT latency:
+ *                                                   see {@link TopologyBench} (bench/topology.sh)
  * </pre>
  *
  * <p>A benchmark, not a test: surefire excludes this package.
@@ -127,6 +129,8 @@ public final class ReplicationBench {
                 catchUp(node(args[1]), node(args[2]), args[3], Long.parseLong(args[4]), Long.parseLong(args[5]),
                         Integer.parseInt(args[6]), Integer.parseInt(args[7]), Integer.parseInt(args[8]), out);
             }
+            // Topology measurements (bench/topology.sh): see TopologyBench.
+            case "restart", "failover", "wait" -> TopologyBench.main(args, out);
             default -> usage();
         }
         if (VIEW_ERRORS.get() > 0) {
@@ -144,14 +148,14 @@ public final class ReplicationBench {
         System.exit(0); // gRPC and HTTP client threads
     }
 
-    private static void need(String[] args, int n) {
+    static void need(String[] args, int n) {
         if (args.length != n) {
             usage();
         }
     }
 
-    private static void usage() {
-        System.err.println("usage: ReplicationBench load|fullsync|throughput|lag|catchup ... (see the class comment)");
+    static void usage() {
+        System.err.println("usage: ReplicationBench load|fullsync|throughput|lag|catchup|restart|failover|wait ... (see the class comments)");
         System.exit(2);
     }
 
@@ -243,8 +247,8 @@ public final class ReplicationBench {
     /** ReplCache: replication view over HTTP, writes over gRPC. */
     static final class RcNode implements Node {
         private static final ObjectMapper JSON = new ObjectMapper();
-        private final int httpPort;
-        private final int grpcPort;
+        final int httpPort;
+        final int grpcPort;
         private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5)).build();
         private List<ManagedChannel> channels = List.of();
@@ -265,7 +269,7 @@ public final class ReplicationBench {
             return grpcPort;
         }
 
-        private String call(String method, String path, String body) throws IOException {
+        String call(String method, String path, String body) throws IOException {
             HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://" + HOST + ":" + httpPort + path))
                     .timeout(Duration.ofSeconds(60));
             if (body != null) {
@@ -284,7 +288,7 @@ public final class ReplicationBench {
             }
         }
 
-        private JsonNode view() throws IOException {
+        JsonNode view() throws IOException {
             return JSON.readTree(call("GET", "/v1/replication", null));
         }
 
@@ -493,8 +497,8 @@ public final class ReplicationBench {
 
     /** redis-server over RESP (a small blocking client); SET load with redis-benchmark. */
     static final class RedisNode implements Node {
-        private final int port;
-        private final Path dir;
+        final int port;
+        final Path dir;
         private Resp resp;
 
         RedisNode(int port, Path dir) {
@@ -512,7 +516,7 @@ public final class ReplicationBench {
             return port;
         }
 
-        private synchronized Object call(String... args) throws IOException {
+        synchronized Object call(String... args) throws IOException {
             if (resp == null) {
                 resp = new Resp(port);
             }

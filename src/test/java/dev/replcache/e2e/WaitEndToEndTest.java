@@ -134,6 +134,36 @@ class WaitEndToEndTest {
         assertThat(master.node().keyspace().get(Bytes.utf8("never"))).isNull();
     }
 
+    /**
+     * The ack a WAIT asks for must cover the write before it, even when the write has not been
+     * streamed yet (an inline wait right after the write): Redis's GETACK travels in the stream
+     * after the writes. Periodic acks and pings are 30 s apart here, so only that ack can answer.
+     */
+    @Test
+    void theAckAWaitAsksForCoversTheWriteJustBeforeIt() {
+        TestNode master = cluster.start("master", "replcache.replication.ping-interval=30s");
+        TestNode replica = cluster.start("replica", "replcache.replication.master=" + master.grpcAddress(),
+                "replcache.replication.ack-interval=30s");
+        awaitInSync(master, replica);
+        Metadata headers = new Metadata();
+        headers.put(WAIT_REPLICAS, "1");
+        headers.put(Metadata.Key.of("wait-timeout-ms", Metadata.ASCII_STRING_MARSHALLER), "2000");
+        AtomicReference<Metadata> trailers = new AtomicReference<>();
+        channel = ManagedChannelBuilder.forAddress("127.0.0.1", master.grpcPort()).usePlaintext().directExecutor().build();
+        var inline = CacheServiceGrpc.newBlockingStub(channel).withInterceptors(
+                MetadataUtils.newAttachHeadersInterceptor(headers),
+                MetadataUtils.newCaptureMetadataInterceptor(new AtomicReference<>(), trailers));
+        var plain = CacheServiceGrpc.newBlockingStub(channel);
+        for (int i = 0; i < 300; i++) {
+            ByteString key = ByteString.copyFromUtf8("k" + i);
+            inline.set(SetRequest.newBuilder().setKey(key).setValue(ByteString.copyFromUtf8("inline")).build());
+            assertThat(trailers.get().get(REPLICAS_ACKED)).as("inline wait after write %d", i).isEqualTo("1");
+            plain.set(SetRequest.newBuilder().setKey(key).setValue(ByteString.copyFromUtf8("then-wait")).build());
+            WaitResponse w = plain.wait(WaitRequest.newBuilder().setReplicas(1).setTimeoutMs(2000).build());
+            assertThat(w.getReplicasAcked()).as("WAIT after write %d", i).isEqualTo(1);
+        }
+    }
+
     @Test
     void waitOnAReplicaIsRefused() {
         TestNode master = cluster.start("master");
