@@ -356,6 +356,11 @@ public final class CacheNode implements AutoCloseable {
         return driver;
     }
 
+    /** Failover, before the pause: the client side of the handshake to come, set up now. */
+    void warmUpConnection(HostPort target, long timeoutMs) {
+        connector.warmUp(target, timeoutMs);
+    }
+
     /** Failover, on the old master: follow the target with a PSYNC FAILOVER. */
     synchronized LinkDriver followForFailover(HostPort target) {
         return follow(target, true, true);

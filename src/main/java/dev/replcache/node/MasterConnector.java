@@ -15,6 +15,14 @@ public interface MasterConnector {
     /** Opens a Sync stream; {@code listener} is called from transport threads. */
     Connection connect(HostPort master, Listener listener);
 
+    /**
+     * Sets up and checks a connection to {@code master} ahead of a handover (a failover), so that
+     * the handshake that follows, while writes are paused, does not pay for a cold client (class
+     * loading, TLS). Best effort, bounded by {@code timeoutMs}; never throws.
+     */
+    default void warmUp(HostPort master, long timeoutMs) {
+    }
+
     /** One open stream. */
     interface Connection {
         void send(ReplicaMessage message);

@@ -50,15 +50,34 @@ public final class GrpcMasterConnector implements MasterConnector {
 
     @Override
     public Connection connect(HostPort master, Listener listener) {
+        ManagedChannel channel = channel(master);
+        GrpcConnection connection = new GrpcConnection(channel, listener);
+        connection.requests = ReplicationServiceGrpc.newStub(channel).sync(connection);
+        return connection;
+    }
+
+    private ManagedChannel channel(HostPort master) {
         NettyChannelBuilder builder = NettyChannelBuilder.forAddress(master.host(), master.port(), credentials)
                 .maxInboundMessageSize(maxInboundMessageBytes);
         if (!authority.isEmpty()) {
             builder.overrideAuthority(authority);
         }
-        ManagedChannel channel = builder.build();
-        GrpcConnection connection = new GrpcConnection(channel, listener);
-        connection.requests = ReplicationServiceGrpc.newStub(channel).sync(connection);
-        return connection;
+        return builder.build();
+    }
+
+    /** A health check over a channel set up exactly as the stream's will be, then closed. */
+    @Override
+    public void warmUp(HostPort master, long timeoutMs) {
+        ManagedChannel channel = channel(master);
+        try {
+            io.grpc.health.v1.HealthGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(timeoutMs, java.util.concurrent.TimeUnit.MILLISECONDS)
+                    .check(io.grpc.health.v1.HealthCheckRequest.getDefaultInstance());
+        } catch (StatusRuntimeException e) {
+            // Best effort: the handshake reports real trouble.
+        } finally {
+            channel.shutdownNow();
+        }
     }
 
     private static final class GrpcConnection implements Connection,
