@@ -148,7 +148,9 @@ public final class FailoverCoordinator implements AutoCloseable {
 
     /** Asks for acks until the target acked {@code offset}; false at the deadline. */
     private boolean awaitAck(HostPort target, long offset, long deadline) {
-        long lastAsk = Long.MIN_VALUE;
+        // At once, then every 50 ms. (It started at Long.MIN_VALUE with `now - lastAsk >= 50`, which
+        // overflows: no ack was ever asked for, and the pause lasted until the replica's periodic ack.)
+        long nextAsk = clock.millis();
         while (clock.millis() < deadline) {
             for (ReplicationMaster.OnlineReplica r : node.master().onlineReplicas()) {
                 if (r.address().equals(target.toString()) && r.ackOffset() >= offset) {
@@ -156,8 +158,8 @@ public final class FailoverCoordinator implements AutoCloseable {
                 }
             }
             long now = clock.millis();
-            if (now - lastAsk >= 50) {
-                lastAsk = now;
+            if (now >= nextAsk) {
+                nextAsk = now + 50;
                 node.requestAcks();
             }
             sleep();

@@ -401,7 +401,20 @@ final class TopologyBench {
     }
 
     private static final Pattern MASTER_AT = Pattern.compile("master at ([^\\s:]+):(\\d+)");
-    private static final long RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+
+    /** What a write attempt says to do next. */
+    enum Outcome { ACKED, RETRY_NOW, RETRY_LATER }
+
+    /**
+     * A retried write backs off 1, 2, 4, then 8 ms at most: prompt enough to measure a gap to
+     * a few ms, without writers spinning on the two nodes (2 shared cores) during a failover.
+     */
+    static long backoffNanos(int laterRetries) {
+        return TimeUnit.MILLISECONDS.toNanos(1L << Math.min(3, laterRetries - 1));
+    }
+
+    /** Writers run this long before the first failover; baseline gaps count only after it. */
+    static final long WARM_UP_MS = 3000;
 
     static String failoverKey(int lane, long seq) {
         return "fo:" + lane + ":" + seq;
@@ -436,8 +449,11 @@ final class TopologyBench {
             throw new IllegalStateException("READONLY names an unknown master port " + port);
         }
 
-        /** One attempt: true when acknowledged (recorded), false to retry (after `current` was updated if needed). */
-        abstract boolean attempt(String key) throws Exception;
+        /**
+         * One attempt: ACKED (recorded), or retry (after `current` was updated if needed): at once
+         * after a first redirect, later when paused or redirected again.
+         */
+        abstract Outcome attempt(String key, int redirects) throws Exception;
 
         abstract void closeAll();
 
@@ -452,20 +468,26 @@ final class TopologyBench {
                     }
                     next = Math.max(next + intervalNanos, System.nanoTime() - intervalNanos);
                     String key = failoverKey(lane, acked);
+                    int later = 0;
+                    int redirects = 0;
                     while (running.get()) {
-                        boolean ok;
+                        Outcome o;
                         try {
-                            ok = attempt(key);
+                            o = attempt(key, redirects);
                         } catch (Exception e) {
                             if (stats.other.incrementAndGet() <= 5) {
                                 log("lane %d: %s", lane, e);
                             }
-                            ok = false;
-                            LockSupport.parkNanos(RETRY_NANOS);
+                            o = Outcome.RETRY_LATER;
                         }
-                        if (ok) {
+                        if (o == Outcome.ACKED) {
                             acked++;
                             break;
+                        }
+                        if (o == Outcome.RETRY_NOW) {
+                            redirects++;
+                        } else {
+                            LockSupport.parkNanos(backoffNanos(++later));
                         }
                     }
                 }
@@ -486,7 +508,7 @@ final class TopologyBench {
         }
 
         @Override
-        boolean attempt(String key) {
+        Outcome attempt(String key, int redirects) {
             if (channels[current] == null) { // connected when first needed, as a client does on a redirect
                 channels[current] = ManagedChannelBuilder.forAddress(HOST, nodes[current].replicationPort())
                         .usePlaintext().directExecutor().build();
@@ -495,14 +517,13 @@ final class TopologyBench {
                 CacheServiceGrpc.newBlockingStub(channels[current]).withDeadlineAfter(10, TimeUnit.SECONDS)
                         .set(SetRequest.newBuilder().setKey(ByteString.copyFromUtf8(key)).setValue(value).build());
                 acks.add(System.nanoTime(), current);
-                return true;
+                return Outcome.ACKED;
             } catch (StatusRuntimeException e) {
                 Status s = e.getStatus();
                 String d = String.valueOf(s.getDescription());
                 if (s.getCode() == Status.Code.UNAVAILABLE && d.startsWith("PAUSED")) {
                     stats.paused.incrementAndGet();
-                    LockSupport.parkNanos(RETRY_NANOS);
-                    return false;
+                    return Outcome.RETRY_LATER;
                 }
                 if (s.getCode() == Status.Code.FAILED_PRECONDITION && d.startsWith("READONLY")) {
                     stats.readOnly.incrementAndGet();
@@ -511,7 +532,8 @@ final class TopologyBench {
                         throw new IllegalStateException("READONLY without the master's address: " + d);
                     }
                     current = indexOfPort(Integer.parseInt(m.group(2)));
-                    return false;
+                    // The node named may not have taken over yet (it then names us back): wait a little.
+                    return redirects == 0 ? Outcome.RETRY_NOW : Outcome.RETRY_LATER;
                 }
                 throw e;
             }
@@ -537,7 +559,7 @@ final class TopologyBench {
         }
 
         @Override
-        boolean attempt(String key) throws Exception {
+        Outcome attempt(String key, int redirects) throws Exception {
             try {
                 if (conn == null) {
                     conn = new Resp(nodes[current].replicationPort());
@@ -547,7 +569,7 @@ final class TopologyBench {
                 Object r = conn.read(); // a write paused by FAILOVER blocks here
                 if ("OK".equals(r)) {
                     acks.add(System.nanoTime(), current);
-                    return true;
+                    return Outcome.ACKED;
                 }
                 if (r instanceof Resp.RespError e && e.message().startsWith("READONLY")) {
                     stats.readOnly.incrementAndGet();
@@ -564,10 +586,9 @@ final class TopologyBench {
                         conn.close();
                         conn = null;
                         current = indexOfPort(Integer.parseInt(m.get("master_port")));
-                    } else {
-                        LockSupport.parkNanos(RETRY_NANOS);
+                        return redirects == 0 ? Outcome.RETRY_NOW : Outcome.RETRY_LATER;
                     }
-                    return false;
+                    return Outcome.RETRY_LATER;
                 }
                 throw new IOException("SET -> " + r);
             } catch (IOException e) {
@@ -645,7 +666,7 @@ final class TopologyBench {
         }
         long loadStart = System.nanoTime();
         ls.forEach(Thread::start);
-        TimeUnit.MILLISECONDS.sleep(1500); // writers warm, before the first failover
+        TimeUnit.MILLISECONDS.sleep(WARM_UP_MS); // writers (and their JIT) warm before the first failover
         List<FailoverRun> runs = new ArrayList<>();
         int current = 0;
         for (int i = 0; i < failovers; i++) {
@@ -731,7 +752,7 @@ final class TopologyBench {
             afterReturn.add(firstNew == Long.MAX_VALUE ? Double.NaN : ms(firstNew - t1));
             windows.add(new long[] {t0, windowEnd});
         }
-        // Gaps away from any failover (from 1 s into the load): the writers' normal jitter.
+        // Gaps away from any failover (after the warm-up): the writers' normal jitter.
         List<Long> baseline = new ArrayList<>();
         for (int i = 1; i < all.length; i++) {
             long p = all[i - 1] >> 1;
@@ -742,7 +763,7 @@ final class TopologyBench {
                     inWindow = true;
                 }
             }
-            if (!inWindow && p > TimeUnit.SECONDS.toNanos(1)) {
+            if (!inWindow && p > TimeUnit.MILLISECONDS.toNanos(WARM_UP_MS)) {
                 baseline.add(q - p);
             }
         }

@@ -234,6 +234,25 @@ class TopologyEndToEndTest {
         awaitInSync(master, a);
     }
 
+    /**
+     * The coordinator asks the target for its ack at once: with periodic acks and pings 30 s
+     * apart, a failover right after some writes completes well within its 5 s timeout.
+     */
+    @Test
+    void aFailoverAsksTheTargetForItsAckRatherThanWaitingForAPeriodicOne() {
+        TestNode master = cluster.start("master", "replcache.replication.ping-interval=30s");
+        TestNode a = cluster.start("a", "replcache.replication.master=" + master.grpcAddress(),
+                "replcache.replication.ack-interval=30s");
+        awaitInSync(master, a);
+        write(master, "k", 100); // applied by the replica, not acked: nothing periodic for 30 s
+        awaitInSync(master, a);
+
+        HttpResponse<String> done = master.json("POST", "/v1/replication/failover",
+                "{\"to\":\"" + a.grpcAddress() + "\",\"timeoutMs\":5000}");
+        assertThat(done.statusCode()).as(done.body()).isEqualTo(200);
+        assertThat(a.node().role()).isEqualTo("master");
+    }
+
     @Test
     void aFailoverWhoseTargetDoesNotAckInTimeAbortsAndWritesResume() {
         AckFaults faults = new AckFaults();
