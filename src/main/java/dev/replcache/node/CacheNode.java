@@ -416,10 +416,14 @@ public final class CacheNode implements AutoCloseable {
         if (failover.running() && current.link().failoverPending()) {
             throw new FailoverException("ERR a failover is in progress", false);
         }
-        link = null;
+        // Order matters: the old history must end exactly where our master's stream stopped. Stop
+        // applying it, then shift the id, and only then take writes (link == null) and expire keys
+        // (role MASTER): a write or DEL landing before the shift would be logged under the old id,
+        // past what its master had, and a replica of that master could continue across it.
         current.close();
-        keyspace.setRole(KeyspaceRole.MASTER);
         replicationLog.shiftReplicationId(ReplicationId.random(idRandom));
+        keyspace.setRole(KeyspaceRole.MASTER);
+        link = null;
         log.info("Promoted to master: replId={} replId2={} valid up to offset {}", replicationLog.replId(),
                 replicationLog.replId2(), replicationLog.secondReplOffset());
     }
