@@ -56,7 +56,9 @@ public final class MasterLink {
 
         /**
          * The snapshot is complete and verified: make it durable, load it into a new dataset while
-         * the old one keeps serving reads, and swap the two.
+         * the old one keeps serving reads, and put it in service as the version
+         * {@code (replId, offset)} of the history: the swap and {@link ReplicationLog#resetTo} in
+         * one step, so that no reader sees the new data with the old history or the reverse.
          *
          * @throws RuntimeException when it cannot be loaded; the link drops and retries
          */
@@ -357,7 +359,6 @@ public final class MasterLink {
         } catch (RuntimeException e) {
             return Reaction.drop("snapshot could not be loaded: " + e.getMessage());
         }
-        log.resetTo(syncReplId, syncOffset);
         decoder = new StreamDecoder(syncOffset, config.maxFrameBytes());
         fullSyncs++;
         long took = Math.max(0, clock.millis() - syncStartedMs);

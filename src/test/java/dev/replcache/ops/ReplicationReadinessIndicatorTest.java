@@ -64,6 +64,7 @@ class ReplicationReadinessIndicatorTest {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            log.resetTo(replId, offset); // in service as (replId, offset), as the port requires
         }
     };
 

@@ -273,6 +273,7 @@ final class SimNode implements SnapshotSource, MasterLink.Dataset {
             throw new UncheckedIOException(e);
         }
         keyspace = fresh;
+        log.resetTo(replId, offset);
         incoming = null;
         loads++;
     }
