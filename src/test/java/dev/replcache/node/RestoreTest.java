@@ -1,7 +1,6 @@
 package dev.replcache.node;
 
 import static dev.replcache.node.NodeFixture.dump;
-import static dev.replcache.node.NodeFixture.node;
 import static dev.replcache.node.NodeFixture.persistence;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -18,34 +17,13 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Loading the dump file at start: into the node's keyspace in its role (expiry), at the file's
  * replication position, and never silently past a file that cannot be read.
  */
-class RestoreTest {
-
-    @TempDir
-    Path dir;
-
-    private final NodeFixture.Clock clock = new NodeFixture.Clock();
-    private final java.util.List<AutoCloseable> open = new java.util.ArrayList<>();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (AutoCloseable c : open) {
-            c.close();
-        }
-    }
-
-    private CacheNode newNode() {
-        CacheNode n = node(dir, clock);
-        open.add(n);
-        return n;
-    }
+class RestoreTest extends NodeTestBase {
 
     private static Bytes b(String s) {
         return Bytes.utf8(s);

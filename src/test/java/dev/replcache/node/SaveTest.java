@@ -1,6 +1,5 @@
 package dev.replcache.node;
 
-import static dev.replcache.node.NodeFixture.node;
 import static dev.replcache.node.NodeFixture.persistence;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -24,31 +23,10 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Saving the dump file: its contents and aux fields, writes going on meanwhile, one save at a time. */
-class SaveTest {
-
-    @TempDir
-    Path dir;
-
-    private final NodeFixture.Clock clock = new NodeFixture.Clock();
-    private final java.util.List<AutoCloseable> open = new java.util.ArrayList<>();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (AutoCloseable c : open) {
-            c.close();
-        }
-    }
-
-    private CacheNode newNode() {
-        CacheNode n = node(dir, clock);
-        open.add(n);
-        return n;
-    }
+class SaveTest extends NodeTestBase {
 
     private Persistence persistenceOf(CacheNode n, Duration keySaveDelay, Duration shutdownTimeout) {
         Persistence p = persistence(n, dir, clock, keySaveDelay, shutdownTimeout);
