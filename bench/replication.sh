@@ -45,9 +45,8 @@ RC_CUT=(--replcache.replication.reconnect-min-delay=3s --replcache.replication.r
 # need a full resync for a reason that is only a default).
 REDIS_COMMON=(--bind 127.0.0.1 --save "" --appendonly no --repl-diskless-sync no --repl-backlog-size 16mb)
 
-for tool in redis-server redis-cli redis-benchmark java curl; do
-  command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install redis-server redis-tools)" >&2; exit 1; }
-done
+source bench/lib.sh
+require_tools
 if (echo >"/dev/tcp/127.0.0.1/$DEAD_PORT") 2>/dev/null; then
   echo "port $DEAD_PORT is in use; it must be closed (the cut points Redis's replica at it)" >&2; exit 1
 fi
@@ -58,12 +57,6 @@ out="bench/results/replication-$stamp.md"
 logs="bench/results/replication-$stamp-logs"
 work=$(mktemp -d /tmp/replbench.XXXXXX)
 pids=()
-stop_servers() {
-  local pid
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  pids=()
-}
 cleanup() {
   stop_servers
   mkdir -p "$logs"
@@ -73,29 +66,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-echo "== building" >&2
-./mvnw -B -q -DskipTests package
-./mvnw -B -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$work/cp.txt" >/dev/null
-CP="target/test-classes:target/classes:$(cat "$work/cp.txt")"
-JAR=$(ls target/replcache-*.jar | grep -v original | head -1)
-bench() { java -cp "$CP" dev.replcache.bench.ReplicationBench "$@"; }
+build_and_classpath
 
-# The machine is shared: wait (up to 15 min, polling every 30 s) for the 1-minute load to drop
-# below 1.5 and for no one else's redis-benchmark or GrpcLoadGenerator to be running.
-if [ "${BENCH_WAIT_QUIET:-1}" != 0 ]; then
-  deadline=$((SECONDS + 900))
-  while :; do
-    load1=$(cut -d' ' -f1 /proc/loadavg)
-    others=$(pgrep -af 'redis-benchmark|GrpcLoadGenerator' || true)
-    if awk -v l="$load1" 'BEGIN { exit !(l < 1.5) }' && [ -z "$others" ]; then break; fi
-    if ((SECONDS >= deadline)); then echo "== still busy after 15 min; running anyway" >&2; break; fi
-    echo "== waiting for a quiet machine:$(uptime)${others:+ | running: $others}" >&2
-    sleep 30
-  done
-fi
-LOAD_START=$(uptime | sed 's/.*load average: //')
-T_START=$SECONDS
-echo "== load average at start: $LOAD_START" >&2
+wait_for_quiet_machine
 
 start_rc() { # index, extra arguments
   local i=$1; shift
@@ -104,26 +77,6 @@ start_rc() { # index, extra arguments
     --replcache.grpc.port="${RC_GRPC[$i]}" --replcache.grpc.address=127.0.0.1 \
     --replcache.data-dir="$work/rc$i" "${RC_COMMON[@]}" "$@" >"$work/replcache$i.log" 2>&1 &
   pids+=($!)
-}
-wait_rc() {
-  local i
-  for i in "$@"; do
-    for _ in $(seq 240); do curl -sf "http://127.0.0.1:${RC_HTTP[$i]}/actuator/health" >/dev/null && break; sleep 0.5; done
-    curl -sf "http://127.0.0.1:${RC_HTTP[$i]}/actuator/health" >/dev/null || { tail -50 "$work/replcache$i.log" >&2; exit 1; }
-  done
-}
-start_redis() { # index
-  local i=$1
-  mkdir -p "$work/redis$i"
-  redis-server "${REDIS_COMMON[@]}" --port "${REDIS_PORT[$i]}" --dir "$work/redis$i" --logfile "$work/redis$i.log" &
-  pids+=($!)
-}
-wait_redis() {
-  local i
-  for i in "$@"; do
-    for _ in $(seq 100); do redis-cli -p "${REDIS_PORT[$i]}" ping >/dev/null 2>&1 && break; sleep 0.1; done
-    redis-cli -p "${REDIS_PORT[$i]}" ping >/dev/null
-  done
 }
 
 declare -A R # R[system,measurement] = the driver's key=value line
@@ -186,11 +139,7 @@ fi
 LOAD_END=$(uptime | sed 's/.*load average: //')
 ELAPSED=$((SECONDS - T_START))
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 mb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1e6 }'; }
-row() { # label, ReplCache value, Redis value
-  echo "| $1 | $2 | $3 | $(ratio "$2" "$3") |"
-}
 partial() { # system measurement
   echo "$(f "$1" "$2" partial) (partial_ok +$(f "$1" "$2" sync_partial_ok_delta), full +$(f "$1" "$2" sync_full_delta), new snapshot $(f "$1" "$2" new_snapshot_bytes) B)"
 }

@@ -51,9 +51,8 @@ REDIS_PORT=(26481 26482 26483)
 RC_COMMON=(--replcache.replication.backlog-size=${BACKLOG_MB}MB)
 REDIS_COMMON=(--bind 127.0.0.1 --save "" --appendonly no --repl-diskless-sync no --repl-backlog-size "${BACKLOG_MB}mb")
 
-for tool in redis-server redis-cli redis-benchmark java curl; do
-  command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install redis-server redis-tools)" >&2; exit 1; }
-done
+source bench/lib.sh
+require_tools
 
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p bench/results
@@ -61,12 +60,6 @@ out="bench/results/topology-$stamp.md"
 logs="bench/results/topology-$stamp-logs"
 work=$(mktemp -d /tmp/topobench.XXXXXX)
 pids=()
-stop_servers() {
-  local pid
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  pids=()
-}
 cleanup() {
   stop_servers
   # The replica the driver starts itself for the restarts (if the driver died before stopping it).
@@ -78,31 +71,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-if [ "${BENCH_BUILD:-1}" != 0 ]; then
-  echo "== building" >&2
-  ./mvnw -B -q -DskipTests package
-fi
-./mvnw -B -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$work/cp.txt" >/dev/null
-CP="target/test-classes:target/classes:$(cat "$work/cp.txt")"
-JAR=$(ls target/replcache-*.jar | grep -v original | head -1)
-bench() { java -cp "$CP" dev.replcache.bench.ReplicationBench "$@"; }
+build_and_classpath
 
-# The machine is shared: wait (up to 15 min, polling every 30 s) for the 1-minute load to drop
-# below 1.5 and for no one else's redis-benchmark or GrpcLoadGenerator to be running.
-if [ "${BENCH_WAIT_QUIET:-1}" != 0 ]; then
-  deadline=$((SECONDS + 900))
-  while :; do
-    load1=$(cut -d' ' -f1 /proc/loadavg)
-    others=$(pgrep -af 'redis-benchmark|GrpcLoadGenerator' || true)
-    if awk -v l="$load1" 'BEGIN { exit !(l < 1.5) }' && [ -z "$others" ]; then break; fi
-    if ((SECONDS >= deadline)); then echo "== still busy after 15 min; running anyway" >&2; break; fi
-    echo "== waiting for a quiet machine:$(uptime)${others:+ | running: $others}" >&2
-    sleep 30
-  done
-fi
-LOAD_START=$(uptime | sed 's/.*load average: //')
-T_START=$SECONDS
-echo "== load average at start: $LOAD_START" >&2
+wait_for_quiet_machine
 
 rc_cmd() { # index, extra arguments: CMD = the command line of ReplCache node i
   local i=$1; shift
@@ -116,30 +87,10 @@ start_rc() { # index, extra arguments
   "${CMD[@]}" >"$work/replcache$i.log" 2>&1 &
   pids+=($!)
 }
-wait_rc() {
-  local i
-  for i in "$@"; do
-    for _ in $(seq 240); do curl -sf "http://127.0.0.1:${RC_HTTP[$i]}/actuator/health" >/dev/null && break; sleep 0.5; done
-    curl -sf "http://127.0.0.1:${RC_HTTP[$i]}/actuator/health" >/dev/null || { tail -50 "$work/replcache$i.log" >&2; exit 1; }
-  done
-}
 redis_cmd() { # index, extra arguments: CMD = the command line of Redis server i (logs on stdout)
   local i=$1; shift
   mkdir -p "$work/redis$i"
   CMD=(redis-server "${REDIS_COMMON[@]}" --port "${REDIS_PORT[$i]}" --dir "$work/redis$i" "$@")
-}
-start_redis() { # index
-  local i=$1
-  mkdir -p "$work/redis$i"
-  redis-server "${REDIS_COMMON[@]}" --port "${REDIS_PORT[$i]}" --dir "$work/redis$i" --logfile "$work/redis$i.log" &
-  pids+=($!)
-}
-wait_redis() {
-  local i
-  for i in "$@"; do
-    for _ in $(seq 100); do redis-cli -p "${REDIS_PORT[$i]}" ping >/dev/null 2>&1 && break; sleep 0.1; done
-    redis-cli -p "${REDIS_PORT[$i]}" ping >/dev/null
-  done
 }
 
 declare -A R # R[system,measurement] = the driver's key=value line
@@ -188,11 +139,7 @@ fi
 LOAD_END=$(uptime | sed 's/.*load average: //')
 ELAPSED=$((SECONDS - T_START))
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 mb() { awk -v b="$1" 'BEGIN { if (b ~ /^-?[0-9]+$/) printf "%.2f", b / 1e6; else print "n/a" }'; }
-row() { # label, ReplCache value, Redis value
-  echo "| $1 | $2 | $3 | $(ratio "$2" "$3") |"
-}
 sync_kind() { # system case
   echo "$(f "$1" restart "$2_partial") (partial_ok +$(f "$1" restart "$2_sync_partial_ok_delta"), full +$(f "$1" restart "$2_sync_full_delta"))"
 }
