@@ -157,16 +157,17 @@ public final class ReplicationLog implements WriteLog {
         return new PsyncDecision.History(replId, replId2, secondReplOffset, backlog.firstOffset(), backlog.masterOffset());
     }
 
-    /**
-     * Stream bytes from {@code offset}, at most {@code maxBytes}, of the history of
-     * {@code expectedEpoch}; null when the backlog no longer holds the offset or the history
-     * changed since.
-     */
-    public synchronized byte[] read(long expectedEpoch, long offset, int maxBytes) {
-        if (expectedEpoch != epoch || !backlog.holds(offset)) {
+    /** Stream bytes from {@code offset}, at most {@code maxBytes}; null when the backlog no longer holds it. */
+    public synchronized byte[] read(long offset, int maxBytes) {
+        if (!backlog.holds(offset)) {
             return null;
         }
         return backlog.read(offset, maxBytes);
+    }
+
+    /** As {@link #read(long, int)}, and null too when the history is no longer {@code expectedEpoch}'s. */
+    public synchronized byte[] read(long expectedEpoch, long offset, int maxBytes) {
+        return expectedEpoch == epoch ? read(offset, maxBytes) : null;
     }
 
     /** Keeps the stream from {@code offset} for a full sync, up to {@code maxExtraBytes} over the backlog size. */
