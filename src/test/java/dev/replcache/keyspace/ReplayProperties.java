@@ -2,23 +2,18 @@ package dev.replcache.keyspace;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.replcache.testing.Gen;
+import dev.replcache.testing.PropertyCheck;
+import dev.replcache.testing.PropertyCheck.Shrinker;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.RandomDistribution;
-import net.jqwik.api.Tuple;
-import net.jqwik.api.statistics.Statistics;
-import net.jqwik.api.statistics.StatisticsReport;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
 
 /**
- * "Apply the writes" equals "replay the entries" (DESIGN.md section 5, invariants 1 and 2): a
+ * "Apply the writes" equals "replay the entries" (invariants 1 and 2 of docs/architecture.md): a
  * master runs random commands - with a clock that jumps, TTLs, lazy and active expiry, eviction
  * under max-memory - and a replica that applies its log (through the codec) holds the same dataset
  * after every command, hides exactly the keys whose TTL passed, and produces a byte-identical
@@ -44,40 +39,41 @@ class ReplayProperties {
 
     private static final int KEYS = 6;
 
-    @Provide
-    Arbitrary<List<Op>> ops() {
-        Arbitrary<Kind> kinds = Arbitraries.frequencyOf(
-                Tuple.of(40, Arbitraries.of(Kind.class).filter(k -> k != Kind.FLUSHALL)),
-                Tuple.of(8, Arbitraries.of(Kind.SET_EX, Kind.PEXPIRE, Kind.SET_PXAT)),
-                Tuple.of(6, Arbitraries.of(Kind.GET, Kind.ACTIVE_EXPIRE)),
-                Tuple.of(6, Arbitraries.of(Kind.HSET, Kind.HINCRBY, Kind.INCRBY, Kind.APPEND)),
-                // FLUSHALL wipes everything: rare, so that sequences build up state.
-                Tuple.of(1, Arbitraries.just(Kind.FLUSHALL)));
-        Arbitrary<Integer> keys = Arbitraries.integers().between(0, KEYS - 1);
-        Arbitrary<Integer> fields = Arbitraries.integers().between(0, 3);
-        Arbitrary<Long> amounts = Arbitraries.frequencyOf(
-                Tuple.of(10, Arbitraries.longs().between(-50, 400)),
-                Tuple.of(2, Arbitraries.longs().between(1000, 100_000)),
-                Tuple.of(1, Arbitraries.of(0L, Long.MAX_VALUE, Long.MIN_VALUE, Long.MAX_VALUE / 1000 + 1)));
-        Arbitrary<String> values = Arbitraries.frequencyOf(
-                Tuple.of(4, Arbitraries.of("", "0", "1", "42", "-7", "x", "hello", "01", "9223372036854775807")),
-                Tuple.of(1, Arbitraries.strings().ofMaxLength(40)));
-        Arbitrary<Integer> advances = Arbitraries.frequencyOf(
-                Tuple.of(3, Arbitraries.just(0)),
-                Tuple.of(6, Arbitraries.integers().between(1, 30)),
-                Tuple.of(1, Arbitraries.integers().between(100, 1000)));
-        return Combinators.combine(kinds, keys, keys, fields, amounts, values, advances)
-                .as(Op::new)
-                .list().ofMinSize(1).ofMaxSize(150)
-                // jqwik favours short lists; state (and expiry) needs long ones as often as short.
-                .withSizeDistribution(RandomDistribution.uniform());
+    private static final Kind[] ALL_BUT_FLUSHALL = java.util.Arrays.stream(Kind.values())
+            .filter(k -> k != Kind.FLUSHALL).toArray(Kind[]::new);
+
+    private static Op op(Gen gen) {
+        Kind kind = switch (gen.weighted(40, 8, 6, 6, 1)) {
+            case 0 -> gen.pick(ALL_BUT_FLUSHALL);
+            case 1 -> gen.pick(Kind.SET_EX, Kind.PEXPIRE, Kind.SET_PXAT);
+            case 2 -> gen.pick(Kind.GET, Kind.ACTIVE_EXPIRE);
+            case 3 -> gen.pick(Kind.HSET, Kind.HINCRBY, Kind.INCRBY, Kind.APPEND);
+            // FLUSHALL wipes everything: rare, so that sequences build up state.
+            default -> Kind.FLUSHALL;
+        };
+        long amount = switch (gen.weighted(10, 2, 1)) {
+            case 0 -> gen.longBetween(-50, 400);
+            case 1 -> gen.longBetween(1000, 100_000);
+            default -> gen.pick(0L, Long.MAX_VALUE, Long.MIN_VALUE, Long.MAX_VALUE / 1000 + 1);
+        };
+        String value = gen.weighted(4, 1) == 0
+                ? gen.pick("", "0", "1", "42", "-7", "x", "hello", "01", "9223372036854775807")
+                : gen.anyString(40);
+        int advanceMs = switch (gen.weighted(3, 6, 1)) {
+            case 0 -> 0;
+            case 1 -> gen.intBetween(1, 30);
+            default -> gen.intBetween(100, 1000);
+        };
+        return new Op(kind, gen.intBetween(0, KEYS - 1), gen.intBetween(0, KEYS - 1), gen.intBetween(0, 3),
+                amount, value, advanceMs);
     }
 
-    @Provide
-    Arbitrary<KeyspaceConfig> configs() {
+    private static final List<KeyspaceConfig> CONFIGS;
+
+    static {
         KeyspaceConfig small = KeyspaceConfig.DEFAULTS.withSegments(16);
         // ~1000 bytes hold 3-4 of these keys: eviction (or OOM) happens often.
-        return Arbitraries.of(
+        CONFIGS = List.of(
                 small,
                 small.withSegments(1),
                 small.withMaxMemory(1000, EvictionPolicy.NOEVICTION),
@@ -89,11 +85,37 @@ class ReplayProperties {
                 new KeyspaceConfig(4, 0, EvictionPolicy.NOEVICTION, 5, 1, 1));
     }
 
-    @Property(tries = 400)
-    @StatisticsReport(onFailureOnly = true)
-    void aReplicaThatAppliesTheLogHoldsTheMastersDataset(@ForAll("configs") KeyspaceConfig config,
-                                                         @ForAll("ops") List<Op> ops,
-                                                         @ForAll long seed) {
+    /** One try: a keyspace configuration, 1-150 commands (the length uniform: state and expiry need long runs), a seed. */
+    record Run(KeyspaceConfig config, List<Op> ops, long seed) {
+    }
+
+    private static final int TRIES = 400;
+
+    @Test
+    void aReplicaThatAppliesTheLogHoldsTheMastersDataset() {
+        AtomicInteger expired = new AtomicInteger();
+        AtomicInteger evicted = new AtomicInteger();
+        Shrinker<Run> fewerOps = Shrinker.<Op>list().onPart(Run::ops, (run, ops) -> new Run(run.config(), ops, run.seed()));
+        PropertyCheck.forAll("aReplicaThatAppliesTheLogHoldsTheMastersDataset", TRIES,
+                gen -> new Run(gen.pick(CONFIGS), gen.listOf(1, 150, ReplayProperties::op), gen.anyLong()),
+                fewerOps, run -> {
+                    Keyspace master = replayAndCompare(run.config(), run.ops(), run.seed());
+                    if (master.stats().expiredKeys() > 0) {
+                        expired.incrementAndGet();
+                    }
+                    if (master.stats().evictedKeys() > 0) {
+                        evicted.incrementAndGet();
+                    }
+                });
+        if (!PropertyCheck.replaying()) {
+            // The generator must reach expiry and eviction often, or the property proves little about them.
+            assertThat(expired.get()).as("tries with lazy or active expiry").isGreaterThan(TRIES * 20 / 100);
+            assertThat(evicted.get()).as("tries with eviction").isGreaterThan(TRIES * 5 / 100);
+        }
+    }
+
+    /** Runs {@code ops} on a master, ships its log to a replica after each, checks both; returns the master. */
+    private static Keyspace replayAndCompare(KeyspaceConfig config, List<Op> ops, long seed) {
         ManualClock clock = new ManualClock();
         RecordingWriteLog masterLog = new RecordingWriteLog();
         Keyspace master = new Keyspace(config, clock, new SplittableRandom(seed), masterLog);
@@ -118,25 +140,20 @@ class ReplayProperties {
         // The literal statement: replay the whole list on a fresh replica.
         Keyspace fresh = new Keyspace(config, new ManualClock(0), new SplittableRandom(7), WriteLog.DISCARD);
         fresh.setRole(KeyspaceRole.REPLICA);
-        byte[] masterStream = CommandEntryArbitraries.encodeAll(masterLog.entries());
+        byte[] masterStream = CommandEntryGen.encodeAll(masterLog.entries());
         for (CommandEntry e : EntryCodec.decodeAll(masterStream)) {
             fresh.apply(e);
         }
         Map<Bytes, Entry> finalContents = master.contents();
         assertThat(fresh.contents()).isEqualTo(finalContents);
         // Same bytes, hence the same offsets, on both sides of the link.
-        assertThat(CommandEntryArbitraries.encodeAll(replicaLog.entries())).isEqualTo(masterStream);
+        assertThat(CommandEntryGen.encodeAll(replicaLog.entries())).isEqualTo(masterStream);
         // Memory accounting follows the data, not the history that built it.
         assertThat(fresh.usedMemory()).isEqualTo(master.usedMemory());
         assertThat(master.usedMemory()).isEqualTo(KeyspaceTestBase.estimateOf(finalContents));
         assertThat(fresh.stats().keys()).isEqualTo(master.stats().keys());
         assertThat(fresh.stats().expires()).isEqualTo(master.stats().expires());
-
-        Statistics.label("ops").collect(ops.size() < 10 ? "<10" : ops.size() < 50 ? "<50" : ops.size() < 100 ? "<100" : "<=150");
-        Statistics.label("lazy or active expiry happened").collect(master.stats().expiredKeys() > 0);
-        Statistics.label("eviction happened").collect(master.stats().evictedKeys() > 0);
-        Statistics.label("lazy or active expiry happened").coverage(c -> c.check(true).percentage(p -> p > 20));
-        Statistics.label("eviction happened").coverage(c -> c.check(true).percentage(p -> p > 5));
+        return master;
     }
 
     private static void assertReplicaHidesExactlyTheExpiredKeys(Keyspace replica, Map<Bytes, Entry> contents, long now) {

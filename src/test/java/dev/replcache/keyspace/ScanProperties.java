@@ -2,18 +2,14 @@ package dev.replcache.keyspace;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.replcache.testing.PropertyCheck;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
 
 /**
  * SCAN's guarantee, as Redis gives it: a key present from the start to the end of a full scan
@@ -22,22 +18,24 @@ import net.jqwik.api.constraints.IntRange;
  */
 class ScanProperties {
 
-    @Provide
-    Arbitrary<Integer> segmentCounts() {
-        return Arbitraries.of(1, 2, 4, 16, 256);
+    /** One try: keys present throughout, the page size, the segment count, the MATCH pattern ("" = none), a seed. */
+    record Case(int stableCount, int count, int segments, String pattern, long seed) {
     }
 
-    @Provide
-    Arbitrary<String> patterns() {
-        return Arbitraries.of("", "*", "s:*", "s:1*", "*7", "?:[0-4]*", "t:*");
+    @Test
+    void keysPresentForTheWholeScanAreReturnedOnce() {
+        PropertyCheck.forAll("keysPresentForTheWholeScanAreReturnedOnce", 200,
+                gen -> new Case(gen.intBetween(0, 400), gen.intBetween(1, 60), gen.pick(1, 2, 4, 16, 256),
+                        gen.pick("", "*", "s:*", "s:1*", "*7", "?:[0-4]*", "t:*"), gen.anyLong()),
+                ScanProperties::check);
     }
 
-    @Property(tries = 200)
-    void keysPresentForTheWholeScanAreReturnedOnce(@ForAll @IntRange(min = 0, max = 400) int stableCount,
-                                                   @ForAll @IntRange(min = 1, max = 60) int count,
-                                                   @ForAll("segmentCounts") int segments,
-                                                   @ForAll("patterns") String pattern,
-                                                   @ForAll long seed) {
+    private static void check(Case c) {
+        int stableCount = c.stableCount();
+        int count = c.count();
+        int segments = c.segments();
+        String pattern = c.pattern();
+        long seed = c.seed();
         SplittableRandom random = new SplittableRandom(seed);
         ManualClock clock = new ManualClock();
         Keyspace ks = new Keyspace(KeyspaceConfig.DEFAULTS.withSegments(segments), clock, new SplittableRandom(seed),
