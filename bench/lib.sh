@@ -20,9 +20,9 @@ stop_servers() {
 build_and_classpath() {
   if [ "${BENCH_BUILD:-1}" != 0 ]; then
     echo "== building" >&2
-    ./mvnw -B -q -DskipTests package
+    ./mvnw -B -q -Pbench -DskipTests package
   fi
-  ./mvnw -B -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$work/cp.txt" >/dev/null
+  ./mvnw -B -q -Pbench dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$work/cp.txt" >/dev/null
   CP="target/test-classes:target/classes:$(cat "$work/cp.txt")"
   JAR=$(ls target/replcache-*.jar | grep -v original | head -1)
 }

@@ -77,8 +77,8 @@ load1() { cut -d' ' -f1 /proc/loadavg; }
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 
 echo "== building" >&2
-timeout 1800 ./mvnw -B -q -DskipTests package
-timeout 600 ./mvnw -B -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$work/cp.txt" >/dev/null
+timeout 1800 ./mvnw -B -q -Pbench -DskipTests package
+timeout 600 ./mvnw -B -q -Pbench dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$work/cp.txt" >/dev/null
 CP="target/test-classes:target/classes:$(cat "$work/cp.txt")"
 # The jar of this build (not whatever older version is still lying in target/).
 JAR=target/$(awk -F= '$1 == "artifactId" {a=$2} $1 == "version" {v=$2} END {print a "-" v ".jar"}' target/maven-archiver/pom.properties)

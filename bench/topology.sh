@@ -24,7 +24,7 @@
 #   BENCH_FAILOVER_RATE       their SETs per second in all (2000)
 #   BENCH_FAILOVER_TIMEOUT_MS FAILOVER timeout (5000)
 #   BENCH_SYSTEMS             "rc redis" (for debugging the script: BENCH_SYSTEMS=redis)
-#   BENCH_BUILD=0             use the jar and test classes in target/ as they are (no ./mvnw package)
+#   BENCH_BUILD=0             use the jar and the bench classes in target/ as they are (no ./mvnw -Pbench package)
 # Output: a Markdown table on stdout and in bench/results/topology-<timestamp>.md; server logs and
 # ReplCache GC logs in bench/results/topology-<timestamp>-logs/.
 set -euo pipefail
