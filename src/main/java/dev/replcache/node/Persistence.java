@@ -137,6 +137,7 @@ public final class Persistence implements AutoCloseable {
     private volatile Position saved;
     private volatile KeyspaceSnapshot inFlight;
     private volatile long inFlightOffset = -1;
+    private volatile Runnable beforeEachKey; // tests: holds a save at a point of their choosing
     private ScheduledFuture<?> intervalTask; // guarded by this
 
     /**
@@ -353,7 +354,16 @@ public final class Persistence implements AutoCloseable {
         }
     }
 
+    /** For tests: run {@code hook} before each key a save writes (in place of {@code key-save-delay}). */
+    void beforeEachKeyForTests(Runnable hook) {
+        this.beforeEachKey = hook;
+    }
+
     private Runnable perKeyDelay() {
+        Runnable hook = beforeEachKey;
+        if (hook != null) {
+            return hook;
+        }
         long nanos = settings.keySaveDelay().toNanos();
         if (nanos <= 0) {
             return null;

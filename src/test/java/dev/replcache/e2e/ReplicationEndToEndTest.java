@@ -77,7 +77,8 @@ class ReplicationEndToEndTest {
         TestNode replica = start("replica", "replcache.replication.master=" + master.grpcAddress());
         await().atMost(Duration.ofSeconds(60)).until(() -> replica.node().replicationView().master().ready());
         long writtenAtSync = written.get();
-        Thread.sleep(200); // let writes flow over the live stream too
+        // Writes flow over the live stream too, then stop.
+        await().atMost(Duration.ofSeconds(60)).until(() -> written.get() > writtenAtSync + 1_000);
         writing.set(false);
         writer.join();
         assertThat(writtenAtSync).as("writes went on during the full sync").isGreaterThan(0);

@@ -21,6 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class StatusPageBrowserTest {
 
+    private static final tools.jackson.databind.json.JsonMapper JSON =
+            tools.jackson.databind.json.JsonMapper.builder().build();
+
     private static final int BUDGET_MS = 5_000;
 
     @TempDir
@@ -81,7 +84,12 @@ class StatusPageBrowserTest {
             assertThat(master.node().master().replicas()).singleElement()
                     .satisfies(r -> assertThat(r.ackOffset()).isEqualTo(offset));
         });
-        Thread.sleep(1_000); // a few lag samples for the chart
+        // A few lag samples of the replica, so the chart has a line to draw.
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            tools.jackson.databind.JsonNode replicas = JSON.readTree(master.send("GET", "/v1/replication/history", null)
+                    .body()).get("replicas");
+            return replicas.size() == 1 && replicas.get(0).get("series").get("t").size() >= 3;
+        });
 
         Path target = Path.of("target");
         Files.createDirectories(target);
