@@ -7,7 +7,7 @@
 #   3. replication lag under a full SET load with 1 and then 2 replicas, sampled every 10 ms
 #   4. catch-up after a 3 s link cut with 10,000 writes during the cut, and whether it was a
 #      partial resync; plus the same with REPLICAOF NO ONE / REPLICAOF master
-# The driver is src/test/java/dev/replcache/bench/ReplicationBench.java (surefire excludes it).
+# The driver is src/bench/java/dev/replcache/bench/ReplicationBench.java (built with -Pbench).
 #
 # Usage: bench/replication.sh [keys]     (default 1000000)
 #   BENCH_WAIT_QUIET=0   skip waiting for a quiet machine (load1 < 1.5, no foreign load generator)
