@@ -34,6 +34,8 @@ import org.springframework.validation.annotation.Validated;
  * @param minReplicasMaxLag how recent a replica's last ack must be to count (Redis's {@code min-replicas-max-lag})
  * @param maxWaitTimeout    longest a WAIT may block; a WAIT with timeout 0 waits this long
  * @param failoverTimeout   default time a FAILOVER waits for its target before aborting
+ * @param failoverMaxTimeout the longest timeout a FAILOVER request may ask for (writes are paused
+ *                          meanwhile); longer ones are refused
  * @param allowEmptyResync  let a master of another history with an empty dataset empty this replica
  *                          (off: such a full resync is refused, no silent wipe)
  * @param slowReplica       what a master does about a replica that cannot keep up
@@ -62,6 +64,7 @@ public record ReplicationProperties(
         @DefaultValue("10s") @NotNull Duration minReplicasMaxLag,
         @DefaultValue("60s") @NotNull Duration maxWaitTimeout,
         @DefaultValue("10s") @NotNull Duration failoverTimeout,
+        @DefaultValue("60s") @NotNull Duration failoverMaxTimeout,
         @DefaultValue("false") boolean allowEmptyResync,
         @DefaultValue @NotNull SlowReplica slowReplica,
         @DefaultValue("10s") @NotNull Duration shutdownTimeout) {
@@ -86,6 +89,10 @@ public record ReplicationProperties(
         requirePositive(minReplicasMaxLag, "min-replicas-max-lag");
         requirePositive(maxWaitTimeout, "max-wait-timeout");
         requirePositive(failoverTimeout, "failover-timeout");
+        requirePositive(failoverMaxTimeout, "failover-max-timeout");
+        if (failoverTimeout != null && failoverMaxTimeout != null && failoverTimeout.compareTo(failoverMaxTimeout) > 0) {
+            throw new IllegalArgumentException("replcache.replication.failover-timeout must be <= failover-max-timeout");
+        }
         if (minReplicasToWrite < 0) {
             throw new IllegalArgumentException("replcache.replication.min-replicas-to-write must be >= 0, got "
                     + minReplicasToWrite);

@@ -49,13 +49,13 @@ public final class CacheNode implements AutoCloseable {
 
     /**
      * What stands between a client and the replicas: {@code min-replicas-to-write} and
-     * {@code min-replicas-max-lag} (Redis's), the longest a WAIT may block, and how long a
-     * FAILOVER waits for its target by default.
+     * {@code min-replicas-max-lag} (Redis's), the longest a WAIT may block, how long a FAILOVER
+     * waits for its target by default and at most.
      */
     public record WriteGuards(int minReplicasToWrite, Duration minReplicasMaxLag, Duration maxWaitTimeout,
-                              Duration failoverTimeout) {
+                              Duration failoverTimeout, Duration failoverMaxTimeout) {
         public static final WriteGuards NONE = new WriteGuards(0, Duration.ofSeconds(10), Duration.ofSeconds(60),
-                Duration.ofSeconds(10));
+                Duration.ofSeconds(10), Duration.ofSeconds(60));
     }
 
     private final Settings settings;
@@ -71,6 +71,8 @@ public final class CacheNode implements AutoCloseable {
     /** The keyspace in service and the log's (replId, offset) change together under it (see {@link #cut}). */
     private final Object datasetLock = new Object();
     private volatile boolean writesStopped;
+    /** The handover key of the failover that made this node a master, for a retried handshake. */
+    private String handedOverWithKey; // guarded by this
     private volatile LinkDriver link; // non-null while a replica
     private volatile Runnable senderWakeup = () -> { };
     /** host:port announced to our master; null until known (gRPC on port 0 before it listens). */
@@ -240,6 +242,11 @@ public final class CacheNode implements AutoCloseable {
      * cannot start or was aborted (writes then resume here).
      */
     public java.util.concurrent.CompletableFuture<FailoverCoordinator.Result> failover(HostPort to, long timeoutMs) {
+        long max = settings.guards().failoverMaxTimeout().toMillis();
+        if (timeoutMs > max) {
+            throw new InvalidRequestException("failover: timeoutMs " + timeoutMs + " is over the limit of " + max
+                    + " ms (replcache.replication.failover-max-timeout)");
+        }
         return failover.start(to, timeoutMs == 0 ? settings.guards().failoverTimeout().toMillis() : timeoutMs);
     }
 
@@ -332,10 +339,12 @@ public final class CacheNode implements AutoCloseable {
         if (failover.running()) {
             throw new FailoverException("ERR a failover is in progress", false);
         }
-        follow(masterAddress, hasHistory, false);
+        follow(masterAddress, hasHistory, null);
     }
 
-    private LinkDriver follow(HostPort masterAddress, boolean hasHistory, boolean failoverHandshake) {
+    /** @param failoverKey the target's handover key when this follow is a failover handshake, else null */
+    private LinkDriver follow(HostPort masterAddress, boolean hasHistory, String failoverKey) {
+        boolean failoverHandshake = failoverKey != null;
         LinkDriver current = link;
         if (current != null) {
             current.close();
@@ -343,9 +352,9 @@ public final class CacheNode implements AutoCloseable {
         keyspace.setRole(KeyspaceRole.REPLICA);
         MasterLink masterLink = new MasterLink(replicationLog, new ReplicaDataset(settings.dataDir(),
                 () -> keyspace, this::newReplicaKeyspace, this::install, settings.dumpFile()), settings.replica(), clock,
-                random.split(), nodeId(), () -> announceAddress, hasHistory);
+                random.split(), nodeId(), () -> announceAddress, hasHistory, newHandoverKey());
         if (failoverHandshake) {
-            masterLink.startFailover();
+            masterLink.startFailover(failoverKey);
         }
         LinkDriver driver = new LinkDriver(masterLink, masterAddress, connector);
         link = driver;
@@ -362,8 +371,8 @@ public final class CacheNode implements AutoCloseable {
     }
 
     /** Failover, on the old master: follow the target with a PSYNC FAILOVER. */
-    synchronized LinkDriver followForFailover(HostPort target) {
-        return follow(target, true, true);
+    synchronized LinkDriver followForFailover(HostPort target, String targetHandoverKey) {
+        return follow(target, true, targetHandoverKey);
     }
 
     /** Failover aborted before the target answered: this node is the master again, same history. */
@@ -385,13 +394,34 @@ public final class CacheNode implements AutoCloseable {
      * Failover, on the target: our master, paused at {@code (replId, offset)}, hands over. We take
      * it only with exactly that history, so that nothing it acknowledged is lost.
      */
-    private synchronized String takeOverForFailover(ReplicationId replId, long offset) {
+    private String newHandoverKey() {
+        byte[] key = new byte[16];
+        idRandom.nextBytes(key);
+        return java.util.HexFormat.of().formatHex(key);
+    }
+
+    private static boolean sameKey(String expected, String presented) {
+        return expected != null && !expected.isEmpty() && presented != null && java.security.MessageDigest.isEqual(
+                expected.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                presented.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /**
+     * A PSYNC FAILOVER: only the master we follow may hand its role over, and it proves it with
+     * the handover key our link sent it in Hello (the replication token alone only lets a peer sync).
+     */
+    private synchronized String takeOverForFailover(ReplicationId replId, long offset, String handoverKey) {
         LinkDriver l = link;
         if (l == null) {
-            if (replicationLog.replId2().equals(replId) && replicationLog.secondReplOffset() == offset) {
+            if (replicationLog.replId2().equals(replId) && replicationLog.secondReplOffset() == offset
+                    && sameKey(handedOverWithKey, handoverKey)) {
                 return null; // we took over from this master at exactly this point; its answer was lost
             }
             return "this node is already a master";
+        }
+        if (!sameKey(l.link().handoverKey(), handoverKey)) {
+            log.warn("Failover takeover refused: the sender is not the master this node follows ({})", l.master());
+            return "the sender is not the master this replica follows (handover key mismatch)";
         }
         ReplicationId ours = replicationLog.replId();
         long ourOffset = replicationLog.offset();
@@ -400,6 +430,7 @@ public final class CacheNode implements AutoCloseable {
         }
         log.info("Failover: master {} hands its role over at offset {}", l.master(), offset);
         promote();
+        handedOverWithKey = handoverKey;
         return null;
     }
 

@@ -67,7 +67,7 @@ public final class FailoverCoordinator implements AutoCloseable {
         if (!running.compareAndSet(false, true)) {
             throw new FailoverException("ERR FAILOVER already in progress", false);
         }
-        HostPort target;
+        Target target;
         try {
             target = chooseTarget(to);
         } catch (RuntimeException e) {
@@ -92,7 +92,15 @@ public final class FailoverCoordinator implements AutoCloseable {
         return done;
     }
 
-    private HostPort chooseTarget(HostPort to) {
+    /** The replica a failover hands over to: where it is, and the handover key it gave this master. */
+    private record Target(HostPort address, String handoverKey) {
+        @Override
+        public String toString() {
+            return address.toString();
+        }
+    }
+
+    private Target chooseTarget(HostPort to) {
         List<ReplicationMaster.OnlineReplica> online = node.master().onlineReplicas();
         if (online.isEmpty()) {
             throw new FailoverException("ERR FAILOVER requires connected replicas", false);
@@ -109,16 +117,16 @@ public final class FailoverCoordinator implements AutoCloseable {
                     .orElseThrow(() -> new FailoverException("ERR FAILOVER: no online replica announced an address", false));
         }
         try {
-            return HostPort.parse(chosen.address(), "the replica's announced address");
+            return new Target(HostPort.parse(chosen.address(), "the replica's announced address"), chosen.handoverKey());
         } catch (IllegalArgumentException e) {
             throw new FailoverException("ERR FAILOVER target has no usable address: " + e.getMessage(), false);
         }
     }
 
-    private Result run(HostPort target, long timeoutMs) {
+    private Result run(Target target, long timeoutMs) {
         // Before the pause: a cold gRPC client cost ~1.6 s of a 2 s pause in the first benchmark run.
         long warmStart = clock.millis();
-        node.warmUpConnection(target, Math.min(timeoutMs, 2_000));
+        node.warmUpConnection(target.address(), Math.min(timeoutMs, 2_000));
         log.info("Failover to {}: connection to the target checked in {} ms; pausing writes", target,
                 clock.millis() - warmStart);
         long start = clock.millis();
@@ -131,7 +139,7 @@ public final class FailoverCoordinator implements AutoCloseable {
                 throw new FailoverException("ERR FAILOVER target " + target + " did not ack offset " + offset + " within "
                         + timeoutMs + " ms; aborted, writes resumed", true);
             }
-            LinkDriver driver = node.followForFailover(target);
+            LinkDriver driver = node.followForFailover(target.address(), target.handoverKey());
             long handshakeDeadline = Math.max(deadline, clock.millis() + MIN_HANDSHAKE_MS);
             String failure = awaitHandshake(driver.link(), handshakeDeadline);
             if (failure != null) {
@@ -146,14 +154,17 @@ public final class FailoverCoordinator implements AutoCloseable {
         }
     }
 
-    /** Asks for acks until the target acked {@code offset}; false at the deadline. */
-    private boolean awaitAck(HostPort target, long offset, long deadline) {
+    /**
+     * Asks for acks until the target acked {@code offset} with an Ack of its own (what it claimed
+     * in its PSYNC does not count: a peer could claim anything); false at the deadline.
+     */
+    private boolean awaitAck(Target target, long offset, long deadline) {
         // At once, then every 50 ms. (It started at Long.MIN_VALUE with `now - lastAsk >= 50`, which
         // overflows: no ack was ever asked for, and the pause lasted until the replica's periodic ack.)
         long nextAsk = clock.millis();
         while (clock.millis() < deadline) {
             for (ReplicationMaster.OnlineReplica r : node.master().onlineReplicas()) {
-                if (r.address().equals(target.toString()) && r.ackOffset() >= offset) {
+                if (r.address().equals(target.address().toString()) && r.acked() && r.ackOffset() >= offset) {
                     return true;
                 }
             }

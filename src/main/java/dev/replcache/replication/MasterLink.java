@@ -108,6 +108,10 @@ public final class MasterLink {
     private volatile long refusedFullResyncs;
     /** Coordinated failover: our first PSYNC hands the master role to the node we connect to. */
     private volatile boolean failoverPending;
+    /** With failoverPending: the target's handover key, which proves to it that we are its master. */
+    private volatile String failoverKey = "";
+    /** Our secret for this link, sent in Hello: only the master we follow may hand its role over to us. */
+    private final String handoverKey;
     private volatile long fullSyncBytes;
     private volatile long fullSyncMillis;
     private volatile long lastFullSyncMillis = -1;
@@ -132,6 +136,21 @@ public final class MasterLink {
     public MasterLink(ReplicationLog log, Dataset dataset, ReplicaConfig config, MillisClock clock,
                       RandomGenerator random, String replicaId, java.util.function.Supplier<String> announcedAddress,
                       boolean hasHistory) {
+        this(log, dataset, config, clock, random, replicaId, announcedAddress, hasHistory,
+                Long.toHexString(random.nextLong()) + Long.toHexString(random.nextLong()));
+    }
+
+    /**
+     * @param handoverKey this link's secret (sent in Hello; a coordinated failover onto this node
+     *                    must present it), unpredictable: the node makes it with a SecureRandom
+     */
+    public MasterLink(ReplicationLog log, Dataset dataset, ReplicaConfig config, MillisClock clock,
+                      RandomGenerator random, String replicaId, java.util.function.Supplier<String> announcedAddress,
+                      boolean hasHistory, String handoverKey) {
+        this.handoverKey = Objects.requireNonNull(handoverKey, "handoverKey");
+        if (handoverKey.isEmpty()) {
+            throw new IllegalArgumentException("the handover key must not be empty");
+        }
         this.hasHistory = hasHistory;
         this.log = Objects.requireNonNull(log, "log");
         this.dataset = Objects.requireNonNull(dataset, "dataset");
@@ -170,11 +189,17 @@ public final class MasterLink {
      * replica until now) to take over, and asks again after a lost stream (the target may have
      * taken over already: it then just continues us) until it answers or the coordinator gives up.
      */
-    public void startFailover() {
+    public void startFailover(String targetHandoverKey) {
         if (state != State.DOWN || everSynced) {
             throw new IllegalStateException("a failover handshake must be the link's first");
         }
+        failoverKey = Objects.requireNonNull(targetHandoverKey, "targetHandoverKey");
         failoverPending = true;
+    }
+
+    /** This link's secret, which a master handing its role over to this node must present. */
+    public String handoverKey() {
+        return handoverKey;
     }
 
     /** True from {@link #startFailover()} until the new master answered the PSYNC. */
@@ -230,9 +255,11 @@ public final class MasterLink {
         state = State.HANDSHAKE;
         lastHeardMs = clock.millis();
         return Reaction.send(
-                new ReplicaMessage.Hello(replicaId, Objects.requireNonNullElse(announcedAddress.get(), ""), config.authToken()),
+                new ReplicaMessage.Hello(replicaId, Objects.requireNonNullElse(announcedAddress.get(), ""), config.authToken(),
+                        handoverKey),
                 hasHistory || everSynced
-                        ? new ReplicaMessage.Psync(log.replId(), log.offset(), failoverPending)
+                        ? new ReplicaMessage.Psync(log.replId(), log.offset(), failoverPending,
+                                failoverPending ? failoverKey : "")
                         : new ReplicaMessage.Psync(ReplicationId.NONE, -1));
     }
 

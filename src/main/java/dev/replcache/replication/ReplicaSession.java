@@ -28,6 +28,10 @@ public final class ReplicaSession {
     long nextOffset = -1;
     /** Offset the replica acked: it has applied every byte before it. -1 before its first ack. */
     long ackOffset = -1;
+    /** Whether {@link #ackOffset} came from an Ack on this stream, not from the Psync's claim. */
+    boolean acked;
+    /** The replica's handover key from Hello: what this node presents to hand its role over to it. */
+    String handoverKey = "";
     long ackTimeMs = -1;
     long lastHeardMs;
     long lastPingMs;

@@ -50,7 +50,7 @@ public final class ReplicationMaster {
          *
          * @return null once promoted, else why not
          */
-        String takeOver(ReplicationId replId, long offset);
+        String takeOver(ReplicationId replId, long offset, String handoverKey);
     }
 
     /** A WAIT: completes with the count of replicas that acked {@code offset}, once there are enough. */
@@ -71,7 +71,7 @@ public final class ReplicationMaster {
     private final List<AckWaiter> waiters = new ArrayList<>();
     /** Whether this node may serve syncs now: a replica only while it follows its own master (Redis's NOMASTERLINK). */
     private volatile BooleanSupplier upstreamInSync = () -> true;
-    private volatile FailoverTarget failoverTarget = (id, offset) -> "this node does not take part in failovers";
+    private volatile FailoverTarget failoverTarget = (id, offset, key) -> "this node does not take part in failovers";
     /** Throttle policy: the delay for a client write now, refreshed on acks and ticks. */
     private volatile long throttleDelayMs;
 
@@ -160,7 +160,7 @@ public final class ReplicationMaster {
                 return false;
             }
         }
-        String refusal = failoverTarget.takeOver(psync.replId(), psync.offset());
+        String refusal = failoverTarget.takeOver(psync.replId(), psync.offset(), psync.handoverKey());
         if (refusal != null) {
             synchronized (this) {
                 fail(s, "failover refused: " + refusal);
@@ -187,6 +187,7 @@ public final class ReplicationMaster {
             } else {
                 s.replicaId = hello.replicaId();
                 s.address = hello.announcedAddress() == null ? "" : hello.announcedAddress();
+                s.handoverKey = hello.handoverKey() == null ? "" : hello.handoverKey();
             }
         } else if (message instanceof ReplicaMessage.Psync psync) {
             if (s.replicaId.isEmpty() || s.state != ReplicaSession.State.HANDSHAKE) {
@@ -204,6 +205,7 @@ public final class ReplicationMaster {
                 return;
             }
             s.ackOffset = ack.offset();
+            s.acked = true;
             s.ackTimeMs = clock.millis();
             refreshThrottle();
         } else {
@@ -630,15 +632,23 @@ public final class ReplicationMaster {
         return n;
     }
 
-    /** The announced address and acked offset of an online replica, for choosing a failover target. */
-    public record OnlineReplica(String replicaId, String address, long ackOffset) {
+    /**
+     * An online replica, for choosing a failover target and waiting for it: its announced address,
+     * its acked offset ({@code acked} when an Ack on this stream said so, not only its PSYNC's
+     * claim), and the handover key it gave us.
+     */
+    public record OnlineReplica(String replicaId, String address, long ackOffset, boolean acked, String handoverKey) {
+        @Override
+        public String toString() { // the key is a secret
+            return "OnlineReplica[replicaId=" + replicaId + ", address=" + address + ", ackOffset=" + ackOffset + "]";
+        }
     }
 
     public synchronized List<OnlineReplica> onlineReplicas() {
         List<OnlineReplica> out = new ArrayList<>();
         for (ReplicaSession s : sessions.values()) {
             if (s.state == ReplicaSession.State.ONLINE && s.closeReason == null) {
-                out.add(new OnlineReplica(s.replicaId, s.address, s.ackOffset));
+                out.add(new OnlineReplica(s.replicaId, s.address, s.ackOffset, s.acked, s.handoverKey));
             }
         }
         return out;

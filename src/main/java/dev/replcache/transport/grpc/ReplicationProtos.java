@@ -76,10 +76,11 @@ final class ReplicationProtos {
         if (m instanceof ReplicaMessage.Ack a) {
             b.setAck(Ack.newBuilder().setOffset(a.offset()));
         } else if (m instanceof ReplicaMessage.Psync p) {
-            b.setPsync(Psync.newBuilder().setReplId(p.replId().value()).setOffset(p.offset()).setFailover(p.failover()));
+            b.setPsync(Psync.newBuilder().setReplId(p.replId().value()).setOffset(p.offset()).setFailover(p.failover())
+                    .setHandoverKey(p.handoverKey()));
         } else if (m instanceof ReplicaMessage.Hello h) {
             b.setHello(Hello.newBuilder().setReplicaId(h.replicaId()).setAnnouncedAddress(h.announcedAddress())
-                    .setAuthToken(h.authToken()));
+                    .setAuthToken(h.authToken()).setHandoverKey(h.handoverKey()));
         } else {
             throw new AssertionError("no proto for " + m);
         }
@@ -90,9 +91,9 @@ final class ReplicationProtos {
         return switch (m.getKindCase()) {
             case ACK -> new ReplicaMessage.Ack(m.getAck().getOffset());
             case PSYNC -> new ReplicaMessage.Psync(replId(m.getPsync().getReplId()), m.getPsync().getOffset(),
-                    m.getPsync().getFailover());
+                    m.getPsync().getFailover(), m.getPsync().getHandoverKey());
             case HELLO -> new ReplicaMessage.Hello(m.getHello().getReplicaId(), m.getHello().getAnnouncedAddress(),
-                    m.getHello().getAuthToken());
+                    m.getHello().getAuthToken(), m.getHello().getHandoverKey());
             case KIND_NOT_SET -> throw invalid("replica message without a kind");
         };
     }

@@ -59,6 +59,8 @@ final class SimNode implements SnapshotSource, MasterLink.Dataset {
     ReplicationLog log;
     ReplicationMaster master;
     MasterLink link; // null on a master
+    /** The handover key of the failover that promoted this node (a retried handshake presents it again). */
+    String handedOverWithKey;
     SimNode upstream; // the node this one replicates from; null on a master
     /** The current link lets an empty master of another history replace our data (the operator's override). */
     boolean allowEmptyResync;

@@ -376,7 +376,7 @@ final class Simulation {
             drain(failed);
         });
         n.master.setUpstreamInSync(() -> n.link == null || n.link.state() == MasterLink.State.STREAMING);
-        n.master.setFailoverTarget((replId, offset) -> takeOver(n, replId, offset));
+        n.master.setFailoverTarget((replId, offset, key) -> takeOver(n, replId, offset, key));
     }
 
     /** Runs {@code steps} random events, then quiesces and checks convergence. */
@@ -1231,7 +1231,7 @@ final class Simulation {
             }
             boolean acked = false;
             for (ReplicationMaster.OnlineReplica o : old.master.onlineReplicas()) {
-                acked |= o.replicaId().equals(f.target.name) && o.ackOffset() >= f.x;
+                acked |= o.replicaId().equals(f.target.name) && o.acked() && o.ackOffset() >= f.x;
             }
             if (acked || (f.force && clock.millis() >= f.deadline)) {
                 beginHandshake(f);
@@ -1256,8 +1256,16 @@ final class Simulation {
     private void beginHandshake(Failover f) {
         f.handshake = true;
         f.handshakeDeadline = Math.max(f.deadline, clock.millis() + 1_000);
+        // The key the target gave the old master in its Hello, as the coordinator takes it; a bad
+        // target that is no online replica of the old master gave none, and must refuse.
+        String key = "";
+        for (ReplicationMaster.OnlineReplica o : f.old.master.onlineReplicas()) {
+            if (o.replicaId().equals(f.target.name)) {
+                key = o.handoverKey();
+            }
+        }
         follow(f.old, f.target, true, "sim: failover");
-        f.old.link.startFailover();
+        f.old.link.startFailover(key);
         f.link = f.old.link;
         connect(f.old);
     }
@@ -1333,18 +1341,22 @@ final class Simulation {
     }
 
     /** The failover port of a node, as CacheNode's: promote only at exactly the paused master's history. */
-    private String takeOver(SimNode n, ReplicationId replId, long offset) {
+    private String takeOver(SimNode n, ReplicationId replId, long offset, String key) {
         if (n.link == null) {
-            if (n.log.replId2().equals(replId) && n.log.secondReplOffset() == offset) {
+            if (n.log.replId2().equals(replId) && n.log.secondReplOffset() == offset && key.equals(n.handedOverWithKey)) {
                 return null; // a retried handshake of the failover that promoted it
             }
             return "this node is already a master";
+        }
+        if (!n.link.handoverKey().equals(key)) {
+            return "the sender is not the master this replica follows (handover key mismatch)";
         }
         if (!n.log.replId().equals(replId) || n.log.offset() != offset) {
             return "this replica is at " + n.log.replId() + " offset " + n.log.offset() + ", the master at " + replId
                     + " offset " + offset;
         }
         promote(n, "sim: promoted by a failover");
+        n.handedOverWithKey = key;
         return null;
     }
 
