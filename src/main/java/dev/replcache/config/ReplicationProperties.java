@@ -33,6 +33,10 @@ import org.springframework.validation.annotation.Validated;
  *                          {@code minReplicasMaxLag} (Redis's {@code min-replicas-to-write}); 0 = off
  * @param minReplicasMaxLag how recent a replica's last ack must be to count (Redis's {@code min-replicas-max-lag})
  * @param maxWaitTimeout    longest a WAIT may block; a WAIT with timeout 0 waits this long
+ * @param handshakeTimeout  a replication stream must send Hello and PSYNC within this, or it is closed
+ * @param maxReplicas       replication streams this node serves at once (handshakes included); more
+ *                          are refused with RESOURCE_EXHAUSTED. Each may hold up to a snapshot chunk
+ *                          or an entries batch plus gRPC's buffer, so this bounds their memory
  * @param failoverTimeout   default time a FAILOVER waits for its target before aborting
  * @param failoverMaxTimeout the longest timeout a FAILOVER request may ask for (writes are paused
  *                          meanwhile); longer ones are refused
@@ -63,6 +67,8 @@ public record ReplicationProperties(
         @DefaultValue("0") int minReplicasToWrite,
         @DefaultValue("10s") @NotNull Duration minReplicasMaxLag,
         @DefaultValue("60s") @NotNull Duration maxWaitTimeout,
+        @DefaultValue("5s") @NotNull Duration handshakeTimeout,
+        @DefaultValue("64") int maxReplicas,
         @DefaultValue("10s") @NotNull Duration failoverTimeout,
         @DefaultValue("60s") @NotNull Duration failoverMaxTimeout,
         @DefaultValue("false") boolean allowEmptyResync,
@@ -89,6 +95,10 @@ public record ReplicationProperties(
         requirePositive(minReplicasMaxLag, "min-replicas-max-lag");
         requirePositive(maxWaitTimeout, "max-wait-timeout");
         requirePositive(failoverTimeout, "failover-timeout");
+        requirePositive(handshakeTimeout, "handshake-timeout");
+        if (maxReplicas < 1) {
+            throw new IllegalArgumentException("replcache.replication.max-replicas must be >= 1, got " + maxReplicas);
+        }
         requirePositive(failoverMaxTimeout, "failover-max-timeout");
         if (failoverTimeout != null && failoverMaxTimeout != null && failoverTimeout.compareTo(failoverMaxTimeout) > 0) {
             throw new IllegalArgumentException("replcache.replication.failover-timeout must be <= failover-max-timeout");

@@ -13,15 +13,28 @@ package dev.replcache.replication;
  * @param slowReplicas       what to do about a replica that cannot keep up
  */
 public record MasterConfig(int snapshotChunkBytes, int entriesBatchBytes, long timeoutMs, long pingIntervalMs,
-                           int syncBufferBytes, SlowReplicaPolicy slowReplicas) {
+                           int syncBufferBytes, SlowReplicaPolicy slowReplicas, long handshakeTimeoutMs,
+                           int maxSessions) {
+
+    /** A stream has this long for its Hello and PSYNC before it is closed. */
+    public static final long DEFAULT_HANDSHAKE_TIMEOUT_MS = 5_000;
+    /** Replication streams a master keeps open at once, handshakes included. */
+    public static final int DEFAULT_MAX_SESSIONS = 64;
 
     public static final MasterConfig DEFAULTS = new MasterConfig(1 << 20, 256 * 1024, 60_000, 1_000, 64 << 20);
 
     public MasterConfig {
-        if (snapshotChunkBytes < 1 || entriesBatchBytes < 1 || timeoutMs < 1 || pingIntervalMs < 1 || syncBufferBytes < 0) {
+        if (snapshotChunkBytes < 1 || entriesBatchBytes < 1 || timeoutMs < 1 || pingIntervalMs < 1 || syncBufferBytes < 0
+                || handshakeTimeoutMs < 1 || maxSessions < 1) {
             throw new IllegalArgumentException("master replication bounds must be positive");
         }
         java.util.Objects.requireNonNull(slowReplicas, "slowReplicas");
+    }
+
+    public MasterConfig(int snapshotChunkBytes, int entriesBatchBytes, long timeoutMs, long pingIntervalMs,
+                        int syncBufferBytes, SlowReplicaPolicy slowReplicas) {
+        this(snapshotChunkBytes, entriesBatchBytes, timeoutMs, pingIntervalMs, syncBufferBytes, slowReplicas,
+                DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_MAX_SESSIONS);
     }
 
     /** With Redis's default policy for slow replicas. */

@@ -9,7 +9,9 @@ package dev.replcache.replication;
  * @param ackOffset last acked offset (-1 before the first ack)
  * @param lagBytes  master offset minus ack offset
  * @param lagMs     how long ago the oldest byte it has not acked was produced
+ * @param acked     the ack offset came from an Ack on this stream (what WAIT counts), not only from
+ *                  the offset its PSYNC asked to continue from
  */
 public record ReplicaInfo(String id, String address, ReplicaSession.State state, long ackOffset, long lagBytes,
-                          long lagMs) {
+                          long lagMs, boolean acked) {
 }

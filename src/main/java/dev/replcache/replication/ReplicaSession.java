@@ -35,6 +35,8 @@ public final class ReplicaSession {
     long ackTimeMs = -1;
     long lastHeardMs;
     long lastPingMs;
+    /** When the stream opened: it has the handshake timeout from here to send Hello and PSYNC. */
+    final long openedMs;
     /** The log's epoch when the PSYNC was answered: the history this session streams. */
     long epoch = -1;
     /** Disconnect policy: since when the replica has been over the soft limit, -1 when it is not. */
@@ -60,6 +62,7 @@ public final class ReplicaSession {
         this.sessionId = sessionId;
         this.lastHeardMs = nowMs;
         this.lastPingMs = nowMs;
+        this.openedMs = nowMs;
     }
 
     public String sessionId() {

@@ -111,11 +111,23 @@ public final class ReplicationMaster {
         this.failoverTarget = Objects.requireNonNull(target, "target");
     }
 
-    /** A replica opened a Sync stream. */
+    /**
+     * A replica opened a Sync stream.
+     *
+     * @return its session, or null when {@link MasterConfig#maxSessions()} streams are open already
+     *         (each can hold a message and the transport's buffer: the cap bounds their memory)
+     */
     public synchronized ReplicaSession open(String sessionId) {
+        if (sessions.size() >= config.maxSessions()) {
+            return null;
+        }
         ReplicaSession s = new ReplicaSession(sessionId, clock.millis());
         sessions.put(sessionId, s);
         return s;
+    }
+
+    public int maxSessions() {
+        return config.maxSessions();
     }
 
     /** The stream ended, whoever ended it. */
@@ -196,6 +208,10 @@ public final class ReplicationMaster {
             }
             onPsync(s, psync);
         } else if (message instanceof ReplicaMessage.Ack ack) {
+            if (s.replicaId.isEmpty()) {
+                fail(s, "protocol: Ack before Hello");
+                return;
+            }
             if (s.state != ReplicaSession.State.ONLINE) {
                 return; // acks during a full sync carry no information about this history
             }
@@ -476,6 +492,11 @@ public final class ReplicationMaster {
             } else if (tooSlow(s, now)) {
                 stats.recordSlowReplicaDisconnect();
                 wake.add(s);
+            } else if (s.psync == null && now - s.openedMs > config.handshakeTimeoutMs()) {
+                fail(s, "timeout: no Hello and PSYNC within " + config.handshakeTimeoutMs() + " ms");
+                wake.add(s);
+            } else if (s.psync == null) {
+                continue; // no Pings before the handshake: a stream that said nothing learns nothing
             } else if (now - s.lastHeardMs > config.timeoutMs()) {
                 fail(s, "timeout: nothing heard from the replica for " + (now - s.lastHeardMs) + " ms");
                 wake.add(s);
@@ -544,11 +565,15 @@ public final class ReplicationMaster {
 
     // ------------------------------------------------------------------ WAIT and min-replicas
 
-    /** Replicas online that acked {@code offset} or more (Redis's {@code replicationCountAcksByOffset}). */
+    /**
+     * Replicas online that acked {@code offset} or more (Redis's {@code replicationCountAcksByOffset}):
+     * with an Ack on their stream, as Redis counts only REPLCONF ACKs; the offset a PSYNC claimed
+     * is not an ack (a peer could claim anything).
+     */
     public synchronized int ackedCount(long offset) {
         int n = 0;
         for (ReplicaSession s : sessions.values()) {
-            if (s.state == ReplicaSession.State.ONLINE && s.ackOffset >= offset) {
+            if (s.state == ReplicaSession.State.ONLINE && s.acked && s.ackOffset >= offset) {
                 n++;
             }
         }
@@ -681,9 +706,12 @@ public final class ReplicationMaster {
         long masterOffset = log.offset();
         List<ReplicaInfo> out = new ArrayList<>();
         for (ReplicaSession s : sessions.values()) {
+            if (s.replicaId.isEmpty()) {
+                continue; // a stream that has not said who it is yet is no replica
+            }
             long lagBytes = s.ackOffset < 0 ? -1 : Math.max(0, masterOffset - s.ackOffset);
             long lagMs = s.ackOffset < 0 ? -1 : log.lagMs(s.ackOffset);
-            out.add(new ReplicaInfo(s.replicaId, s.address, s.state, s.ackOffset, lagBytes, lagMs));
+            out.add(new ReplicaInfo(s.replicaId, s.address, s.state, s.ackOffset, lagBytes, lagMs, s.acked));
         }
         return out;
     }

@@ -109,4 +109,55 @@ class HostilePeerEndToEndTest {
         assertThat(master.node().role()).isEqualTo("master");
         assertThat(master.http("PUT", "/v1/keys/after", "v", null).statusCode()).isEqualTo(204);
     }
+
+    @Test
+    void aStreamThatNeverSaysHelloIsClosedUnlistedAndUnpinged() throws Exception {
+        TestNode master = cluster.start("master", "replcache.replication.auth-token=" + TOKEN,
+                "replcache.replication.handshake-timeout=500ms", "replcache.replication.ping-interval=100ms");
+        try (RawReplica acksOnly = new RawReplica(master.grpcPort()); RawReplica silent = new RawReplica(master.grpcPort())) {
+            acksOnly.ack(0);
+            // silent: the stream is open (the call started), and it says nothing at all
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> acksOnly.closed.get() != null && silent.closed.get() != null);
+            assertThat(acksOnly.closed.get()).contains("Ack before Hello");
+            assertThat(silent.closed.get()).contains("no Hello and PSYNC within 500 ms");
+            assertThat(acksOnly.received).noneMatch(m -> m.hasPing());
+        }
+        try (RawReplica waiting = new RawReplica(master.grpcPort())) {
+            waiting.hello("no-psync-yet", "127.0.0.1:1", TOKEN);
+            await().atMost(Duration.ofSeconds(10)).until(() -> waiting.closed.get() != null);
+            assertThat(waiting.closed.get()).contains("no Hello and PSYNC within 500 ms");
+            assertThat(waiting.received).noneMatch(m -> m.hasPing());
+            assertThat(master.get("/v1/replication").body()).doesNotContain("no-psync-yet");
+        }
+        assertThat(master.node().master().replicas()).isEmpty();
+    }
+
+    @Test
+    void streamsBeyondMaxReplicasAreRefusedAndFreedSlotsServeARealReplica() throws Exception {
+        TestNode master = cluster.start("master", "replcache.replication.max-replicas=3",
+                "replcache.replication.handshake-timeout=60s");
+        master.node().writableKeyspace().set(Bytes.utf8("k"), Bytes.utf8("v"));
+        java.util.List<RawReplica> peers = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 8; i++) {
+                RawReplica p = new RawReplica(master.grpcPort());
+                p.hello("peer-" + i, "127.0.0.1:1", "");
+                peers.add(p);
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> peers.stream().filter(p -> p.closed.get() != null).count() == 5);
+            assertThat(peers.stream().map(p -> p.closed.get()).filter(java.util.Objects::nonNull))
+                    .allSatisfy(reason -> assertThat(reason).contains("RESOURCE_EXHAUSTED")
+                            .contains("replcache.replication.max-replicas"));
+            assertThat(master.http("PUT", "/v1/keys/during", "v", null).statusCode()).isEqualTo(204);
+        } finally {
+            for (RawReplica p : peers) {
+                p.close();
+            }
+        }
+        // The peers' streams end; their slots serve a real replica.
+        await().atMost(Duration.ofSeconds(10)).until(() -> master.node().master().replicas().isEmpty());
+        TestNode replica = cluster.start("replica", "replcache.replication.master=" + master.grpcAddress());
+        awaitInSync(master, replica);
+    }
 }

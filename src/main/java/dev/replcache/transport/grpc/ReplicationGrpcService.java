@@ -64,6 +64,23 @@ public final class ReplicationGrpcService extends ReplicationServiceGrpc.Replica
                 (ServerCallStreamObserver<dev.replcache.api.replication.v1.MasterMessage>) responses;
         ReplicationMaster master = node.master();
         ReplicaSession session = master.open(UUID.randomUUID().toString());
+        if (session == null) {
+            responses.onError(Status.RESOURCE_EXHAUSTED.withDescription("max number of replication streams reached ("
+                    + master.maxSessions() + ", replcache.replication.max-replicas)").asRuntimeException());
+            return new StreamObserver<>() { // whatever the peer still sends is dropped
+                @Override
+                public void onNext(dev.replcache.api.replication.v1.ReplicaMessage message) {
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                }
+
+                @Override
+                public void onCompleted() {
+                }
+            };
+        }
         SyncStream stream = new SyncStream(call, session);
         streams.add(stream);
         call.setOnReadyHandler(stream::wake);

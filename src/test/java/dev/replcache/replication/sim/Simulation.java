@@ -1459,7 +1459,7 @@ final class Simulation {
             w.ackers = new boolean[nodes.size()];
             int n = 0;
             for (ReplicaInfo ri : w.master.replicas()) {
-                if (ri.state() == ReplicaSession.State.ONLINE && ri.ackOffset() >= w.offset) {
+                if (ri.state() == ReplicaSession.State.ONLINE && ri.acked() && ri.ackOffset() >= w.offset) {
                     w.ackers[byName.get(ri.id()).index] = true;
                     n++;
                 }
