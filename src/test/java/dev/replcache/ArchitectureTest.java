@@ -10,7 +10,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The dependency rule of DESIGN.md section 2: the core ({@code keyspace}, {@code replication})
+ * The dependency rule of docs/architecture.md ("Packages and threads"): the core ({@code keyspace}, {@code replication})
  * is plain Java driven by calls, so it can be tested without sockets and simulated with a
  * manual clock. Transports and Spring stay outside it.
  */

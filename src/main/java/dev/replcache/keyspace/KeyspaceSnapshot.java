@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A point-in-time view of a keyspace, taken without stopping writes (DESIGN.md section 4).
+ * A point-in-time view of a keyspace, taken without stopping writes (docs/architecture.md, "Snapshots without fork").
  *
  * <p>The cut is an O(1)-per-segment step under the write lock: it records each segment's
  * version and the replication offset at that moment. The walker then asks for segments one by

@@ -3,7 +3,7 @@ package dev.replcache.replication;
 /**
  * The master's port to its snapshots: the node implements it with the keyspace and files in the
  * data directory, the simulation with memory. A snapshot is cut at an exact stream offset while
- * writes go on (DESIGN.md section 4), written somewhere readable, then read chunk by chunk for
+ * writes go on (docs/architecture.md, "Snapshots without fork"), written somewhere readable, then read chunk by chunk for
  * each replica that syncs from it.
  */
 public interface SnapshotSource {

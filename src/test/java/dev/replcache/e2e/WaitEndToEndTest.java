@@ -177,7 +177,7 @@ class WaitEndToEndTest {
         assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
     }
 
-    /** DESIGN.md invariant 5, end to end. */
+    /** Invariant 5 of docs/architecture.md, end to end. */
     @Test
     void aWriteThatWaitAcknowledgedSurvivesTheMastersDeathWhenTheReplicaIsPromoted() {
         TestNode master = cluster.start("master");

@@ -18,7 +18,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** Lazy and active expiry, on a master and on a replica (DESIGN.md section 1, "Expiry"). */
+/** Lazy and active expiry, on a master and on a replica (docs/architecture.md, "Expiry on replicas"). */
 class ExpiryTest extends KeyspaceTestBase {
 
     static Stream<Arguments> reads() {

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Fork-less point-in-time snapshots (DESIGN.md section 4): the walk yields exactly the dataset
+ * Fork-less point-in-time snapshots (docs/architecture.md, "Snapshots without fork"): the walk yields exactly the dataset
  * at the cut while writers keep going, which is invariant 2 of section 5 from the snapshot side.
  */
 class KeyspaceSnapshotTest {

@@ -11,8 +11,8 @@ import org.junit.jupiter.api.AfterEach;
 
 /**
  * A master keyspace with a manual clock and a recording log, one per test. After every test the
- * log is replayed on a fresh replica and must rebuild exactly the same dataset (DESIGN.md
- * section 5, invariant 2), so every unit test also checks that its writes were logged right.
+ * log is replayed on a fresh replica and must rebuild exactly the same dataset (invariant 2
+ * of docs/architecture.md), so every unit test also checks that its writes were logged right.
  */
 abstract class KeyspaceTestBase {
 

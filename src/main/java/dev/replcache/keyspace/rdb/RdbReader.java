@@ -32,7 +32,7 @@ import java.util.Map;
  * length claims.
  *
  * <p>Expired keys are returned like any other: a snapshot is the dataset as it was, and
- * whether a key is expired is for the loader's role and clock to decide (DESIGN.md section 1).
+ * whether a key is expired is for the loader's role and clock to decide (docs/architecture.md, "Expiry on replicas").
  * Empty hashes are dropped (Redis 7 does the same) and counted. Duplicate keys are not
  * detected here: the consumer sees both.
  *

@@ -17,7 +17,7 @@ import java.util.Objects;
 /**
  * Writes a keyspace as an RDB file, version 10, byte for byte the layout Redis 7.0 writes for
  * strings and hashes, so that {@code redis-check-rdb} accepts it and {@code redis-server} loads
- * it (DESIGN.md section 4).
+ * it (docs/architecture.md, "Snapshots without fork").
  *
  * <p>Layout: {@code REDIS0010}, the aux fields of Redis's {@code rdbSaveInfoAuxFields}
  * ({@code redis-ver}, {@code redis-bits}, {@code ctime}, {@code used-mem},

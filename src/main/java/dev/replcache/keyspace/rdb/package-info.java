@@ -1,6 +1,6 @@
 /**
  * The snapshot file format: Redis's RDB, version 10, as Redis 7.0 writes it, for the types
- * ReplCache has (DESIGN.md section 4). The same file serves replica full resync (sent in
+ * ReplCache has (docs/architecture.md, "Snapshots without fork"). The same file serves replica full resync (sent in
  * chunks) and restarts, and moves data between ReplCache and a real Redis.
  *
  * <ul>

@@ -41,7 +41,7 @@ import java.util.concurrent.CompletableFuture;
  * while replicas hold data (no silent wipe, then the operator's fix), and records WAIT-acked
  * offsets to check invariant 5 when a replica that acked one is promoted.
  *
- * <p>Invariants of DESIGN.md section 5 are checked during the run (offsets monotonic, no entry
+ * <p>The invariants of docs/architecture.md are checked during the run (offsets monotonic, no entry
  * applied twice or skipped, partial resync whenever the backlog covers the gap, one stream per
  * history on every node, one master, acknowledged writes kept by the promoted node) and after
  * quiescence (every node equals the final primary: same history, offset and data).

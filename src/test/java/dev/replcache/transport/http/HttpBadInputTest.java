@@ -14,7 +14,7 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 /**
- * DESIGN.md section 5, invariant 6: bad input gets a clear error and the node keeps running.
+ * docs/architecture.md, invariant 6: bad input gets a clear error and the node keeps running.
  * Each entry is a request a client can send, with the exact status and problem type it must
  * get; none may be a 500.
  */
