@@ -166,9 +166,22 @@ public record ReplicationProperties(
     /** A {@code host:port} pair. */
     public record HostPort(String host, int port) {
 
+        /** A DNS name (RFC 1123 labels; '_' allowed, as some resolvers do) or an IPv4 literal. */
+        private static final java.util.regex.Pattern HOSTNAME = java.util.regex.Pattern.compile(
+                "[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(?:\\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\\.?");
+        /** An IPv6 literal, without brackets, with an optional zone. */
+        private static final java.util.regex.Pattern IPV6 = java.util.regex.Pattern.compile(
+                "[0-9A-Fa-f:.]{2,45}(?:%[A-Za-z0-9_.-]{1,32})?");
+
         public HostPort {
             if (host == null || host.isBlank()) {
                 throw new IllegalArgumentException("host must not be empty");
+            }
+            boolean valid = host.length() <= 253
+                    && (host.contains(":") ? IPV6.matcher(host).matches() : HOSTNAME.matcher(host).matches());
+            if (!valid) {
+                throw new IllegalArgumentException("host must be a DNS name or an IP address, got '"
+                        + printable(host) + "'");
             }
             if (port < 1 || port > 65535) {
                 throw new IllegalArgumentException("port must be between 1 and 65535, got " + port);
@@ -179,7 +192,7 @@ public record ReplicationProperties(
         public static HostPort parse(String text, String property) {
             int colon = text.lastIndexOf(':');
             if (colon <= 0 || colon == text.length() - 1) {
-                throw new IllegalArgumentException(property + " must be host:port, got '" + text + "'");
+                throw new IllegalArgumentException(property + " must be host:port, got '" + printable(text) + "'");
             }
             String host = text.substring(0, colon);
             if (host.startsWith("[") && host.endsWith("]")) {
@@ -188,13 +201,28 @@ public record ReplicationProperties(
             try {
                 return new HostPort(host, Integer.parseInt(text.substring(colon + 1)));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(property + " must be host:port, got '" + text + "': " + e.getMessage());
+                throw new IllegalArgumentException(property + " must be host:port, got '" + printable(text) + "': "
+                        + e.getMessage());
             }
         }
 
         @Override
         public String toString() {
             return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+        }
+
+        /** The text with control characters escaped and cut to 100 characters: safe in a message or a log line. */
+        static String printable(String text) {
+            StringBuilder out = new StringBuilder();
+            for (int i = 0; i < text.length() && out.length() < 100; i++) {
+                char c = text.charAt(i);
+                if (c < 0x20 || c == 0x7f) {
+                    out.append(String.format("\\x%02x", (int) c));
+                } else {
+                    out.append(c);
+                }
+            }
+            return text.length() > 100 ? out + "..." : out.toString();
         }
     }
 

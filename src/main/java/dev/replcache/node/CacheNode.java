@@ -77,6 +77,8 @@ public final class CacheNode implements AutoCloseable {
     private volatile Runnable senderWakeup = () -> { };
     /** host:port announced to our master; null until known (gRPC on port 0 before it listens). */
     private volatile String announceAddress;
+    /** The port our gRPC server listens on, -1 before it does (REPLICAOF to it is refused). */
+    private volatile int listenPort = -1;
     private ScheduledExecutorService scheduler;
     private final FailoverCoordinator failover;
     private final java.util.concurrent.atomic.LongAdder throttledWrites = new java.util.concurrent.atomic.LongAdder();
@@ -320,11 +322,47 @@ public final class CacheNode implements AutoCloseable {
     }
 
     /**
-     * REPLICAOF host port: follow another master. The dataset is kept and served (read-only)
-     * until the master's stream replaces it; the link tries a partial resync first.
+     * REPLICAOF host port, from a client: follow another master. The dataset is kept and served
+     * (read-only) until the master's stream replaces it; the link tries a partial resync first.
+     *
+     * @throws InvalidRequestException when the host does not resolve, or is this node itself
      */
-    public synchronized void replicaOf(HostPort masterAddress) {
-        replicaOf(masterAddress, true);
+    public void replicaOf(HostPort masterAddress) {
+        checkNotSelf(masterAddress); // outside the lock: it may wait for DNS
+        synchronized (this) {
+            replicaOf(masterAddress, true);
+        }
+    }
+
+    /** A REPLICAOF target must resolve and must not be this node's own gRPC server. */
+    private void checkNotSelf(HostPort target) {
+        java.net.InetAddress[] addresses;
+        try {
+            addresses = java.net.InetAddress.getAllByName(target.host());
+        } catch (java.net.UnknownHostException e) {
+            throw new InvalidRequestException("ERR cannot resolve the master host '" + target.host() + "'");
+        }
+        String announced = announceAddress;
+        boolean self = announced != null && announced.equals(target.toString());
+        if (!self && target.port() == listenPort) {
+            for (java.net.InetAddress a : addresses) {
+                self |= isLocal(a);
+            }
+        }
+        if (self) {
+            throw new InvalidRequestException("ERR " + target + " is this node's own address: a node cannot replicate from itself");
+        }
+    }
+
+    private static boolean isLocal(java.net.InetAddress a) {
+        if (a.isAnyLocalAddress() || a.isLoopbackAddress()) {
+            return true;
+        }
+        try {
+            return java.net.NetworkInterface.getByInetAddress(a) != null;
+        } catch (java.net.SocketException e) {
+            return false;
+        }
     }
 
     /**
@@ -483,6 +521,7 @@ public final class CacheNode implements AutoCloseable {
      * {@code replcache.replication.announce-address} says otherwise. Until then the link waits.
      */
     public void listeningAt(String address) {
+        listenPort = HostPort.parse(address, "the gRPC listen address").port();
         if (settings.announceAddress() == null) {
             announceAddress = address;
         }
