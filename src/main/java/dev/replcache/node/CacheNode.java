@@ -252,6 +252,11 @@ public final class CacheNode implements AutoCloseable {
         return failover.start(to, timeoutMs == 0 ? settings.guards().failoverTimeout().toMillis() : timeoutMs);
     }
 
+    /** The longest a WAIT blocks ({@code replcache.replication.max-wait-timeout}). */
+    public long maxWaitTimeoutMs() {
+        return settings.guards().maxWaitTimeout().toMillis();
+    }
+
     public RequestLimits limits() {
         return settings.limits();
     }

@@ -90,4 +90,66 @@ class HostileClientEndToEndTest {
                     .containsPattern("\"lastError\":\"[^\"]*UNAVAILABLE"));
         }
     }
+
+    @Test
+    void probesOnTheManagementPortAnswerWhileSlowUploadsHoldEveryApiThread() throws Exception {
+        int management = TestNode.freePort();
+        TestNode node = cluster.start("node", "server.tomcat.threads.max=4", "server.tomcat.threads.min-spare=1",
+                "management.server.port=" + management);
+        java.util.List<java.net.Socket> slow = new java.util.ArrayList<>();
+        try {
+            // Twice as many uploads as API threads, each sending its headers and one byte of its body.
+            for (int i = 0; i < 8; i++) {
+                java.net.Socket s = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), node.httpPort());
+                s.getOutputStream().write(("PUT /v1/keys/slow" + i + " HTTP/1.1\r\nHost: localhost\r\n"
+                        + "Content-Type: application/octet-stream\r\nContent-Length: 1000\r\n\r\nx")
+                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+                slow.add(s);
+            }
+            java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+            // The API is starved: a GET on the API port does not get an answer while the uploads hold on.
+            var starved = client.sendAsync(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + node.httpPort() + "/v1/keys/k")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            // The probes, on their own port and threads, answer.
+            for (String probe : new String[] {"/actuator/health/liveness", "/actuator/health/readiness"}) {
+                HttpResponse<String> r = client.send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + management + probe)).timeout(Duration.ofSeconds(10)).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertThat(r.statusCode()).as(probe).isEqualTo(200);
+                assertThat(r.body()).contains("UP");
+            }
+            assertThat(starved).as("the API port was starved during the probes").isNotDone();
+        } finally {
+            for (java.net.Socket s : slow) {
+                s.close();
+            }
+        }
+    }
+
+    @Test
+    void blockedWaitsHoldNoApiThread() throws Exception {
+        TestNode node = cluster.start("node", "server.tomcat.threads.max=4", "server.tomcat.threads.min-spare=1");
+        java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+        // Twice as many WAITs as API threads, each blocked: no replica will ever ack.
+        java.util.List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> waits = new java.util.ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            waits.add(client.sendAsync(java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create("http://127.0.0.1:" + node.httpPort() + "/v1/wait"))
+                    .header("Content-Type", "application/json")
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"replicas\":1,\"timeoutMs\":20000}")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()));
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> node.node().master().waitingCount() == 8);
+
+        // The API still answers, and so does health on the same port.
+        assertThat(node.http("PUT", "/v1/keys/k", "v", null).statusCode()).isEqualTo(204);
+        assertThat(node.get("/v1/keys/k").body()).isEqualTo("v");
+        assertThat(node.get("/actuator/health/liveness").statusCode()).isEqualTo(200);
+        assertThat(waits).noneMatch(java.util.concurrent.CompletableFuture::isDone);
+        for (var w : waits) {
+            w.cancel(true);
+        }
+    }
 }

@@ -131,6 +131,8 @@ class HelmChartTest {
                     assertThat(ctx.getBean(ReplcacheProperties.class).dataDir()).isEqualTo(Path.of("/data"));
                     assertThat(ctx.getBean(GrpcProperties.class).port()).isEqualTo(9090);
                     assertThat(Binder.get(ctx.getEnvironment()).bind("server.port", Integer.class).get()).isEqualTo(8080);
+                    assertThat(Binder.get(ctx.getEnvironment()).bind("management.server.port", Integer.class).get())
+                            .isEqualTo(8081);
                 });
     }
 
@@ -162,20 +164,23 @@ class HelmChartTest {
     // ---------------------------------------------------------------- probes, ports, services
 
     @Test
-    void probesUseTheActuatorHealthGroupsOnTheHttpPort() throws Exception {
+    void probesUseTheActuatorHealthGroupsOnTheManagementPort() throws Exception {
         Map<String, Object> container = container(single(render("default-values.yaml"), "StatefulSet"));
-        assertThat(ports(container)).containsExactlyInAnyOrderEntriesOf(Map.of("http", 8080, "grpc", 9090));
+        assertThat(ports(container)).containsExactlyInAnyOrderEntriesOf(Map.of("http", 8080, "management", 8081,
+                "grpc", 9090));
         assertThat(at(container, "startupProbe", "httpGet", "path")).isEqualTo("/actuator/health/liveness");
         assertThat(at(container, "livenessProbe", "httpGet", "path")).isEqualTo("/actuator/health/liveness");
         assertThat(at(container, "readinessProbe", "httpGet", "path")).isEqualTo("/actuator/health/readiness");
         for (String probe : List.of("startupProbe", "livenessProbe", "readinessProbe")) {
-            assertThat(at(container, probe, "httpGet", "port")).as(probe).isEqualTo("http");
+            // Their own port and threads: clients holding every API thread never fail a probe.
+            assertThat(at(container, probe, "httpGet", "port")).as(probe).isEqualTo("management");
         }
         // The startup probe leaves a replica minutes for its first full sync before liveness applies.
         int startupSeconds = (int) at(container, "startupProbe", "periodSeconds")
                 * (int) at(container, "startupProbe", "failureThreshold");
         assertThat(startupSeconds).isGreaterThanOrEqualTo(120);
         assertThat(envValue(container, "SERVER_PORT")).isEqualTo("8080");
+        assertThat(envValue(container, "MANAGEMENT_SERVER_PORT")).isEqualTo("8081");
         assertThat(envValue(container, "REPLCACHE_GRPC_PORT")).isEqualTo("9090");
     }
 
@@ -219,8 +224,10 @@ class HelmChartTest {
                 assertThat(containerPorts).containsKey((String) port.get("targetPort"));
                 byName.put((String) port.get("name"), (Integer) port.get("port"));
             }
-            assertThat(byName).as("ports of %s", at(svc, "metadata", "name"))
-                    .containsExactlyInAnyOrderEntriesOf(Map.of("http", 8080, "grpc", 9090));
+            // Clients use http and grpc; the headless Service also carries management, for scrapes.
+            Map<String, Integer> expected = svc == headless ? Map.of("http", 8080, "management", 8081, "grpc", 9090)
+                    : Map.of("http", 8080, "grpc", 9090);
+            assertThat(byName).as("ports of %s", at(svc, "metadata", "name")).containsExactlyInAnyOrderEntriesOf(expected);
         }
     }
 
@@ -393,7 +400,7 @@ class HelmChartTest {
         List<Object> endpoints = list(at(monitor, "spec", "endpoints"));
         assertThat(endpoints).hasSize(1);
         Map<String, Object> endpoint = map(endpoints.get(0));
-        assertThat(endpoint).containsEntry("path", "/actuator/prometheus").containsEntry("port", "http")
+        assertThat(endpoint).containsEntry("path", "/actuator/prometheus").containsEntry("port", "management")
                 .containsEntry("interval", "15s");
         // HTTP auth is on in this value set: Prometheus sends the bearer token from the Secret.
         assertThat(at(endpoint, "authorization", "credentials", "key")).isEqualTo("http-auth-token");

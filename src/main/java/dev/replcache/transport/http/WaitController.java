@@ -7,6 +7,7 @@ import io.swagger.v3.oas.annotations.tags.Tag;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.context.request.async.DeferredResult;
 
 /** WAIT numreplicas timeout. */
 @RestController
@@ -34,7 +35,7 @@ class WaitController {
 
     @PostMapping("/v1/wait")
     @Operation(operationId = "wait", summary = "WAIT numreplicas timeout: block until that many replicas acked every write before the call, or the timeout; returns how many did")
-    WaitResponse waitForReplicas(@RequestBody WaitRequest request) {
+    DeferredResult<WaitResponse> waitForReplicas(@RequestBody WaitRequest request) {
         if (request == null || request.replicas() == null) {
             throw new InvalidRequestException("body must be {\"replicas\": n, \"timeoutMs\": t}");
         }
@@ -43,6 +44,18 @@ class WaitController {
             throw new InvalidRequestException("offset must not be negative");
         }
         long offset = request.offset() == null ? node.offset() : request.offset();
-        return new WaitResponse(Futures.await(node.waitForReplicas(offset, request.replicas(), timeoutMs)), offset);
+        // Answered when the acks are in or the node's timer fires, without holding a servlet thread
+        // meanwhile (blocked WAITs must not starve other requests, probes included). The node's
+        // future always completes by max-wait-timeout; the request's own timeout is only a guard.
+        DeferredResult<WaitResponse> result = new DeferredResult<>(node.maxWaitTimeoutMs() + 10_000);
+        node.waitForReplicas(offset, request.replicas(), timeoutMs).whenComplete((acked, error) -> {
+            if (error != null) {
+                result.setErrorResult(error instanceof java.util.concurrent.CompletionException c && c.getCause() != null
+                        ? c.getCause() : error);
+            } else {
+                result.setResult(new WaitResponse(acked, offset));
+            }
+        });
+        return result;
     }
 }
