@@ -11,6 +11,7 @@ import io.swagger.v3.oas.models.media.StringSchema;
 import java.util.List;
 import org.springdoc.core.customizers.OpenApiCustomizer;
 import org.springframework.boot.tomcat.TomcatConnectorCustomizer;
+import org.springframework.boot.tomcat.TomcatContextCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.web.method.support.HandlerMethodArgumentResolver;
@@ -58,6 +59,19 @@ class HttpConfiguration implements WebMvcConfigurer {
             connector.setEncodedSolidusHandling("passthrough");
             connector.setEncodedReverseSolidusHandling("passthrough");
             connector.setParseBodyMethods("");
+        };
+    }
+
+    /**
+     * Tomcat's own error pages (requests it refuses before Spring runs) as problem+json: the
+     * host's error report valve, set while the context is added and before the host starts.
+     */
+    @Bean
+    TomcatContextCustomizer problemErrorReports() {
+        return context -> {
+            if (context.getParent() instanceof org.apache.catalina.core.StandardHost host) {
+                host.setErrorReportValveClass(ProblemErrorReportValve.class.getName());
+            }
         };
     }
 

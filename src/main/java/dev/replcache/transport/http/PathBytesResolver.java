@@ -20,8 +20,16 @@ import org.springframework.web.servlet.HandlerMapping;
  * to U+FFFD (so {@code %FE} and {@code %FF} would be one key). Keys are binary-safe in Redis;
  * here the segment of the raw URI is percent-decoded to exactly the bytes the client sent.
  * A malformed escape is a 400.
+ *
+ * <p>Tomcat itself refuses some bytes in a path before we see it (invalid UTF-8 such as
+ * {@code %FF}, {@code %00}). For those keys, and any other, a request with the header
+ * {@code Key-Encoding: base64url} sends its key and field segments in the URL-safe base64 form
+ * (RFC 4648 section 5, padding optional): any bytes, and only {@code [A-Za-z0-9_-]} on the wire.
  */
 final class PathBytesResolver implements HandlerMethodArgumentResolver {
+
+    /** The request header that says how the path's key and field segments are encoded. */
+    static final String KEY_ENCODING = "Key-Encoding";
 
     private final CacheNode node;
 
@@ -42,7 +50,17 @@ final class PathBytesResolver implements HandlerMethodArgumentResolver {
         boolean isKey = parameter.hasParameterAnnotation(PathKey.class);
         String variable = isKey ? "{key}" : "{field}";
         String what = isKey ? "key" : "hash field";
-        Bytes bytes = percentDecode(rawSegment(request, variable), what);
+        String encoding = request.getHeader(KEY_ENCODING);
+        String raw = rawSegment(request, variable);
+        Bytes bytes;
+        if (encoding == null) {
+            bytes = percentDecode(raw, what);
+        } else if (encoding.trim().equalsIgnoreCase("base64url")) {
+            bytes = base64urlDecode(raw, what);
+        } else {
+            throw ApiProblemException.invalid(KEY_ENCODING + " must be base64url (or absent for percent-encoded paths), got '"
+                    + printable(encoding) + "'");
+        }
         return isKey ? node.limits().checkKey(bytes) : node.limits().checkField(bytes);
     }
 
@@ -69,6 +87,29 @@ final class PathBytesResolver implements HandlerMethodArgumentResolver {
             throw new IllegalStateException("pattern " + pattern + " has no " + variable + " in " + path);
         }
         return pathSegments[index];
+    }
+
+    /** The URL-safe base64 form (RFC 4648 section 5), padding optional. */
+    static Bytes base64urlDecode(String raw, String what) {
+        for (int i = 0; i < raw.length(); i++) {
+            char c = raw.charAt(i);
+            boolean ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'
+                    || (c == '=' && i >= raw.length() - 2);
+            if (!ok) {
+                throw ApiProblemException.invalid(what + " is not base64url (Key-Encoding: base64url): character "
+                        + (c < 0x20 || c > 0x7e ? String.format("U+%04X", (int) c) : "'" + c + "'") + " at position " + i);
+            }
+        }
+        try {
+            return Bytes.of(java.util.Base64.getUrlDecoder().decode(raw));
+        } catch (IllegalArgumentException e) {
+            throw ApiProblemException.invalid(what + " is not base64url (Key-Encoding: base64url): " + e.getMessage());
+        }
+    }
+
+    private static String printable(String text) {
+        String cut = text.length() > 40 ? text.substring(0, 40) + "..." : text;
+        return cut.replaceAll("[^\\x20-\\x7e]", "?");
     }
 
     /** Percent-decodes to bytes; other characters are taken as their UTF-8 encoding. */
