@@ -31,6 +31,7 @@ public class NodeConfiguration {
     @Bean(initMethod = "start", destroyMethod = "close")
     public CacheNode cacheNode(ReplcacheProperties props, ReplicationProperties repl, GrpcProperties grpc,
                                SnapshotProperties snapshot, DumpFile dumpFile, MasterConnector connector) {
+        createDataDir(props.dataDir());
         KeyspaceConfig keyspaceConfig = new KeyspaceConfig(
                 props.keyspace().segments(),
                 props.maxMemory().toBytes(),
@@ -78,5 +79,19 @@ public class NodeConfiguration {
     @Bean
     PersistenceLifecycle persistenceLifecycle(Persistence persistence, ApplicationContext context) {
         return new PersistenceLifecycle(persistence, context);
+    }
+
+    /**
+     * The data directory exists from the start: the disk-space health check watches it
+     * ({@code management.health.diskspace.path}), and a directory that cannot be made stops the
+     * start, naming it, rather than the first save or full sync.
+     */
+    private static void createDataDir(java.nio.file.Path dir) {
+        try {
+            java.nio.file.Files.createDirectories(dir);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot create the data directory " + dir.toAbsolutePath()
+                    + " (replcache.data-dir): " + e, e);
+        }
     }
 }

@@ -84,6 +84,31 @@ final class ReplicaDataset implements MasterLink.Dataset {
     }
 
     @Override
+    public void beginSnapshot(String snapshotId, long sizeEstimate) {
+        long usable = usableSpace();
+        // The incoming file is renamed over the dump file only once it is complete: both exist
+        // meanwhile, so the disk must hold the whole new file besides what is there now.
+        if (usable >= 0 && sizeEstimate > usable) {
+            throw new UncheckedIOException(new IOException("not enough disk space in " + dir + " for the snapshot: it needs about "
+                    + sizeEstimate + " bytes, " + usable + " are usable (No space left on device)"));
+        }
+        beginSnapshot(snapshotId);
+    }
+
+    /** Usable bytes on the data directory's file system, -1 when unknown. */
+    private long usableSpace() {
+        try {
+            Path existing = dir;
+            while (existing != null && !Files.exists(existing)) {
+                existing = existing.getParent();
+            }
+            return existing == null ? -1 : Files.getFileStore(existing).getUsableSpace();
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    @Override
     public void writeSnapshotChunk(byte[] data) {
         try {
             ByteBuffer buf = ByteBuffer.wrap(data);

@@ -48,6 +48,14 @@ public final class MasterLink {
         /** A full resync starts: open temporary storage for the snapshot. */
         void beginSnapshot(String snapshotId);
 
+        /**
+         * A full resync of about {@code sizeEstimate} bytes starts: open temporary storage for it,
+         * refusing (with an exception naming the shortfall) when it cannot hold that much.
+         */
+        default void beginSnapshot(String snapshotId, long sizeEstimate) {
+            beginSnapshot(snapshotId);
+        }
+
         /** Appends a verified chunk to the temporary storage. */
         void writeSnapshotChunk(byte[] data);
 
@@ -99,6 +107,8 @@ public final class MasterLink {
     private long nextConnectAtMs;
     private int failedAttempts;
     private volatile String lastDropReason;
+    /** The last drop was our own storage failing (a full disk): retry late, not at once. */
+    private boolean storageFailed;
     private volatile long masterOffsetSeen = -1;
     private volatile long fullSyncs;
     private volatile long partialSyncs;
@@ -323,7 +333,11 @@ public final class MasterLink {
         bytesTotal = f.sizeEstimate();
         syncStartedMs = clock.millis();
         wholeCrc.reset();
-        dataset.beginSnapshot(snapshotId);
+        try {
+            dataset.beginSnapshot(snapshotId, bytesTotal);
+        } catch (RuntimeException e) {
+            return storageFailure(e);
+        }
         return Reaction.NONE;
     }
 
@@ -363,7 +377,11 @@ public final class MasterLink {
         if (bytesReceived + chunk.data().length > bytesTotal) {
             return Reaction.drop("snapshot is larger than the announced " + bytesTotal + " bytes");
         }
-        dataset.writeSnapshotChunk(chunk.data());
+        try {
+            dataset.writeSnapshotChunk(chunk.data());
+        } catch (RuntimeException e) {
+            return storageFailure(e);
+        }
         wholeCrc.update(chunk.data());
         bytesReceived += chunk.data().length;
         expectedSeq++;
@@ -428,6 +446,23 @@ public final class MasterLink {
         return Reaction.NONE;
     }
 
+    /**
+     * Our own storage failed (a full disk, a read-only data directory): the link drops with the
+     * cause in its reason, and waits {@code reconnect-max-delay} before it asks again, since a
+     * resync at once would only fill the disk again.
+     */
+    private Reaction storageFailure(RuntimeException e) {
+        storageFailed = true;
+        StringBuilder reason = new StringBuilder("cannot store the snapshot: ").append(e.getMessage());
+        Throwable c = e.getCause();
+        for (int depth = 0; c != null && depth < 5; depth++, c = c.getCause()) {
+            if (c.getMessage() != null && reason.indexOf(c.getMessage()) < 0) {
+                reason.append(": ").append(c.getMessage()); // the OS's words: "No space left on device"
+            }
+        }
+        return Reaction.drop(reason.toString());
+    }
+
     private Reaction ack() {
         lastAckMs = clock.millis();
         return Reaction.send(new ReplicaMessage.Ack(log.offset()));
@@ -445,7 +480,8 @@ public final class MasterLink {
         state = State.DOWN;
         failedAttempts++;
         long base = config.reconnectMinMs() << Math.min(20, failedAttempts - 1);
-        long delay = Math.min(config.reconnectMaxMs(), base);
+        long delay = storageFailed ? config.reconnectMaxMs() : Math.min(config.reconnectMaxMs(), base);
+        storageFailed = false;
         // Jitter so that replicas of a restarted master do not all come back in the same millisecond.
         delay += random.nextLong(Math.max(1, delay / 5));
         nextConnectAtMs = clock.millis() + delay;

@@ -16,9 +16,11 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.system.CapturedOutput;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Full resyncs that go wrong or take long, between separate nodes over real sockets. */
+@org.junit.jupiter.api.extension.ExtendWith(org.springframework.boot.test.system.OutputCaptureExtension.class)
 class FullSyncFaultsEndToEndTest {
 
     @TempDir
@@ -54,6 +56,32 @@ class FullSyncFaultsEndToEndTest {
         try (Stream<Path> files = Files.list(replica.dataDir)) {
             assertThat(files.map(p -> p.getFileName().toString())).noneMatch(f -> f.endsWith(".tmp"));
         }
+    }
+
+    @Test
+    void aFullDiskFailsTheSyncCleanlyNamingTheCauseAndTheReplicaRetriesLater(CapturedOutput output) throws IOException {
+        TestNode master = start("master", new Object[0]);
+        for (int i = 0; i < 500; i++) {
+            master.node().writableKeyspace().set(Bytes.utf8("k" + i), Bytes.utf8("value " + i));
+        }
+        // The replica's first snapshot file is /dev/full, which answers every write with ENOSPC as a
+        // full file system does (the master's first snapshot is snapshot-1).
+        Path dir = tmp.resolve("replica");
+        Files.createDirectories(dir);
+        Files.createSymbolicLink(dir.resolve("incoming-snapshot-1.rdb.tmp"), Path.of("/dev/full"));
+        TestNode replica = start("replica", new Object[0], "replcache.replication.master=" + master.grpcAddress(),
+                "replcache.replication.reconnect-max-delay=2s");
+
+        // The failed file is thrown away, and the retry, after the longest backoff, lands.
+        awaitInSync(master, replica);
+        assertThat(replica.node().replicationView().master().lastError())
+                .contains("cannot store the snapshot").contains("No space left on device");
+        assertThat(master.node().master().stats().syncFull()).isEqualTo(2);
+        assertThat(output.getOut()).contains("No space left on device")
+                .doesNotContain("UncheckedIOException: cannot write the snapshot file");
+        // The disk-space health check watches the data directory.
+        String health = replica.get("/actuator/health").body();
+        assertThat(health).contains("\"diskSpace\"").contains(dir.toAbsolutePath().toString().replace("\\", "\\\\"));
     }
 
     @Test
