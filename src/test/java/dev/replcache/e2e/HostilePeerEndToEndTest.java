@@ -160,4 +160,68 @@ class HostilePeerEndToEndTest {
         TestNode replica = cluster.start("replica", "replcache.replication.master=" + master.grpcAddress());
         awaitInSync(master, replica);
     }
+
+    /** Random and mutated replica messages, from a seed, each sequence on its own stream. */
+    private static dev.replcache.api.replication.v1.ReplicaMessage peerMessage(dev.replcache.testing.Gen g, String replId,
+                                                                                long offset) {
+        var b = dev.replcache.api.replication.v1.ReplicaMessage.newBuilder();
+        switch (g.intBetween(0, 4)) {
+            case 0 -> b.setHello(dev.replcache.api.replication.v1.Hello.newBuilder()
+                    .setReplicaId(g.oneIn(5) ? "" : g.anyString(40))
+                    .setAnnouncedAddress(g.pick("127.0.0.1:1", "", "a b", g.anyString(60)))
+                    .setAuthToken(g.pick(TOKEN, "", "wrong"))
+                    .setHandoverKey(g.anyString(32)));
+            case 1 -> b.setPsync(dev.replcache.api.replication.v1.Psync.newBuilder()
+                    .setReplId(g.pick(replId, "?", "", g.anyString(40)))
+                    .setOffset(g.pick(offset, -1L, 0L, offset + 1, Long.MAX_VALUE, Long.MIN_VALUE, g.anyLong()))
+                    .setFailover(g.oneIn(4))
+                    .setHandoverKey(g.anyString(32)));
+            case 2 -> b.setAck(dev.replcache.api.replication.v1.Ack.newBuilder()
+                    .setOffset(g.pick(offset, -1L, offset + 1_000_000, g.anyLong())));
+            case 3 -> { } // no kind at all
+            default -> {
+                // Unknown fields: bytes the schema does not know, parsed and kept as unknown.
+                return dev.replcache.api.replication.v1.ReplicaMessage.newBuilder().setUnknownFields(
+                        com.google.protobuf.UnknownFieldSet.newBuilder().addField(99,
+                                com.google.protobuf.UnknownFieldSet.Field.newBuilder()
+                                        .addLengthDelimited(com.google.protobuf.ByteString.copyFrom(g.bytes(0, 64))).build())
+                                .build()).build();
+            }
+        }
+        return b.build();
+    }
+
+    @Test
+    void randomPeerMessagesNeverHurtTheMasterAndARealReplicaStillSyncs() throws Exception {
+        TestNode master = cluster.start("master", "replcache.replication.auth-token=" + TOKEN,
+                "replcache.replication.handshake-timeout=1s");
+        for (int i = 0; i < 200; i++) {
+            master.node().writableKeyspace().set(Bytes.utf8("k" + i), Bytes.utf8("v" + i));
+        }
+        var before = new java.util.HashMap<>(master.node().keyspace().contents());
+        String replId = master.node().replicationLog().replId().value();
+        long offset = master.node().replicationLog().offset();
+
+        dev.replcache.testing.PropertyCheck.forAll("hostile replica stream", 60,
+                g -> g.listOf(1, 8, x -> peerMessage(x, replId, offset)), messages -> {
+                    try (RawReplica peer = new RawReplica(master.grpcPort())) {
+                        for (var m : messages) {
+                            peer.send(m);
+                        }
+                        // The master answers or closes; it never stops serving clients.
+                        assertThat(master.http("GET", "/v1/keys/k1", null, null).body()).isEqualTo("v1");
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IllegalStateException(e);
+                    }
+                });
+
+        assertThat(master.node().role()).isEqualTo("master");
+        assertThat(master.node().replicationLog().replId().value()).isEqualTo(replId);
+        assertThat(master.node().keyspace().contents()).isEqualTo(before);
+        await().atMost(Duration.ofSeconds(20)).until(() -> master.node().master().replicas().isEmpty());
+        TestNode replica = cluster.start("replica", "replcache.replication.auth-token=" + TOKEN,
+                "replcache.replication.master=" + master.grpcAddress());
+        awaitInSync(master, replica);
+    }
 }
