@@ -200,6 +200,13 @@ public final class ReplicationMaster {
                 s.replicaId = hello.replicaId();
                 s.address = hello.announcedAddress() == null ? "" : hello.announcedAddress();
                 s.handoverKey = hello.handoverKey() == null ? "" : hello.handoverKey();
+                // One session per replica: its new stream ends the old one (half-open after a cut,
+                // or a reconnect that came first), so WAIT and min-replicas count replicas, not streams.
+                for (ReplicaSession other : sessions.values()) {
+                    if (other != s && other.closeReason == null && other.replicaId.equals(s.replicaId)) {
+                        fail(other, "replaced: replica " + s.replicaId + " opened a new stream");
+                    }
+                }
             }
         } else if (message instanceof ReplicaMessage.Psync psync) {
             if (s.replicaId.isEmpty() || s.state != ReplicaSession.State.HANDSHAKE) {
@@ -573,7 +580,7 @@ public final class ReplicationMaster {
     public synchronized int ackedCount(long offset) {
         int n = 0;
         for (ReplicaSession s : sessions.values()) {
-            if (s.state == ReplicaSession.State.ONLINE && s.acked && s.ackOffset >= offset) {
+            if (s.state == ReplicaSession.State.ONLINE && s.closeReason == null && s.acked && s.ackOffset >= offset) {
                 n++;
             }
         }

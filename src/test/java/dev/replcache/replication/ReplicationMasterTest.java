@@ -114,4 +114,29 @@ class ReplicationMasterTest {
                     f -> assertThat(f.snapshotId()).isEqualTo("snapshot-2"));
         }
     }
+
+    /** Issue 11 row 6: a half-open old stream and the same replica's reconnect counted as two replicas. */
+    @Test
+    void aReplicaCountsOnceWhenItsNewStreamReplacesAHalfOpenOne() {
+        write(10);
+        long offset = log.offset();
+        ReplicaSession old = master.open("old");
+        master.onMessage(old, new ReplicaMessage.Hello("r1", "", ""));
+        master.onMessage(old, new ReplicaMessage.Psync(log.replId(), offset));
+        master.onMessage(old, new ReplicaMessage.Ack(offset));
+        assertThat(master.ackedCount(offset)).isEqualTo(1);
+
+        // The old stream never closed (half-open); the replica reconnects on a new one.
+        ReplicaSession reconnect = master.open("new");
+        master.onMessage(reconnect, new ReplicaMessage.Hello("r1", "", ""));
+        master.onMessage(reconnect, new ReplicaMessage.Psync(log.replId(), offset));
+        master.onMessage(reconnect, new ReplicaMessage.Ack(offset));
+
+        assertThat(master.ackedCount(offset)).as("one replica").isEqualTo(1);
+        assertThat(old.closeReason()).contains("replaced");
+        assertThat(master.tick()).contains(old); // its stream is closed at the next tick
+        java.util.concurrent.CompletableFuture<Integer> two = master.awaitAcks(offset, 2);
+        assertThat(two).isNotDone();
+        master.cancelWait(two);
+    }
 }
