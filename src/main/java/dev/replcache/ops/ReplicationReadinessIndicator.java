@@ -35,6 +35,10 @@ final class ReplicationReadinessIndicator implements HealthIndicator {
         if (!link.everSynced()) {
             return b.outOfService().withDetail("reason", "waiting for the first sync with the master").build();
         }
+        if (link.diverged() != null) {
+            return b.outOfService().withDetail("reason", "the data diverged from the master's stream ("
+                    + link.diverged() + "); waiting for a full resync").build();
+        }
         if (state == MasterLink.State.LOADING_SNAPSHOT) {
             return b.outOfService().withDetail("reason", "loading a snapshot from the master").build();
         }

@@ -107,6 +107,13 @@ public final class MasterLink {
     private long nextConnectAtMs;
     private int failedAttempts;
     private volatile String lastDropReason;
+    /**
+     * Our dataset no longer matches the stream (an entry that does not fit it, a malformed or
+     * non-canonical entry, offsets that disagree after applying): continuing at our offset would
+     * fail the same way forever, so the next PSYNC asks for a full resync, and until it is done
+     * the replica is not ready.
+     */
+    private volatile String diverged;
     /** The last drop was our own storage failing (a full disk): retry late, not at once. */
     private boolean storageFailed;
     private volatile long masterOffsetSeen = -1;
@@ -267,7 +274,8 @@ public final class MasterLink {
         return Reaction.send(
                 new ReplicaMessage.Hello(replicaId, Objects.requireNonNullElse(announcedAddress.get(), ""), config.authToken(),
                         handoverKey),
-                hasHistory || everSynced
+                diverged != null ? new ReplicaMessage.Psync(ReplicationId.NONE, -1)
+                : hasHistory || everSynced
                         ? new ReplicaMessage.Psync(log.replId(), log.offset(), failoverPending,
                                 failoverPending ? failoverKey : "")
                         : new ReplicaMessage.Psync(ReplicationId.NONE, -1));
@@ -405,6 +413,7 @@ public final class MasterLink {
             return Reaction.drop("snapshot could not be loaded: " + e.getMessage());
         }
         decoder = new StreamDecoder(syncOffset, config.maxFrameBytes());
+        diverged = null;
         fullSyncs++;
         long took = Math.max(0, clock.millis() - syncStartedMs);
         lastFullSyncMillis = took;
@@ -429,21 +438,34 @@ public final class MasterLink {
         try {
             decoded = decoder.accept(entries.startOffset(), entries.data());
         } catch (StreamDecoder.StreamException e) {
-            return Reaction.drop(e.getMessage());
+            if (e.getMessage().startsWith("batch starts at offset")) {
+                return Reaction.drop(e.getMessage()); // out of order: a new stream resumes at our offset
+            }
+            return diverge(e.getMessage());
         }
         masterOffsetSeen = Math.max(masterOffsetSeen, entries.startOffset() + entries.data().length);
         for (StreamDecoder.Decoded d : decoded) {
             try {
                 dataset.apply(d.entry());
             } catch (KeyspaceException e) {
-                return Reaction.drop("stream does not fit the dataset (" + e.getMessage() + "): resync");
+                return diverge("stream does not fit the dataset (" + e.getMessage() + ")");
             }
             // Invariant: our log is byte for byte the master's, so offsets agree after each entry.
             if (log.offset() != d.endOffset()) {
-                return Reaction.drop("offset " + log.offset() + " after applying an entry, the stream says " + d.endOffset());
+                return diverge("offset " + log.offset() + " after applying an entry, the stream says " + d.endOffset());
             }
         }
         return Reaction.NONE;
+    }
+
+    private Reaction diverge(String why) {
+        diverged = why;
+        return Reaction.drop(why + ": the data diverged from the stream, full resync next");
+    }
+
+    /** Why our data diverged from the master's stream, until a full resync replaces it; else null. */
+    public String diverged() {
+        return diverged;
     }
 
     /**
