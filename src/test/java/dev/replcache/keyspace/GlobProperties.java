@@ -42,6 +42,38 @@ class GlobProperties {
         }
     }
 
+    /** A subject list that one compiled pattern (with its per-byte masks cached) is matched against in turn. */
+    record Many(String pattern, java.util.List<String> subjects) {
+    }
+
+    /**
+     * A compiled pattern is used for a whole SCAN page and caches masks as it meets bytes: every
+     * subject must still get the answer the reference gives. Patterns are longer here, with
+     * stars in the middle, so that the occurrence search (and masks over 64 tokens) is exercised.
+     */
+    @Test
+    void aCompiledPatternAgreesOnEverySubjectItIsUsedFor() {
+        AtomicInteger matching = new AtomicInteger();
+        PropertyCheck.forAll("aCompiledPatternAgreesOnEverySubjectItIsUsedFor", 500,
+                gen -> new Many(gen.stringOf("aab?*[]^-", 12) + (gen.oneIn(4) ? "*" + "a".repeat(gen.intBetween(60, 70)) + "*" : ""),
+                        gen.listOf(1, 10, g -> g.stringOf("aab]^-", 24) + (g.oneIn(3) ? "a".repeat(g.intBetween(60, 80)) : "")
+                                + g.stringOf("ab", 6))), c -> {
+                    byte[] p = c.pattern().getBytes(StandardCharsets.US_ASCII);
+                    Glob glob = Glob.compile(Bytes.copyOf(p));
+                    for (String subject : c.subjects()) {
+                        byte[] s = subject.getBytes(StandardCharsets.US_ASCII);
+                        boolean expected = reference(p, 0, s, 0);
+                        assertThat(glob.matches(Bytes.copyOf(s))).as("'%s' ~ '%s'", c.pattern(), subject).isEqualTo(expected);
+                        if (expected) {
+                            matching.incrementAndGet();
+                        }
+                    }
+                });
+        if (!PropertyCheck.replaying()) {
+            assertThat(matching.get()).as("subjects the pattern matches").isGreaterThan(50);
+        }
+    }
+
     /** Glob's algorithm before the fix: correct, but exponential on patterns with many '*'. */
     private static boolean reference(byte[] p, int pi, byte[] s, int si) {
         while (pi < p.length) {
