@@ -54,7 +54,8 @@ public class NodeConfiguration {
         CacheNode.Settings settings = new CacheNode.Settings(keyspaceConfig, limits, props.expiry().cycleInterval(),
                 props.dataDir(), (int) repl.backlogSize().toBytes(), masterConfig, replicaConfig,
                 repl.tickInterval(), announce, new CacheNode.WriteGuards(repl.minReplicasToWrite(),
-                        repl.minReplicasMaxLag(), repl.maxWaitTimeout(), repl.failoverTimeout()), dumpFile.path());
+                        repl.minReplicasMaxLag(), repl.maxWaitTimeout(), repl.failoverTimeout()), dumpFile.path(),
+                snapshot.maxLoadMemory().toBytes());
         CacheNode node = new CacheNode(settings, SYSTEM_CLOCK, connector);
         boolean replica = !repl.master().isEmpty();
         Persistence.Restored restored = Persistence.restore(node, dumpFile, replica, snapshot.ignoreCorrupt(), SYSTEM_CLOCK);
