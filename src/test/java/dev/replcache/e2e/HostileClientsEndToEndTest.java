@@ -2,17 +2,36 @@ package dev.replcache.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 
 /**
  * Issue 12 ("Hostile peers and clients"): requests a client or a peer can send over the real
  * ports of one node with the default limits, each with the answer it must get.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class HostileClientsEndToEndTest {
 
     /** replcache.limits.max-key-bytes's default. */
@@ -22,17 +41,104 @@ class HostileClientsEndToEndTest {
     static Path tmp;
 
     static TestNode node;
+    static ManagedChannel channel;
 
     @BeforeAll
     static void start() {
         node = TestNode.start("hostile", tmp.resolve("node"));
+        channel = Grpc.newChannelBuilderForAddress("127.0.0.1", node.grpcPort(), InsecureChannelCredentials.create()).build();
     }
 
     @AfterAll
-    static void stop() {
+    static void stop() throws InterruptedException {
+        if (channel != null) {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
         if (node != null) {
             node.close();
         }
+    }
+
+    // ------------------------------------------------------------------ raw gRPC
+
+    /** Sends the bytes as they are: the server's parser sees exactly what a broken client wrote. */
+    private static final MethodDescriptor.Marshaller<byte[]> RAW = new MethodDescriptor.Marshaller<>() {
+        @Override
+        public InputStream stream(byte[] value) {
+            return new ByteArrayInputStream(value);
+        }
+
+        @Override
+        public byte[] parse(InputStream stream) {
+            try {
+                return stream.readAllBytes();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    };
+
+    private record Closed(Status status, Metadata trailers) {
+    }
+
+    /** One call of {@code method} with the given request frames; the status it closes with. */
+    private static Closed rawCall(String method, MethodDescriptor.MethodType type, byte[]... frames) throws Exception {
+        MethodDescriptor<byte[], byte[]> descriptor = MethodDescriptor.<byte[], byte[]>newBuilder()
+                .setType(type).setFullMethodName(method).setRequestMarshaller(RAW).setResponseMarshaller(RAW).build();
+        ClientCall<byte[], byte[]> call = channel.newCall(descriptor, CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS));
+        CompletableFuture<Closed> closed = new CompletableFuture<>();
+        call.start(new ClientCall.Listener<>() {
+            @Override
+            public void onClose(Status status, Metadata trailers) {
+                closed.complete(new Closed(status, trailers));
+            }
+        }, new Metadata());
+        call.request(Integer.MAX_VALUE);
+        for (byte[] frame : frames) {
+            call.sendMessage(frame);
+        }
+        if (type == MethodDescriptor.MethodType.UNARY || type == MethodDescriptor.MethodType.SERVER_STREAMING) {
+            call.halfClose();
+        }
+        return closed.get(30, TimeUnit.SECONDS);
+    }
+
+    /** Field 1 (bytes) declaring 5 bytes of which 2 arrive: a protobuf cut short. */
+    private static final byte[] TRUNCATED = {0x0a, 0x05, 'a', 'b'};
+    /** A varint that never ends. */
+    private static final byte[] ENDLESS_VARINT = {0x10, (byte) 0xff, (byte) 0xff, (byte) 0xff};
+
+    /**
+     * Row 12: a request the server cannot parse got UNKNOWN and a stack trace in the log per
+     * request; now INVALID_ARGUMENT saying so, on every method, with one WARN-free debug line.
+     */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS) // a hang guard only
+    void malformedProtobufGetsInvalidArgumentOnEveryMethodWithoutAStackTrace(CapturedOutput output) throws Exception {
+        String[][] unary = {
+                {"cache.v1.CacheService/Set"}, {"cache.v1.CacheService/Get"}, {"cache.v1.CacheService/MSet"},
+                {"replication.v1.ReplicationService/Info"}, {"grpc.health.v1.Health/Check"}};
+        for (String[] m : unary) {
+            for (byte[] bad : new byte[][] {TRUNCATED, ENDLESS_VARINT}) {
+                Closed closed = rawCall(m[0], MethodDescriptor.MethodType.UNARY, bad);
+                assertThat(closed.status().getCode()).as("%s", m[0]).isEqualTo(Status.Code.INVALID_ARGUMENT);
+                assertThat(closed.status().getDescription()).as("%s", m[0])
+                        .contains("malformed request message").contains(m[0]);
+            }
+        }
+        Closed scan = rawCall("cache.v1.CacheService/Scan", MethodDescriptor.MethodType.SERVER_STREAMING, TRUNCATED);
+        assertThat(scan.status().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+
+        // The replication stream: a peer's broken message ends its stream, and its session with it.
+        Closed sync = rawCall("replication.v1.ReplicationService/Sync", MethodDescriptor.MethodType.BIDI_STREAMING, TRUNCATED);
+        assertThat(sync.status().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(node.node().replicationView().replicas()).isEmpty());
+
+        // The node still serves, and the log holds no stack trace for any of it.
+        assertThat(node.send("PUT", "/v1/keys/after-malformed", "ok").statusCode()).isEqualTo(204);
+        assertThat(output.getAll()).doesNotContain("InvalidProtocolBufferException", "Exception while executing runnable",
+                "\tat io.grpc");
     }
 
     /**
