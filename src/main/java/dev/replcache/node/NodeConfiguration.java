@@ -44,7 +44,8 @@ public class NodeConfiguration {
                 props.limits().maxBatchKeys());
         MasterConfig masterConfig = new MasterConfig((int) repl.snapshotChunkSize().toBytes(),
                 (int) repl.entriesBatchSize().toBytes(), repl.timeout().toMillis(), repl.pingInterval().toMillis(),
-                (int) repl.syncBufferLimit().toBytes(), repl.slowReplica().toPolicy());
+                (int) repl.syncBufferLimit().toBytes(), repl.slowReplica().toPolicy(),
+                (int) repl.maxHelloFieldSize().toBytes());
         ReplicaConfig replicaConfig = new ReplicaConfig(repl.ackInterval().toMillis(), repl.timeout().toMillis(),
                 repl.reconnectMinDelay().toMillis(), repl.reconnectMaxDelay().toMillis(),
                 (int) repl.maxFrameSize().toBytes(), repl.authToken(), repl.allowEmptyResync());

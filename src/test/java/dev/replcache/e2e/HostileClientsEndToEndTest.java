@@ -59,6 +59,92 @@ class HostileClientsEndToEndTest {
         }
     }
 
+    // ------------------------------------------------------------------ Hello
+
+    /** A Sync stream as a (hostile) replica opens it; collects what the master answers. */
+    private static final class Peer implements io.grpc.stub.StreamObserver<dev.replcache.api.replication.v1.MasterMessage> {
+        final CompletableFuture<Status> closed = new CompletableFuture<>();
+        final java.util.List<dev.replcache.api.replication.v1.MasterMessage> received =
+                java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        final io.grpc.stub.StreamObserver<dev.replcache.api.replication.v1.ReplicaMessage> out =
+                dev.replcache.api.replication.v1.ReplicationServiceGrpc.newStub(channel).sync(this);
+
+        void hello(String replicaId, String address) {
+            out.onNext(dev.replcache.api.replication.v1.ReplicaMessage.newBuilder().setHello(
+                    dev.replcache.api.replication.v1.Hello.newBuilder().setReplicaId(replicaId).setAnnouncedAddress(address))
+                    .build());
+        }
+
+        void psyncFromScratch() {
+            out.onNext(dev.replcache.api.replication.v1.ReplicaMessage.newBuilder().setPsync(
+                    dev.replcache.api.replication.v1.Psync.newBuilder().setReplId("?").setOffset(-1)).build());
+        }
+
+        @Override
+        public void onNext(dev.replcache.api.replication.v1.MasterMessage m) {
+            received.add(m);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            closed.complete(Status.fromThrowable(t));
+        }
+
+        @Override
+        public void onCompleted() {
+            closed.complete(Status.OK);
+        }
+    }
+
+    /**
+     * Row 9: Hello fields went into the master's log as they came: CR/LF in announced_address
+     * forged log lines. They are escaped now.
+     */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS) // a hang guard only
+    void helloFieldsCannotForgeLogLines(CapturedOutput output) throws Exception {
+        Peer peer = new Peer();
+        String forged = "2026-12-06T21:00:00.000Z  INFO 1 --- [replcache] [main] d.r.t.grpc.ReplicationGrpcService : FORGED";
+        peer.hello("evil\r\n" + forged.replace("FORGED", "FORGED-ID"), "10.0.0.1:1\r\n" + forged + "\u0085\u001b[31m");
+        peer.psyncFromScratch();
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+                .untilAsserted(() -> assertThat(peer.received).anyMatch(m -> m.hasFullResync()));
+        peer.out.onCompleted();
+        assertThat(peer.closed.get(30, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.OK);
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(output.getOut()).contains("Replication stream closed: replica=evil"));
+
+        for (String line : output.getAll().split("\n")) {
+            assertThat(line).as("a log line that starts with the forged text").doesNotStartWith(forged.substring(0, 30));
+        }
+        assertThat(output.getOut()).contains("address=10.0.0.1:1\\r\\n2026-12-06T21:00:00.000Z")
+                .contains("\\u0085\\u001b[31m").doesNotContain("\u001b[31m");
+    }
+
+    /** Row 9: a 20 MiB Hello field added 40 MiB to the log; now the stream ends with a bound, and nothing is logged of it. */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS) // a hang guard only
+    void anOversizedHelloFieldEndsTheStreamWithItsBound(CapturedOutput output) throws Exception {
+        int before = output.getAll().length();
+        for (String field : new String[] {"replica_id", "announced_address"}) {
+            Peer peer = new Peer();
+            String big = "x".repeat(20 * 1024 * 1024);
+            if (field.equals("replica_id")) {
+                peer.hello(big, "10.0.0.1:1");
+            } else {
+                peer.hello("r1", big);
+            }
+            Status status = peer.closed.get(60, TimeUnit.SECONDS);
+            assertThat(status.getCode()).as(field).isEqualTo(Status.Code.INVALID_ARGUMENT);
+            assertThat(status.getDescription()).as(field)
+                    .contains("Hello field " + field + " is 20971520 bytes, over the limit of 1024")
+                    .contains("replcache.replication.max-hello-field-size");
+        }
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(node.node().replicationView().replicas()).isEmpty());
+        assertThat(output.getAll().length() - before).as("log bytes written for two 20 MiB Hellos").isLessThan(64 * 1024);
+    }
+
     // ------------------------------------------------------------------ raw gRPC
 
     /** Sends the bytes as they are: the server's parser sees exactly what a broken client wrote. */
