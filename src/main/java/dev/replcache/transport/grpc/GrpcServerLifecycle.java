@@ -66,7 +66,8 @@ public final class GrpcServerLifecycle implements SmartLifecycle {
         NettyServerBuilder builder = NettyServerBuilder
                 .forAddress(new InetSocketAddress(properties.address(), properties.port()), GrpcTls.server(properties.tls()))
                 .maxInboundMessageSize((int) properties.maxInboundMessageSize().toBytes())
-                // Every service parses its requests under the guard: a malformed one is INVALID_ARGUMENT.
+                // Requests parsed under the guard: a malformed one is INVALID_ARGUMENT (the application
+                // services get it from GrpcServerConfiguration, inside their interceptors).
                 .addService(MalformedRequestGuard.guard(newHealth.getHealthService().bindService()))
                 .addService(MalformedRequestGuard.guard(ProtoReflectionServiceV1.newInstance().bindService()));
         if (properties.executor() == GrpcProperties.Executor.DIRECT) {
@@ -75,7 +76,7 @@ public final class GrpcServerLifecycle implements SmartLifecycle {
             // CPU (futex wake/wait per call). Replication sending has its own threads.
             builder.directExecutor();
         }
-        services.forEach(service -> builder.addService(MalformedRequestGuard.guard(service)));
+        services.forEach(builder::addService);
         tracerFactories.forEach(builder::addStreamTracerFactory);
         Server newServer = builder.build();
         try {
