@@ -8,9 +8,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
- * The skip-longer-matches rule that keeps {@link Glob} polynomial must not change a single
- * answer: on short inputs, where exhaustive backtracking is cheap, Glob agrees with the plain
- * backtracking matcher it replaced (kept below as the reference).
+ * What keeps {@link Glob} fast (segments between stars, searched leftmost, bit-parallel) must not
+ * change a single answer: on short inputs, where exhaustive backtracking is cheap, Glob agrees
+ * with the plain backtracking matcher (kept below as the reference).
  */
 class GlobProperties {
 
