@@ -114,11 +114,15 @@ class HostileClientsEndToEndTest {
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
                 .untilAsserted(() -> assertThat(output.getOut()).contains("Replication stream closed: replica=evil"));
 
+        // Whatever the log format (plain, or JSON when another test turned it on): the forged text
+        // stays inside the master's own lines, and no CR or terminal escape reaches the log.
         for (String line : output.getAll().split("\n")) {
             assertThat(line).as("a log line that starts with the forged text").doesNotStartWith(forged.substring(0, 30));
+            if (line.contains("FORGED")) {
+                assertThat(line).as("a line with the forged text").contains("replica=evil").contains("address=10.0.0.1:1");
+            }
         }
-        assertThat(output.getOut()).contains("address=10.0.0.1:1\\r\\n2026-12-06T21:00:00.000Z")
-                .contains("\\u0085\\u001b[31m").doesNotContain("\u001b[31m");
+        assertThat(output.getAll()).contains("\\u0085").doesNotContain("\r", "\u001b", "\u0085");
     }
 
     /** Row 9: a 20 MiB Hello field added 40 MiB to the log; now the stream ends with a bound, and nothing is logged of it. */

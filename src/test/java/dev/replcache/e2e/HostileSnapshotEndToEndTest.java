@@ -128,10 +128,14 @@ class HostileSnapshotEndToEndTest {
         });
         assertThat(node.node().keyspace().get(Bytes.utf8("mine"))).isEqualTo(Bytes.utf8("kept"));
         assertThat(node.get("/actuator/health/liveness").statusCode()).isEqualTo(200);
-        try (var files = Files.list(tmp.resolve("replica"))) {
-            assertThat(files.map(p -> p.getFileName().toString()))
-                    .as("the refused snapshot is not kept").doesNotContain("replica-sync.rdb", "dump.rdb");
-        }
+        // Once the master is gone (no attempt in flight any more), no refused snapshot is left on disk.
+        fakeMaster.shutdownNow();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            try (var files = Files.list(tmp.resolve("replica"))) {
+                assertThat(files.map(p -> p.getFileName().toString()).toList())
+                        .as("the refused snapshot is not kept").doesNotContain("replica-sync.rdb", "dump.rdb");
+            }
+        });
     }
 
     /** Answers every PSYNC with a full resync of the given file, in checksummed chunks, as a master would. */
