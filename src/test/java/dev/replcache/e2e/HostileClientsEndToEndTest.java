@@ -225,9 +225,6 @@ class HostileClientsEndToEndTest {
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
                 .untilAsserted(() -> assertThat(node.node().replicationView().replicas()).isEmpty());
 
-        // Counted as what it is: the client's error.
-        assertThat(node.get("/actuator/prometheus").body())
-                .containsPattern("replcache_operations_seconds_count\\{command=\"set\",outcome=\"client_error\",transport=\"grpc\"\\} [1-9]");
         // The node still serves, and the log holds no stack trace for any of it.
         assertThat(node.send("PUT", "/v1/keys/after-malformed", "ok").statusCode()).isEqualTo(204);
         assertThat(output.getAll()).doesNotContain("InvalidProtocolBufferException", "Exception while executing runnable",

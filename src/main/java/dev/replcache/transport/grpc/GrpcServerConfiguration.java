@@ -56,16 +56,10 @@ public class GrpcServerConfiguration {
         return new GrpcPeerInfoClient();
     }
 
-    /**
-     * Requests parsed under {@link MalformedRequestGuard} innermost, so that its INVALID_ARGUMENT
-     * passes through the interceptors like any other answer (the metrics count it as a client
-     * error; the bearer check still comes first); then the error mapping, then any
-     * {@link ServerInterceptor} beans (metrics, auth, tests).
-     */
+    /** The error mapping innermost, then any {@link ServerInterceptor} beans (metrics, auth, tests). */
     private static io.grpc.ServerServiceDefinition intercept(io.grpc.ServerServiceDefinition service,
                                                              List<ServerInterceptor> extra) {
-        io.grpc.ServerServiceDefinition def = ServerInterceptors.intercept(MalformedRequestGuard.guard(service),
-                new GrpcErrorInterceptor());
+        io.grpc.ServerServiceDefinition def = ServerInterceptors.intercept(service, new GrpcErrorInterceptor());
         return extra.isEmpty() ? def : ServerInterceptors.intercept(def, extra);
     }
 
@@ -83,8 +77,7 @@ public class GrpcServerConfiguration {
         List<ServerInterceptor> extra = interceptors.orderedStream().toList();
         // Writes' responses are held (inline WAIT, throttle) outside the error mapping, so they see its status.
         io.grpc.ServerServiceDefinition cache = ServerInterceptors.intercept(
-                ServerInterceptors.intercept(MalformedRequestGuard.guard(cacheService.bindService()),
-                        new GrpcErrorInterceptor()), new WriteAckInterceptor(node));
+                ServerInterceptors.intercept(cacheService, new GrpcErrorInterceptor()), new WriteAckInterceptor(node));
         GrpcServerLifecycle lifecycle = new GrpcServerLifecycle(properties,
                 List.of(extra.isEmpty() ? cache : ServerInterceptors.intercept(cache, extra),
                         intercept(replicationService.bindService(), extra),

@@ -66,8 +66,7 @@ public final class GrpcServerLifecycle implements SmartLifecycle {
         NettyServerBuilder builder = NettyServerBuilder
                 .forAddress(new InetSocketAddress(properties.address(), properties.port()), GrpcTls.server(properties.tls()))
                 .maxInboundMessageSize((int) properties.maxInboundMessageSize().toBytes())
-                // Requests parsed under the guard: a malformed one is INVALID_ARGUMENT (the application
-                // services get it from GrpcServerConfiguration, inside their interceptors).
+                // Every service parses its requests under the guard: a malformed one is INVALID_ARGUMENT.
                 .addService(MalformedRequestGuard.guard(newHealth.getHealthService().bindService()))
                 .addService(MalformedRequestGuard.guard(ProtoReflectionServiceV1.newInstance().bindService()));
         if (properties.executor() == GrpcProperties.Executor.DIRECT) {
@@ -76,7 +75,7 @@ public final class GrpcServerLifecycle implements SmartLifecycle {
             // CPU (futex wake/wait per call). Replication sending has its own threads.
             builder.directExecutor();
         }
-        services.forEach(builder::addService);
+        services.forEach(service -> builder.addService(MalformedRequestGuard.guard(service)));
         tracerFactories.forEach(builder::addStreamTracerFactory);
         Server newServer = builder.build();
         try {
