@@ -43,6 +43,10 @@ import org.springframework.validation.annotation.Validated;
  * @param allowEmptyResync  let a master of another history with an empty dataset empty this replica
  *                          (off: such a full resync is refused, no silent wipe)
  * @param slowReplica       what a master does about a replica that cannot keep up
+ * @param maxHelloFieldSize longest field (replica id, announced address, auth token) a replica's
+ *                          Hello may carry; a longer one ends its stream with INVALID_ARGUMENT. The
+ *                          fields go into the master's log and its topology, so a peer must not
+ *                          choose their size (a 20 MiB Hello added 40 MiB of log)
  * @param shutdownTimeout   at a clean shutdown, how long client writes are refused while the node
  *                          waits for its replicas to ack its last offset (Redis's {@code shutdown-timeout})
  */
@@ -73,7 +77,8 @@ public record ReplicationProperties(
         @DefaultValue("60s") @NotNull Duration failoverMaxTimeout,
         @DefaultValue("false") boolean allowEmptyResync,
         @DefaultValue @NotNull SlowReplica slowReplica,
-        @DefaultValue("10s") @NotNull Duration shutdownTimeout) {
+        @DefaultValue("10s") @NotNull Duration shutdownTimeout,
+        @DefaultValue("1KB") @NotNull DataSize maxHelloFieldSize) {
 
     public ReplicationProperties {
         master = master == null ? "" : master.trim();
@@ -87,6 +92,7 @@ public record ReplicationProperties(
         requireRange(entriesBatchSize, 1024, 3L << 20, "entries-batch-size");
         requireRange(maxFrameSize, 1024, Integer.MAX_VALUE - 8, "max-frame-size");
         requireRange(syncBufferLimit, 0, Integer.MAX_VALUE - 8, "sync-buffer-limit");
+        requireRange(maxHelloFieldSize, 64, 1L << 20, "max-hello-field-size");
         requirePositive(ackInterval, "ack-interval");
         requirePositive(timeout, "timeout");
         requirePositive(pingInterval, "ping-interval");

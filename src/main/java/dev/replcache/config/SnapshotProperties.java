@@ -4,6 +4,7 @@ import jakarta.validation.constraints.NotNull;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
 import org.springframework.validation.annotation.Validated;
 
 /**
@@ -18,6 +19,13 @@ import org.springframework.validation.annotation.Validated;
  *                        previous file stays
  * @param ignoreCorrupt   a dump file that cannot be loaded is moved aside ({@code <file>.corrupt-<time>})
  *                        and the node starts empty; false = the start fails, naming the file
+ * @param maxLoadMemory   the most heap (estimated as the keyspace counts memory) loading one snapshot
+ *                        may take: the dump file at start, or a master's snapshot on a replica, whose
+ *                        old dataset keeps serving meanwhile. Over it the file is refused (the start
+ *                        fails naming it; a replica drops the sync and retries) instead of the JVM
+ *                        running out of memory. 0 = three quarters of the JVM's maximum heap less
+ *                        the dataset in service. Keys and values in the file are also bounded by
+ *                        {@code replcache.limits.max-key-bytes} and {@code max-value-bytes}.
  * @param keySaveDelay    for tests only: a pause before each key is written, so that a save
  *                        takes a while (Redis's {@code rdb-key-save-delay}); 0 = none
  */
@@ -29,6 +37,7 @@ public record SnapshotProperties(
         @DefaultValue("true") boolean onShutdown,
         @DefaultValue("60s") @NotNull Duration shutdownTimeout,
         @DefaultValue("false") boolean ignoreCorrupt,
+        @DefaultValue("0") @NotNull DataSize maxLoadMemory,
         @DefaultValue("0") @NotNull Duration keySaveDelay) {
 
     public SnapshotProperties {
@@ -42,6 +51,10 @@ public record SnapshotProperties(
         }
         if (shutdownTimeout != null && (shutdownTimeout.isNegative() || shutdownTimeout.isZero())) {
             throw new IllegalArgumentException("replcache.snapshot.shutdown-timeout must be > 0, got " + shutdownTimeout);
+        }
+        if (maxLoadMemory != null && maxLoadMemory.isNegative()) {
+            throw new IllegalArgumentException("replcache.snapshot.max-load-memory must be >= 0 (0 = from the heap), got "
+                    + maxLoadMemory);
         }
         if (keySaveDelay != null && keySaveDelay.isNegative()) {
             throw new IllegalArgumentException("replcache.snapshot.key-save-delay must be >= 0, got " + keySaveDelay);

@@ -509,6 +509,7 @@ public final class Keyspace {
             count = DEFAULT_SCAN_COUNT;
         }
         long now = clock.millis();
+        Glob glob = pattern == null ? null : Glob.compile(pattern);
         List<Bytes> keys = new ArrayList<>();
         int examined = 0;
         int index = (int) cursor;
@@ -518,7 +519,7 @@ public final class Keyspace {
                 if (e.getValue().isExpiredAt(now)) {
                     continue;
                 }
-                if (pattern == null || Glob.matches(pattern, e.getKey())) {
+                if (glob == null || glob.matches(e.getKey())) {
                     keys.add(e.getKey());
                 }
             }

@@ -2,6 +2,7 @@ package dev.replcache.node;
 
 import dev.replcache.config.ReplicationProperties.HostPort;
 import dev.replcache.keyspace.Keyspace;
+import dev.replcache.keyspace.rdb.RdbLimits;
 import dev.replcache.keyspace.KeyspaceConfig;
 import dev.replcache.keyspace.KeyspaceRole;
 import dev.replcache.keyspace.KeyspaceSnapshot;
@@ -44,7 +45,7 @@ public final class CacheNode implements AutoCloseable {
     public record Settings(KeyspaceConfig keyspace, RequestLimits limits, Duration expiryCycleInterval,
                            Path dataDir, int backlogBytes, MasterConfig master, ReplicaConfig replica,
                            Duration tickInterval, String announceAddress, WriteGuards guards,
-                           Path dumpFile) {
+                           Path dumpFile, long maxLoadMemoryBytes) {
     }
 
     /**
@@ -394,7 +395,8 @@ public final class CacheNode implements AutoCloseable {
         }
         keyspace.setRole(KeyspaceRole.REPLICA);
         MasterLink masterLink = new MasterLink(replicationLog, new ReplicaDataset(settings.dataDir(),
-                () -> keyspace, this::newReplicaKeyspace, this::install, settings.dumpFile()), settings.replica(), clock,
+                () -> keyspace, this::newReplicaKeyspace, this::install, settings.dumpFile(),
+                () -> snapshotLoadLimits(keyspace.usedMemory())), settings.replica(), clock,
                 random.split(), nodeId(), () -> announceAddress, hasHistory, newHandoverKey());
         if (failoverHandshake) {
             masterLink.startFailover(failoverKey);
@@ -508,6 +510,18 @@ public final class CacheNode implements AutoCloseable {
         if (l != null) {
             l.disconnect(reason);
         }
+    }
+
+    /**
+     * The bounds for loading a snapshot now (a dump file at start, a full sync's file on a
+     * replica): keys and values as clients may write them, and a heap budget for the whole load,
+     * {@code replcache.snapshot.max-load-memory}, or by default three quarters of the JVM's
+     * maximum heap less {@code heldBytes}, the dataset that stays in service meanwhile.
+     */
+    RdbLimits snapshotLoadLimits(long heldBytes) {
+        long budget = settings.maxLoadMemoryBytes() > 0 ? settings.maxLoadMemoryBytes()
+                : Math.max(0, Runtime.getRuntime().maxMemory() / 4 * 3 - heldBytes);
+        return new RdbLimits(settings.limits().maxKeyBytes(), settings.limits().maxValueBytes(), 1L << 30, budget);
     }
 
     private Keyspace newReplicaKeyspace() {

@@ -2,6 +2,7 @@ package dev.replcache.node;
 
 import dev.replcache.keyspace.Keyspace;
 import dev.replcache.keyspace.rdb.RdbInfo;
+import dev.replcache.keyspace.rdb.RdbLimits;
 import dev.replcache.keyspace.rdb.RdbReader;
 import dev.replcache.replication.ReplicationId;
 import java.io.BufferedInputStream;
@@ -91,14 +92,19 @@ final class DumpFile {
     /**
      * Reads the whole file into a fresh keyspace (keys stored as they are, expired or not).
      *
-     * @throws IOException when it cannot be read or is not a valid RDB file (an
+     * @param limits what the file may make the node allocate: over them it is refused, not loaded
+     * @throws IOException when it cannot be read or is not a valid RDB file within the limits (an
      *                     {@link dev.replcache.keyspace.rdb.RdbFormatException} says where)
      */
-    Loaded load(Supplier<Keyspace> fresh) throws IOException {
+    Loaded load(Supplier<Keyspace> fresh, RdbLimits limits) throws IOException {
         Keyspace keyspace = fresh.get();
         try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-            RdbInfo info = RdbReader.read(in, keyspace::load);
+            RdbInfo info = RdbReader.read(in, limits, keyspace::load);
             return new Loaded(keyspace, info);
+        } catch (OutOfMemoryError e) {
+            // The limits estimate the heap; should the estimate fall short, the half-loaded keyspace
+            // is garbage once this returns, and the start fails naming the file instead of dying bare.
+            throw new IOException(SnapshotFiles.outOfMemory(limits), e);
         }
     }
 

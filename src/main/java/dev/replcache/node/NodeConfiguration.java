@@ -46,7 +46,7 @@ public class NodeConfiguration {
         MasterConfig masterConfig = new MasterConfig((int) repl.snapshotChunkSize().toBytes(),
                 (int) repl.entriesBatchSize().toBytes(), repl.timeout().toMillis(), repl.pingInterval().toMillis(),
                 (int) repl.syncBufferLimit().toBytes(), repl.slowReplica().toPolicy(), repl.handshakeTimeout().toMillis(),
-                repl.maxReplicas());
+                repl.maxReplicas(), (int) repl.maxHelloFieldSize().toBytes());
         ReplicaConfig replicaConfig = new ReplicaConfig(repl.ackInterval().toMillis(), repl.timeout().toMillis(),
                 repl.reconnectMinDelay().toMillis(), repl.reconnectMaxDelay().toMillis(),
                 (int) repl.maxFrameSize().toBytes(), repl.authToken(), repl.allowEmptyResync());
@@ -56,7 +56,8 @@ public class NodeConfiguration {
         CacheNode.Settings settings = new CacheNode.Settings(keyspaceConfig, limits, props.expiry().cycleInterval(),
                 props.dataDir(), (int) repl.backlogSize().toBytes(), masterConfig, replicaConfig,
                 repl.tickInterval(), announce, new CacheNode.WriteGuards(repl.minReplicasToWrite(),
-                        repl.minReplicasMaxLag(), repl.maxWaitTimeout(), repl.failoverTimeout(), repl.failoverMaxTimeout()), dumpFile.path());
+                        repl.minReplicasMaxLag(), repl.maxWaitTimeout(), repl.failoverTimeout(), repl.failoverMaxTimeout()),
+                dumpFile.path(), snapshot.maxLoadMemory().toBytes());
         CacheNode node = new CacheNode(settings, SYSTEM_CLOCK, connector);
         boolean replica = !repl.master().isEmpty();
         Persistence.Restored restored = Persistence.restore(node, dumpFile, replica, snapshot.ignoreCorrupt(), SYSTEM_CLOCK);

@@ -178,7 +178,8 @@ public final class Persistence implements AutoCloseable {
         long started = System.nanoTime();
         DumpFile.Loaded loaded;
         try {
-            loaded = dump.load(() -> node.newKeyspace(asReplica ? KeyspaceRole.REPLICA : KeyspaceRole.MASTER));
+            loaded = dump.load(() -> node.newKeyspace(asReplica ? KeyspaceRole.REPLICA : KeyspaceRole.MASTER),
+                    node.snapshotLoadLimits(0));
         } catch (IOException | RuntimeException e) {
             String what = "Cannot load the dump file " + file + ": " + e.getMessage();
             if (!ignoreCorrupt) {

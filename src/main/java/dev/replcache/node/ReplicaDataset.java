@@ -3,6 +3,7 @@ package dev.replcache.node;
 import dev.replcache.keyspace.CommandEntry;
 import dev.replcache.keyspace.Keyspace;
 import dev.replcache.keyspace.rdb.RdbInfo;
+import dev.replcache.keyspace.rdb.RdbLimits;
 import dev.replcache.keyspace.rdb.RdbReader;
 import dev.replcache.replication.MasterLink;
 import dev.replcache.replication.ReplicationId;
@@ -37,6 +38,7 @@ final class ReplicaDataset implements MasterLink.Dataset {
     private final Supplier<Keyspace> fresh;
     private final Installer install;
     private final Path dumpFile;
+    private final Supplier<RdbLimits> limits;
     private FileChannel incoming;
     private Path incomingPath;
 
@@ -51,9 +53,13 @@ final class ReplicaDataset implements MasterLink.Dataset {
      * @param fresh    makes an empty replica keyspace logging to the node's replication log
      * @param install  puts a loaded keyspace in service, together with its (replId, offset)
      * @param dumpFile where a loaded snapshot is kept as the node's dump file; null to keep none
+     * @param limits   what a master's snapshot may make this node allocate, asked at each load (the
+     *                 heap budget depends on the dataset in service); over them the sync is refused
      */
-    ReplicaDataset(Path dir, Supplier<Keyspace> current, Supplier<Keyspace> fresh, Installer install, Path dumpFile) {
+    ReplicaDataset(Path dir, Supplier<Keyspace> current, Supplier<Keyspace> fresh, Installer install, Path dumpFile,
+                   Supplier<RdbLimits> limits) {
         this.dir = dir;
+        this.limits = limits;
         this.current = current;
         this.fresh = fresh;
         this.install = install;
@@ -142,10 +148,16 @@ final class ReplicaDataset implements MasterLink.Dataset {
             incoming.close();
             incoming = null;
             Files.move(incomingPath, loaded, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            RdbLimits bounds = limits.get();
             Keyspace next = fresh.get();
             RdbInfo info;
             try (InputStream in = new BufferedInputStream(Files.newInputStream(loaded), 1 << 16)) {
-                info = RdbReader.read(in, next::load);
+                info = RdbReader.read(in, bounds, next::load);
+            } catch (OutOfMemoryError e) {
+                // Past the estimate after all: the half-loaded keyspace is dropped here, the old one
+                // keeps serving, and the link drops and retries instead of the node dying.
+                next = null;
+                throw new IOException(SnapshotFiles.outOfMemory(bounds), e);
             }
             // Kept before the swap, which then is the last step: the file is already exactly (replId, offset).
             keepAsDumpFile(loaded, replId, offset, info);
@@ -153,6 +165,7 @@ final class ReplicaDataset implements MasterLink.Dataset {
             log.info("Snapshot loaded: {} keys at offset {} of {} in {} ms; serving the new dataset",
                     info.keys(), offset, replId, (System.nanoTime() - started) / 1_000_000);
         } catch (IOException e) {
+            SnapshotFiles.deleteQuietly(loaded);
             throw new UncheckedIOException("cannot load the snapshot: " + e.getMessage(), e);
         }
     }

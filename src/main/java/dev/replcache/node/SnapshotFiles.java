@@ -196,6 +196,13 @@ final class SnapshotFiles implements SnapshotSource {
         deleteQuietly(file(snapshotId));
     }
 
+    /** The message for a load that ran out of heap within its limits: what to change. */
+    static String outOfMemory(dev.replcache.keyspace.rdb.RdbLimits limits) {
+        return "the JVM ran out of heap loading the snapshot (the load's budget was " + limits.maxLoadBytes()
+                + " bytes; max heap " + Runtime.getRuntime().maxMemory() + " bytes): give the JVM more heap (-Xmx) or set "
+                + "replcache.snapshot.max-load-memory lower";
+    }
+
     static void deleteQuietly(Path p) {
         try {
             Files.deleteIfExists(p);

@@ -11,21 +11,25 @@ package dev.replcache.replication;
  *                           snapshot's offset while a full sync is in flight; past it the sync is
  *                           abandoned (Redis's {@code client-output-buffer-limit replica})
  * @param slowReplicas       what to do about a replica that cannot keep up
+ * @param maxHelloFieldBytes longest Hello field (replica id, announced address, auth token), in
+ *                           UTF-8 bytes; a longer one is a protocol error
  */
 public record MasterConfig(int snapshotChunkBytes, int entriesBatchBytes, long timeoutMs, long pingIntervalMs,
                            int syncBufferBytes, SlowReplicaPolicy slowReplicas, long handshakeTimeoutMs,
-                           int maxSessions) {
+                           int maxSessions, int maxHelloFieldBytes) {
 
     /** A stream has this long for its Hello and PSYNC before it is closed. */
     public static final long DEFAULT_HANDSHAKE_TIMEOUT_MS = 5_000;
     /** Replication streams a master keeps open at once, handshakes included. */
     public static final int DEFAULT_MAX_SESSIONS = 64;
+    /** {@code replcache.replication.max-hello-field-size}'s default. */
+    public static final int DEFAULT_MAX_HELLO_FIELD_BYTES = 1024;
 
     public static final MasterConfig DEFAULTS = new MasterConfig(1 << 20, 256 * 1024, 60_000, 1_000, 64 << 20);
 
     public MasterConfig {
         if (snapshotChunkBytes < 1 || entriesBatchBytes < 1 || timeoutMs < 1 || pingIntervalMs < 1 || syncBufferBytes < 0
-                || handshakeTimeoutMs < 1 || maxSessions < 1) {
+                || handshakeTimeoutMs < 1 || maxSessions < 1 || maxHelloFieldBytes < 1) {
             throw new IllegalArgumentException("master replication bounds must be positive");
         }
         java.util.Objects.requireNonNull(slowReplicas, "slowReplicas");
@@ -34,7 +38,7 @@ public record MasterConfig(int snapshotChunkBytes, int entriesBatchBytes, long t
     public MasterConfig(int snapshotChunkBytes, int entriesBatchBytes, long timeoutMs, long pingIntervalMs,
                         int syncBufferBytes, SlowReplicaPolicy slowReplicas) {
         this(snapshotChunkBytes, entriesBatchBytes, timeoutMs, pingIntervalMs, syncBufferBytes, slowReplicas,
-                DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_MAX_SESSIONS);
+                DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_MAX_SESSIONS, DEFAULT_MAX_HELLO_FIELD_BYTES);
     }
 
     /** With Redis's default policy for slow replicas. */

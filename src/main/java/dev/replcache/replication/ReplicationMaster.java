@@ -188,7 +188,11 @@ public final class ReplicationMaster {
         }
         s.lastHeardMs = clock.millis();
         if (message instanceof ReplicaMessage.Hello hello) {
-            if (s.state != ReplicaSession.State.HANDSHAKE || !s.replicaId.isEmpty()) {
+            String oversized = oversizedHelloField(hello);
+            if (oversized != null) {
+                // Before anything else: the fields go into logs and the topology, and the token is hashed.
+                fail(s, oversized);
+            } else if (s.state != ReplicaSession.State.HANDSHAKE || !s.replicaId.isEmpty()) {
                 fail(s, "protocol: Hello sent twice");
             } else if (!authToken.isEmpty() && !java.security.MessageDigest.isEqual( // constant time: no timing oracle
                     authToken.getBytes(java.nio.charset.StandardCharsets.UTF_8),
@@ -234,6 +238,39 @@ public final class ReplicationMaster {
         } else {
             throw new AssertionError("unhandled replica message " + message);
         }
+    }
+
+    /** The protocol error for the first Hello field over {@link MasterConfig#maxHelloFieldBytes}, or null. */
+    private String oversizedHelloField(ReplicaMessage.Hello hello) {
+        String[][] fields = {{"replica_id", hello.replicaId()}, {"announced_address", hello.announcedAddress()},
+                {"auth_token", hello.authToken()}};
+        for (String[] f : fields) {
+            long bytes = f[1] == null ? 0 : utf8Length(f[1]);
+            if (bytes > config.maxHelloFieldBytes()) {
+                return "protocol: Hello field " + f[0] + " is " + bytes + " bytes, over the limit of "
+                        + config.maxHelloFieldBytes() + " (replcache.replication.max-hello-field-size)";
+            }
+        }
+        return null;
+    }
+
+    /** UTF-8 length without encoding: a 20 MiB field is measured, not copied. */
+    private static long utf8Length(String s) {
+        long n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                n++;
+            } else if (c < 0x800) {
+                n += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                n += 4;
+                i++;
+            } else {
+                n += 3;
+            }
+        }
+        return n;
     }
 
     private void onPsync(ReplicaSession s, ReplicaMessage.Psync psync) {

@@ -8,9 +8,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
- * The skip-longer-matches rule that keeps {@link Glob} polynomial must not change a single
- * answer: on short inputs, where exhaustive backtracking is cheap, Glob agrees with the plain
- * backtracking matcher it replaced (kept below as the reference).
+ * What keeps {@link Glob} fast (segments between stars, searched leftmost, bit-parallel) must not
+ * change a single answer: on short inputs, where exhaustive backtracking is cheap, Glob agrees
+ * with the plain backtracking matcher (kept below as the reference).
  */
 class GlobProperties {
 
@@ -39,6 +39,38 @@ class GlobProperties {
             // The generator must reach the interesting side too: a property that only sees
             // mismatches proves little.
             assertThat(matching.get()).as("tries where the pattern matches").isGreaterThan(TRIES * 3 / 100);
+        }
+    }
+
+    /** A subject list that one compiled pattern (with its per-byte masks cached) is matched against in turn. */
+    record Many(String pattern, java.util.List<String> subjects) {
+    }
+
+    /**
+     * A compiled pattern is used for a whole SCAN page and caches masks as it meets bytes: every
+     * subject must still get the answer the reference gives. Patterns are longer here, with
+     * stars in the middle, so that the occurrence search (and masks over 64 tokens) is exercised.
+     */
+    @Test
+    void aCompiledPatternAgreesOnEverySubjectItIsUsedFor() {
+        AtomicInteger matching = new AtomicInteger();
+        PropertyCheck.forAll("aCompiledPatternAgreesOnEverySubjectItIsUsedFor", 500,
+                gen -> new Many(gen.stringOf("aab?*[]^-", 12) + (gen.oneIn(4) ? "*" + "a".repeat(gen.intBetween(60, 70)) + "*" : ""),
+                        gen.listOf(1, 10, g -> g.stringOf("aab]^-", 24) + (g.oneIn(3) ? "a".repeat(g.intBetween(60, 80)) : "")
+                                + g.stringOf("ab", 6))), c -> {
+                    byte[] p = c.pattern().getBytes(StandardCharsets.US_ASCII);
+                    Glob glob = Glob.compile(Bytes.copyOf(p));
+                    for (String subject : c.subjects()) {
+                        byte[] s = subject.getBytes(StandardCharsets.US_ASCII);
+                        boolean expected = reference(p, 0, s, 0);
+                        assertThat(glob.matches(Bytes.copyOf(s))).as("'%s' ~ '%s'", c.pattern(), subject).isEqualTo(expected);
+                        if (expected) {
+                            matching.incrementAndGet();
+                        }
+                    }
+                });
+        if (!PropertyCheck.replaying()) {
+            assertThat(matching.get()).as("subjects the pattern matches").isGreaterThan(50);
         }
     }
 

@@ -20,6 +20,64 @@ class GlobRegressionTest {
         assertThat(Glob.matches(Bytes.utf8(pattern), Bytes.utf8("a".repeat(60) + "b"))).isTrue();
     }
 
+    /**
+     * Issue 12, row 7: {@code *} + 7,000 {@code a} + {@code b} against keys of 49 KB of
+     * {@code a} cost the one-backtrack-point matcher pattern x subject = 343 million steps a key
+     * (26 s of CPU for 20 keys in one SCAN). Here the work is counted: the suffix is checked in
+     * place, so a key costs at most the pattern's length.
+     */
+    @Test
+    void theIssuesPathologicalPatternIsCheckedInBoundedSteps() {
+        Glob glob = Glob.compile(Bytes.utf8("*" + "a".repeat(7000) + "b"));
+        Bytes key = Bytes.utf8("a".repeat(49 * 1024));
+        for (int i = 0; i < 20; i++) {
+            assertThat(glob.matches(key)).isFalse();
+        }
+        assertThat(glob.steps()).as("steps for 20 keys").isLessThanOrEqualTo(20L * 7001);
+        assertThat(glob.matches(Bytes.utf8("x" + "a".repeat(7000) + "b"))).isTrue();
+    }
+
+    /**
+     * The same run of tokens between two stars must be searched for, not checked in place: the
+     * Shift-And search costs subject x ceil(tokens / 64) word steps (plus one mask per byte value
+     * met), where the old matcher needed subject x tokens.
+     */
+    @Test
+    void aLongSegmentBetweenStarsIsSearchedInBoundedSteps() {
+        int tokens = 7001;
+        int keyLength = 49 * 1024;
+        Glob glob = Glob.compile(Bytes.utf8("*" + "a".repeat(7000) + "b*"));
+        Bytes key = Bytes.utf8("a".repeat(keyLength));
+        for (int i = 0; i < 20; i++) {
+            assertThat(glob.matches(key)).isFalse();
+        }
+        long wordsPerByte = (tokens + 63) / 64;
+        long bound = 20L * keyLength * wordsPerByte + 256L * tokens;
+        assertThat(glob.steps()).as("steps for 20 keys").isLessThanOrEqualTo(bound);
+        assertThat(bound).as("the bound is far below the old matcher's work").isLessThan(20L * keyLength * tokens / 50);
+        assertThat(glob.matches(Bytes.utf8("a".repeat(keyLength) + "b" + "c"))).isTrue();
+    }
+
+    /** Over a real keyspace, as SCAN runs it; the old matcher took 26 s. The timeout is only a hang guard. */
+    @Test
+    @Timeout(value = 20, unit = TimeUnit.SECONDS)
+    void aScanWithThePathologicalPatternFinishes() {
+        Keyspace keyspace = new Keyspace(KeyspaceConfig.DEFAULTS, new ManualClock(), new SplittableRandom(1), WriteLog.DISCARD);
+        for (int i = 0; i < 20; i++) {
+            keyspace.set(Bytes.utf8(i + "a".repeat(49 * 1024)), Bytes.utf8("v"));
+        }
+        for (String pattern : new String[] {"*" + "a".repeat(7000) + "b", "*" + "a".repeat(7000) + "b*"}) {
+            long cursor = 0;
+            int found = 0;
+            do {
+                ScanPage page = keyspace.scan(cursor, Bytes.utf8(pattern), 10);
+                found += page.keys().size();
+                cursor = page.nextCursor();
+            } while (cursor != 0);
+            assertThat(found).as("keys matching %s...", pattern.substring(0, 3)).isZero();
+        }
+    }
+
     /** Same answers as a regular expression built from the pattern, for random patterns and keys. */
     @Test
     void agreesWithARegexReference() {

@@ -56,7 +56,7 @@ final class NodeFixture {
         CacheNode.Settings settings = new CacheNode.Settings(KeyspaceConfig.DEFAULTS.withSegments(16),
                 RequestLimits.DEFAULTS, Duration.ofMillis(100), dir, 1 << 20, MasterConfig.DEFAULTS,
                 ReplicaConfig.DEFAULTS, Duration.ofMillis(100), "127.0.0.1:0", CacheNode.WriteGuards.NONE,
-                dir.resolve("dump.rdb"));
+                dir.resolve("dump.rdb"), 0);
         return new CacheNode(settings, clock, UNREACHABLE);
     }
 

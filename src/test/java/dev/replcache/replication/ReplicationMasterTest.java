@@ -139,4 +139,30 @@ class ReplicationMasterTest {
         assertThat(two).isNotDone();
         master.cancelWait(two);
     }
+
+    /**
+     * Issue 12, row 9: Hello fields are bounded (in UTF-8 bytes) before anything else is done
+     * with them; one byte over is a protocol error naming the field and the setting, and the
+     * bound itself is accepted.
+     */
+    @Test
+    void helloFieldsOverTheBoundAreAProtocolError() {
+        ReplicationMaster bounded = new ReplicationMaster(log, snapshots,
+                new MasterConfig(1024, 1024, 60_000, 1_000, 0, SlowReplicaPolicy.DEFAULTS,
+                        MasterConfig.DEFAULT_HANDSHAKE_TIMEOUT_MS, MasterConfig.DEFAULT_MAX_SESSIONS, 8), () -> now, "");
+        ReplicaSession atBound = bounded.open("at-bound");
+        bounded.onMessage(atBound, new ReplicaMessage.Hello("12345678", "\u00e9\u00e9\u00e9\u00e9", ""));
+        assertThat(atBound.closeReason()).isNull();
+        assertThat(atBound.address()).isEqualTo("\u00e9\u00e9\u00e9\u00e9");
+
+        String[][] cases = {{"123456789", "", "", "replica_id is 9 bytes"}, {"r", "\u00e9\u00e9\u00e9\u00e9x", "", "announced_address is 9 bytes"},
+                {"r", "", "t".repeat(9), "auth_token is 9 bytes"}};
+        for (String[] c : cases) {
+            ReplicaSession s = bounded.open("over-" + c[3]);
+            bounded.onMessage(s, new ReplicaMessage.Hello(c[0], c[1], c[2]));
+            assertThat(s.closeReason()).as(c[3]).startsWith("protocol: Hello field " + c[3] + ", over the limit of 8")
+                    .contains("replcache.replication.max-hello-field-size");
+            assertThat(s.replicaId()).as("nothing of it was taken").isEmpty();
+        }
+    }
 }

@@ -54,6 +54,40 @@ public final class RdbReader {
 
     private static final int MAX_DIGITS_IN_VERSION = 4;
 
+    /**
+     * Heap estimates, as {@code keyspace.MemoryEstimate} counts them (64-bit JVM, compressed
+     * oops): a string is its bytes, a byte[] header and a Bytes wrapper; a key adds its map
+     * node, entry and sample-index slots; a hash its map; a field its map node.
+     */
+    static final long STRING_OVERHEAD = 40;
+    static final long KEY_OVERHEAD = 132 + 16;
+    static final long HASH_OVERHEAD = 104;
+    static final long FIELD_OVERHEAD = 40;
+    /**
+     * The most heap one byte of a compact hash encoding can decode into while the element list is
+     * built: an element takes one byte at least (a zipmap name), and becomes a list slot, a Bytes
+     * wrapper and an array of up to 20 digits (an integer entry): 8 + 24 + 16 + 24.
+     */
+    static final long BLOB_BYTE_DECODED_MAX = 72;
+
+    /** What a string is, for its bound and for messages. */
+    private enum Kind {
+        KEY("a key", "replcache.limits.max-key-bytes"),
+        FIELD("a hash field name", "replcache.limits.max-key-bytes"),
+        VALUE("a value", "replcache.limits.max-value-bytes"),
+        AUX("an aux field", "replcache.limits.max-value-bytes"),
+        /** A listpack, ziplist or zipmap: one hash's fields in one string, as long as a value may be. */
+        BLOB("a compact hash encoding", "replcache.limits.max-value-bytes");
+
+        final String what;
+        final String property;
+
+        Kind(String what, String property) {
+            this.what = what;
+            this.property = property;
+        }
+    }
+
     private final RdbInput input;
     private final RdbLimits limits;
     private final EntryConsumer consumer;
@@ -64,6 +98,10 @@ public final class RdbReader {
     private long keys;
     private long expires;
     private long emptyKeysSkipped;
+    /** Estimated heap the data read so far takes. Invariant: loadBytes <= limits.maxLoadBytes(). */
+    private long loadBytes;
+    /** What the last compact hash encoding was charged for its decoding, refunded once its fields are charged. */
+    private long blobCharge;
 
     private RdbReader(InputStream in, RdbLimits limits, EntryConsumer consumer) {
         this.input = new RdbInput(in);
@@ -133,8 +171,8 @@ public final class RdbReader {
                     break;
                 case Rdb.OPCODE_AUX:
                     input.reading("an aux field");
-                    String name = new String(readString(), StandardCharsets.UTF_8);
-                    aux.put(name, new String(readString(), StandardCharsets.UTF_8));
+                    String name = new String(readString(Kind.AUX), StandardCharsets.UTF_8);
+                    aux.put(name, new String(readString(Kind.AUX), StandardCharsets.UTF_8));
                     break;
                 case Rdb.OPCODE_MODULE_AUX:
                     throw new RdbFormatException("module aux data (opcode MODULE_AUX) is not supported: "
@@ -187,7 +225,8 @@ public final class RdbReader {
                     typeOffset);
         }
         input.reading("a key");
-        byte[] key = readString();
+        charge(KEY_OVERHEAD, typeOffset);
+        byte[] key = readString(Kind.KEY);
         if (!supported) {
             throw new RdbFormatException("key " + RdbInput.describeKey(key) + " has a value of type " + type
                     + " (" + typeName + "): ReplCache supports strings and hashes only", typeOffset);
@@ -196,7 +235,7 @@ public final class RdbReader {
         input.reading("the value of key", key);
         Value value;
         if (type == Rdb.TYPE_STRING) {
-            value = StringValue.of(Bytes.of(readString()));
+            value = StringValue.of(Bytes.of(readString(Kind.VALUE)));
         } else if (type == Rdb.TYPE_HASH) {
             value = readDictHash(key, valueOffset);
         } else {
@@ -223,12 +262,14 @@ public final class RdbReader {
         if (count == 0) {
             return null;
         }
+        charge(HASH_OVERHEAD, valueOffset);
         // Sized for what has arrived, not for what the count claims.
         Map<Bytes, Bytes> fields = new HashMap<>((int) Math.min(count, 1024) * 2);
         for (long i = 0; i < count; i++) {
             long fieldOffset = input.offset();
-            Bytes field = Bytes.of(readString());
-            Bytes value = Bytes.of(readString());
+            charge(FIELD_OVERHEAD, fieldOffset);
+            Bytes field = Bytes.of(readString(Kind.FIELD));
+            Bytes value = Bytes.of(readString(Kind.VALUE));
             if (fields.put(field, value) != null) {
                 throw new RdbFormatException("hash " + RdbInput.describeKey(key) + " has the field "
                         + RdbInput.describeKey(field.unsafeArray()) + " twice", fieldOffset);
@@ -239,7 +280,7 @@ public final class RdbReader {
 
     /** A hash stored as one blob (listpack, ziplist or zipmap) of field, value, ...; null when empty. */
     private HashValue readCompactHash(int type, byte[] key, long valueOffset) throws IOException {
-        byte[] blob = readString();
+        byte[] blob = readString(Kind.BLOB);
         List<Bytes> elements;
         try {
             if (type == Rdb.TYPE_HASH_LISTPACK) {
@@ -252,6 +293,8 @@ public final class RdbReader {
         } catch (IllegalArgumentException corrupt) {
             throw new RdbFormatException("hash " + RdbInput.describeKey(key) + ": " + corrupt.getMessage(), valueOffset, corrupt);
         }
+        loadBytes -= blobCharge; // decoded: the fields are charged below, one by one
+        blobCharge = 0;
         if (elements.size() % 2 != 0) {
             throw new RdbFormatException("hash " + RdbInput.describeKey(key) + " (" + Rdb.typeName(type)
                     + ") has an odd number of elements, " + elements.size(), valueOffset);
@@ -262,6 +305,12 @@ public final class RdbReader {
         }
         if (elements.isEmpty()) {
             return null;
+        }
+        charge(HASH_OVERHEAD, valueOffset);
+        for (int i = 0; i < elements.size(); i += 2) {
+            checkStringLength(elements.get(i).length(), Kind.FIELD, valueOffset);
+            checkStringLength(elements.get(i + 1).length(), Kind.VALUE, valueOffset);
+            charge(FIELD_OVERHEAD + 2 * STRING_OVERHEAD + elements.get(i).length() + elements.get(i + 1).length(), valueOffset);
         }
         Map<Bytes, Bytes> fields = new HashMap<>(elements.size());
         for (int i = 0; i < elements.size(); i += 2) {
@@ -335,35 +384,47 @@ public final class RdbReader {
         }
     }
 
-    /** Redis's rdbGenericLoadStringObject: a length-prefixed string, an integer, or LZF. */
-    private byte[] readString() throws IOException {
+    /**
+     * Redis's rdbGenericLoadStringObject: a length-prefixed string, an integer, or LZF. The
+     * declared length is checked against the bound for its kind and charged to the load budget
+     * before anything is allocated for it.
+     */
+    private byte[] readString(Kind kind) throws IOException {
         long offset = input.offset();
         int first = input.readU8();
         if ((first >> 6) == Rdb.ENCVAL) {
             switch (first & 0x3f) {
                 case Rdb.ENC_INT8:
-                    return decimal((byte) input.readU8());
+                    return charged(decimal((byte) input.readU8()), kind, offset);
                 case Rdb.ENC_INT16:
-                    return decimal((short) input.readLittleEndian(2));
+                    return charged(decimal((short) input.readLittleEndian(2)), kind, offset);
                 case Rdb.ENC_INT32:
-                    return decimal((int) input.readLittleEndian(4));
+                    return charged(decimal((int) input.readLittleEndian(4)), kind, offset);
                 case Rdb.ENC_LZF:
-                    return readLzfString(offset);
+                    return readLzfString(kind, offset);
                 default:
                     throw new RdbFormatException("unknown string encoding " + (first & 0x3f) + " while reading "
                             + input.describeReading(), offset);
             }
         }
         long len = lengthAfter(first, offset);
-        checkStringLength(len, "a string", offset);
+        checkStringLength(len, kind, offset);
+        chargeString(len, kind, offset);
         return input.readBytes((int) len);
     }
 
-    private byte[] readLzfString(long offset) throws IOException {
+    private byte[] charged(byte[] decimal, Kind kind, long offset) throws RdbFormatException {
+        checkStringLength(decimal.length, kind, offset);
+        chargeString(decimal.length, kind, offset);
+        return decimal;
+    }
+
+    private byte[] readLzfString(Kind kind, long offset) throws IOException {
         long compressed = readLength();
         long length = readLength();
-        checkStringLength(compressed, "an LZF-compressed string", offset);
-        checkStringLength(length, "an LZF-compressed string (decompressed)", offset);
+        checkStringLength(compressed, kind, offset);
+        checkStringLength(length, kind, offset);
+        chargeString(length, kind, offset);
         if (length > compressed * Lzf.MAX_EXPANSION) {
             throw new RdbFormatException("an LZF string claims " + length + " bytes from " + compressed
                     + " compressed bytes, more than LZF can expand to, while reading " + input.describeReading(), offset);
@@ -378,11 +439,40 @@ public final class RdbReader {
         return out;
     }
 
-    private void checkStringLength(long len, String what, long offset) throws RdbFormatException {
-        if (len > limits.maxStringBytes()) {
-            throw new RdbFormatException(what + " of " + len + " bytes while reading " + input.describeReading()
-                    + " is over the limit of " + limits.maxStringBytes() + " bytes (RdbLimits.maxStringBytes)", offset);
+    private void checkStringLength(long len, Kind kind, long offset) throws RdbFormatException {
+        long max = switch (kind) {
+            case KEY, FIELD -> limits.maxKeyBytes();
+            case VALUE, AUX, BLOB -> limits.maxValueBytes();
+        };
+        if (len > max) {
+            throw new RdbFormatException(kind.what + " of " + Long.toUnsignedString(len) + " bytes while reading "
+                    + input.describeReading() + " is over the limit of " + max + " bytes (" + kind.property + ")", offset);
         }
+    }
+
+    /**
+     * A string about to be allocated: its bytes and wrapper. A compact hash encoding is charged
+     * for the most its decoding can take (held only until its fields are charged instead).
+     */
+    private void chargeString(long len, Kind kind, long offset) throws RdbFormatException {
+        if (kind == Kind.BLOB) {
+            long most = STRING_OVERHEAD + len + len * BLOB_BYTE_DECODED_MAX;
+            charge(most, offset);
+            blobCharge = most;
+        } else {
+            charge(STRING_OVERHEAD + len, offset);
+        }
+    }
+
+    /** Adds to the estimated heap of the load; over the budget, the file is refused before the allocation. */
+    private void charge(long bytes, long offset) throws RdbFormatException {
+        if (bytes > limits.maxLoadBytes() - loadBytes) {
+            throw new RdbFormatException("loading the snapshot would take more than " + limits.maxLoadBytes()
+                    + " bytes of heap (estimated, as the keyspace counts memory; " + keys + " keys and " + loadBytes
+                    + " bytes loaded so far, " + bytes + " more needed while reading " + input.describeReading()
+                    + "): over replcache.snapshot.max-load-memory", offset);
+        }
+        loadBytes += bytes;
     }
 
     private static byte[] decimal(long v) {

@@ -170,8 +170,8 @@ public final class ReplicationGrpcService extends ReplicationServiceGrpc.Replica
          */
         private void logHandshake(dev.replcache.replication.MasterMessage m) {
             if (m instanceof dev.replcache.replication.MasterMessage.Continue c) {
-                log.info("Partial resync accepted: replica={} address={} offset={} reason={} ({})", session.replicaId(),
-                        session.address(),
+                log.info("Partial resync accepted: replica={} address={} offset={} reason={} ({})", LogText.escape(session.replicaId()),
+                        LogText.escape(session.address()),
                         c.offset(), session.decision().reason().label(), session.decision().reason().description());
             } else if (m instanceof dev.replcache.replication.MasterMessage.FullResync f) {
                 fullSyncStartNanos = System.nanoTime();
@@ -180,12 +180,12 @@ public final class ReplicationGrpcService extends ReplicationServiceGrpc.Replica
                 log.info("{}: replica={} address={} askedReplId={} askedOffset={} reason={} ({}) snapshot={} bytes={} offset={}",
                         reason == dev.replcache.replication.PsyncDecision.Reason.NO_HISTORY
                                 ? "Full resync started" : "Partial resync refused, full resync started",
-                        session.replicaId(), session.address(), p.replId(), p.offset(), reason.label(),
+                        LogText.escape(session.replicaId()), LogText.escape(session.address()), p.replId(), p.offset(), reason.label(),
                         reason.description(),
                         f.snapshotId(), f.sizeEstimate(), f.offset());
             } else if (m instanceof dev.replcache.replication.MasterMessage.SnapshotEnd end) {
-                log.info("Full resync sent: replica={} address={} snapshot={} bytes={} ms={}", session.replicaId(),
-                        session.address(), end.snapshotId(),
+                log.info("Full resync sent: replica={} address={} snapshot={} bytes={} ms={}", LogText.escape(session.replicaId()),
+                        LogText.escape(session.address()), end.snapshotId(),
                         end.totalBytes(), (System.nanoTime() - fullSyncStartNanos) / 1_000_000);
             }
         }
@@ -197,9 +197,9 @@ public final class ReplicationGrpcService extends ReplicationServiceGrpc.Replica
             done = true;
             streams.remove(this);
             node.master().close(session);
-            log.info("Replication stream closed: replica={} address={} session={} reason=\"{}\"", session.replicaId(),
-                    session.address(),
-                    session.sessionId(), reason);
+            log.info("Replication stream closed: replica={} address={} session={} reason=\"{}\"", LogText.escape(session.replicaId()),
+                    LogText.escape(session.address()),
+                    session.sessionId(), LogText.escape(reason));
             if (status == null) {
                 return; // already cancelled or failed
             }
