@@ -11,8 +11,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A clumsy or hostile client of the admin API, on a real node over HTTP. */
-class HostileClientEndToEndTest {
+/** A clumsy or hostile client of the admin API (REPLICAOF, WAIT) and the probes it must not starve, on a real node over HTTP. */
+class AdminAndProbesEndToEndTest {
 
     @TempDir
     Path tmp;
