@@ -84,8 +84,19 @@ public final class Keyspace {
         return role;
     }
 
+    /**
+     * Under the write lock: once a demotion to REPLICA returns, no client write lands any more
+     * (one that got the lock first is applied and logged before it), and every later one gets
+     * {@link KeyspaceException.Kind#READONLY}. Entries from a master still apply.
+     */
     public void setRole(KeyspaceRole role) {
-        this.role = Objects.requireNonNull(role, "role");
+        Objects.requireNonNull(role, "role");
+        writeLock.lock();
+        try {
+            this.role = role;
+        } finally {
+            writeLock.unlock();
+        }
     }
 
     /**
@@ -111,8 +122,13 @@ public final class Keyspace {
         return writesPaused;
     }
 
+    /** Client writes only: a master's keyspace, not paused, decided under the lock the write then holds. */
     private void lockForClientWrite() {
         writeLock.lock();
+        if (role != KeyspaceRole.MASTER) {
+            writeLock.unlock();
+            throw new KeyspaceException(KeyspaceException.Kind.READONLY);
+        }
         if (writesPaused) {
             writeLock.unlock();
             throw new KeyspaceException(KeyspaceException.Kind.PAUSED);

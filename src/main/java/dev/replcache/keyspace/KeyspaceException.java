@@ -25,7 +25,9 @@ public final class KeyspaceException extends RuntimeException {
         /** max-memory is reached and the eviction policy cannot free enough. */
         OOM("OOM command not allowed when used memory > 'maxmemory'."),
         /** Writes are paused while a failover hands the master role over; retry (against the new master). */
-        PAUSED("PAUSED writes are paused while a failover is in progress, retry");
+        PAUSED("PAUSED writes are paused while a failover is in progress, retry"),
+        /** A client write on a replica's keyspace (Redis's READONLY): the node was demoted meanwhile. */
+        READONLY("READONLY You can't write against a read only replica.");
 
         private final String redisMessage;
 

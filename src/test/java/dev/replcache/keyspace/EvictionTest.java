@@ -5,6 +5,7 @@ import static dev.replcache.keyspace.TestKeys.bs;
 import static dev.replcache.keyspace.TestKeys.delEntry;
 import static dev.replcache.keyspace.TestKeys.setEntry;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -220,10 +221,11 @@ class EvictionTest extends KeyspaceTestBase {
         for (int i = 0; i < 100; i++) {
             ks.apply(new CommandEntry.Set(b(key("key", i)), VALUE, i % 2 == 0 ? Entry.NO_EXPIRY : now() + 10_000));
         }
-        // Even a direct write (transports refuse them on a replica) does not evict.
-        ks.set(b("direct"), VALUE);
-        ks.hset(b("h"), Map.of(b("f"), VALUE));
-        assertThat(ks.dbSize()).isEqualTo(102);
+        ks.apply(new CommandEntry.HSet(b("h"), Map.of(b("f"), VALUE)));
+        // A client write is refused on a replica's keyspace itself (not only by the transports).
+        assertThatThrownBy(() -> ks.set(b("direct"), VALUE)).isInstanceOfSatisfying(KeyspaceException.class,
+                e -> assertThat(e.kind()).isEqualTo(KeyspaceException.Kind.READONLY));
+        assertThat(ks.dbSize()).isEqualTo(101);
         assertThat(ks.stats().evictedKeys()).isZero();
         assertThat(log.entries()).noneMatch(e -> e instanceof CommandEntry.Del);
     }

@@ -61,4 +61,48 @@ class WritePauseTest extends KeyspaceTestBase {
         assertThat(ks.contents()).doesNotContainKey(b("k"));
         assertThat(log.drain()).hasSize(1); // its DEL, now
     }
+
+    /**
+     * Issue 11 row 3: a client write that passed the node's role check just before a demotion
+     * landed on the new replica and was logged into its stream. The role is now decided under
+     * the write lock: once setRole(REPLICA) returns, no client write is logged, from any thread.
+     */
+    @Test
+    void noClientWriteLandsAfterADemotionReturns() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+        List<Thread> writers = new java.util.ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            int id = t;
+            Thread w = new Thread(() -> {
+                for (int i = 0; !stop.get(); i++) {
+                    try {
+                        ks.set(b("w" + id + ":" + (i % 100)), b("v" + i));
+                    } catch (KeyspaceException e) {
+                        assertThat(e.kind()).isEqualTo(KeyspaceException.Kind.READONLY);
+                        assertThat(e.getMessage()).isEqualTo("READONLY You can't write against a read only replica.");
+                        refused.incrementAndGet();
+                    }
+                }
+            });
+            writers.add(w);
+            w.start();
+        }
+        while (log.entries().size() < 1_000) {
+            Thread.onSpinWait(); // writes are flowing on every thread
+        }
+        ks.setRole(KeyspaceRole.REPLICA);
+        int loggedAtDemotion = log.entries().size();
+        while (refused.get() < 1_000) {
+            Thread.onSpinWait(); // the writers go on, and are refused
+        }
+        stop.set(true);
+        for (Thread w : writers) {
+            w.join();
+        }
+        assertThat(log.entries()).as("nothing logged after the demotion returned").hasSize(loggedAtDemotion);
+        // Entries from a master still apply on the replica.
+        ks.apply(new CommandEntry.Set(b("from-master"), b("v"), Entry.NO_EXPIRY));
+        assertThat(ks.get(b("from-master"))).isEqualTo(b("v"));
+    }
 }

@@ -89,6 +89,8 @@ public final class GrpcErrors {
             case OOM, STRING_TOO_LONG -> Status.Code.RESOURCE_EXHAUSTED;
             // A failover holds writes for a moment: retry, then against the new master.
             case PAUSED -> Status.Code.UNAVAILABLE;
+            // Demoted while the write waited: as a write on a replica.
+            case READONLY -> Status.Code.FAILED_PRECONDITION;
         };
     }
 }

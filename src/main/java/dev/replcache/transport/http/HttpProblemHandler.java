@@ -59,6 +59,7 @@ class HttpProblemHandler extends ResponseEntityExceptionHandler {
             case OOM -> ProblemType.OOM;
             case STRING_TOO_LONG -> ProblemType.LIMIT_EXCEEDED;
             case PAUSED -> ProblemType.WRITES_PAUSED;
+            case READONLY -> ProblemType.READ_ONLY_REPLICA;
         };
         if (type == ProblemType.WRITES_PAUSED) {
             HttpHeaders headers = new HttpHeaders();
