@@ -589,6 +589,11 @@ public final class Keyspace {
         }
         writeLock.lock();
         try {
+            // Again under the lock: a pause or a demotion that returned while we waited for it
+            // must see no DEL of ours after it.
+            if (!deletesByTime()) {
+                return 0;
+            }
             long now = clock.millis();
             int removed = 0;
             for (int loop = 0; loop < config.activeExpireMaxLoops() && !volatileKeys.isEmpty(); loop++) {

@@ -105,4 +105,55 @@ class WritePauseTest extends KeyspaceTestBase {
         ks.apply(new CommandEntry.Set(b("from-master"), b("v"), Entry.NO_EXPIRY));
         assertThat(ks.get(b("from-master"))).isEqualTo(b("v"));
     }
+
+    private static void awaitParked(Thread t) {
+        while (t.getState() != Thread.State.WAITING && t.getState() != Thread.State.TIMED_WAITING) {
+            Thread.onSpinWait();
+        }
+    }
+
+    /**
+     * Issue 11 row 7: the active expiry cycle decided "may I delete" before it took the write
+     * lock, so a DEL could be logged after pauseWrites() returned. Ordered with the lock's queue:
+     * a write holds the lock, the pause queues first, the cycle (past its first check) second.
+     */
+    @Test
+    void theExpiryCycleLogsNoDelAfterAPauseThatWonTheLock() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch holding = new java.util.concurrent.CountDownLatch(1);
+        List<CommandEntry> logged = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        Keyspace k = new Keyspace(KeyspaceConfig.DEFAULTS, clock, new java.util.SplittableRandom(3), entry -> {
+            logged.add(entry);
+            if (entry instanceof CommandEntry.Set set && set.key().equals(b("holder"))) {
+                holding.countDown();
+                try {
+                    release.await(); // the write holds the lock here
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
+        k.set(b("k"), b("v"), SetCondition.ALWAYS, Ttl.inMillis(100), false);
+        clock.advance(200);
+
+        Thread writer = new Thread(() -> k.set(b("holder"), b("x")));
+        writer.start();
+        holding.await();
+        Thread pause = new Thread(k::pauseWrites);
+        pause.start();
+        awaitParked(pause);
+        int[] removed = {-1};
+        Thread cycle = new Thread(() -> removed[0] = k.activeExpireCycle());
+        cycle.start();
+        awaitParked(cycle);
+        release.countDown();
+        for (Thread t : List.of(writer, pause, cycle)) {
+            t.join();
+        }
+
+        assertThat(k.writesPaused()).isTrue();
+        assertThat(removed[0]).isZero();
+        assertThat(logged).noneMatch(e -> e instanceof CommandEntry.Del);
+        assertThat(k.contents()).containsKey(b("k"));
+    }
 }
