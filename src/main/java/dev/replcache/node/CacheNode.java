@@ -92,7 +92,7 @@ public final class CacheNode implements AutoCloseable {
         this.replicationLog = ReplicationLog.fresh(idRandom, settings.backlogBytes(), clock);
         this.replicationLog.setAppendListener(() -> senderWakeup.run());
         this.keyspace = new Keyspace(settings.keyspace(), clock, random.split(), replicationLog);
-        this.snapshotFiles = new SnapshotFiles(settings.dataDir(), () -> keyspace, replicationLog);
+        this.snapshotFiles = new SnapshotFiles(settings.dataDir(), () -> keyspace, this::cut);
         this.master = new ReplicationMaster(replicationLog, snapshotFiles, settings.master(), clock,
                 settings.replica().authToken());
         this.snapshotFiles.bind(master, sessions -> wakeSenders());

@@ -6,7 +6,6 @@ import dev.replcache.keyspace.Keyspace;
 import dev.replcache.keyspace.KeyspaceSnapshot;
 import dev.replcache.keyspace.rdb.RdbWriter;
 import dev.replcache.replication.ReplicaSession;
-import dev.replcache.replication.ReplicationLog;
 import dev.replcache.replication.ReplicationMaster;
 import dev.replcache.replication.SnapshotSource;
 import java.io.BufferedOutputStream;
@@ -43,7 +42,8 @@ final class SnapshotFiles implements SnapshotSource {
 
     private final Path dir;
     private final Supplier<Keyspace> keyspace;
-    private final ReplicationLog replicationLog;
+    /** The node's cut: the snapshot and its (replId, offset), read together under the dataset lock. */
+    private final Supplier<CacheNode.Cut> cutter;
     private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "replcache-snapshot");
         t.setDaemon(true);
@@ -52,10 +52,10 @@ final class SnapshotFiles implements SnapshotSource {
     private volatile ReplicationMaster master;
     private volatile Consumer<List<ReplicaSession>> wake = sessions -> { };
 
-    SnapshotFiles(Path dir, Supplier<Keyspace> keyspace, ReplicationLog replicationLog) {
+    SnapshotFiles(Path dir, Supplier<Keyspace> keyspace, Supplier<CacheNode.Cut> cutter) {
         this.dir = dir;
         this.keyspace = keyspace;
-        this.replicationLog = replicationLog;
+        this.cutter = cutter;
     }
 
     void bind(ReplicationMaster master, Consumer<List<ReplicaSession>> wake) {
@@ -74,10 +74,11 @@ final class SnapshotFiles implements SnapshotSource {
 
     @Override
     public long startSnapshot(String snapshotId) {
-        KeyspaceSnapshot snapshot = keyspace.get().openSnapshot(replicationLog::offset);
-        String replId = replicationLog.replId().value();
-        writer.execute(() -> write(snapshotId, snapshot, replId));
-        return snapshot.offset();
+        // The id is read with the offset inside the write lock (CacheNode.cut): read after the cut,
+        // a promotion in between would label the file with the new id at the old history's offset.
+        CacheNode.Cut cut = cutter.get();
+        writer.execute(() -> write(snapshotId, cut.snapshot(), cut.replId().value()));
+        return cut.offset();
     }
 
     private void write(String snapshotId, KeyspaceSnapshot snapshot, String replId) {
