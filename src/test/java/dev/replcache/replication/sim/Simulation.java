@@ -488,8 +488,10 @@ final class Simulation {
             // WRONGTYPE, not an integer: a client error, nothing written. Or PAUSED.
             failed = true;
             if (paused) {
+                // READONLY once the paused master follows its target (the handshake): it is a replica now.
+                boolean readOnly = e.kind() == KeyspaceException.Kind.READONLY && p.link != null;
                 if (!(e.kind() == KeyspaceException.Kind.PAUSED || e.kind() == KeyspaceException.Kind.INVALID_EXPIRE
-                        || e.kind() == KeyspaceException.Kind.SYNTAX)) {
+                        || e.kind() == KeyspaceException.Kind.SYNTAX || readOnly)) {
                     fail("a write during a failover pause failed with " + e.kind());
                 }
             }
