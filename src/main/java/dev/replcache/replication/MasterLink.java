@@ -434,6 +434,10 @@ public final class MasterLink {
         if (state != State.STREAMING) {
             return Reaction.drop("protocol: entries before the sync completed");
         }
+        if (!entries.intact()) {
+            // Damaged on the way: nothing of it is applied, and a new stream resumes at our offset.
+            return Reaction.drop("corrupted entries batch at offset " + entries.startOffset() + ": CRC32C mismatch");
+        }
         List<StreamDecoder.Decoded> decoded;
         try {
             decoded = decoder.accept(entries.startOffset(), entries.data());

@@ -27,8 +27,28 @@ public sealed interface MasterMessage {
     record SnapshotEnd(String snapshotId, long totalBytes, int crc32c) implements MasterMessage {
     }
 
-    /** Stream bytes starting at {@code startOffset} (frames may be cut anywhere). */
-    record Entries(long startOffset, byte[] data) implements MasterMessage {
+    /**
+     * Stream bytes starting at {@code startOffset} (frames may be cut anywhere); {@code crc32c}
+     * covers the offset (8 bytes, big-endian) and the bytes, so a batch damaged on the way, or
+     * relabelled with another offset, is refused before anything of it is applied.
+     */
+    record Entries(long startOffset, byte[] data, int crc32c) implements MasterMessage {
+        /** A batch with its checksum. */
+        public Entries(long startOffset, byte[] data) {
+            this(startOffset, data, checksum(startOffset, data));
+        }
+
+        public static int checksum(long startOffset, byte[] data) {
+            java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+            crc.update(java.nio.ByteBuffer.allocate(Long.BYTES).putLong(0, startOffset));
+            crc.update(data);
+            return (int) crc.getValue();
+        }
+
+        /** Whether the checksum matches the offset and the bytes. */
+        public boolean intact() {
+            return checksum(startOffset, data) == crc32c;
+        }
     }
 
     /** Asks the replica to ack its offset now. */

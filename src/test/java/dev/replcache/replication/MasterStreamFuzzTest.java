@@ -82,7 +82,8 @@ class MasterStreamFuzzTest {
                 byte[] data = entries(g);
                 long at = g.oneIn(3) ? offset(g, streamOffset[0]) : streamOffset[0];
                 streamOffset[0] = at + data.length;
-                yield new MasterMessage.Entries(at, data);
+                yield g.oneIn(6) ? new MasterMessage.Entries(at, data, g.intBetween(0, 1 << 30)) // damaged on the way
+                        : new MasterMessage.Entries(at, data);
             }
             case 6 -> new MasterMessage.GetAck();
             default -> new MasterMessage.Ping(offset(g, START));
@@ -178,5 +179,70 @@ class MasterStreamFuzzTest {
             assertThat(appliedTotal.get()).isGreaterThan(50);
             assertThat(drops.get()).isGreaterThan(500);
         }
+    }
+
+    /** Issue 11 row 10: a batch damaged on the way, or relabelled with another offset, is refused whole. */
+    @Test
+    void aDamagedOrRelabelledBatchIsRefusedBeforeAnyOfItIsApplied() {
+        long[] now = {10_000};
+        ReplicationLog log = new ReplicationLog(OURS, START, 1 << 16, () -> now[0]);
+        List<CommandEntry> applied = new ArrayList<>();
+        MasterLink.Dataset dataset = new MasterLink.Dataset() {
+            @Override
+            public void apply(CommandEntry entry) {
+                applied.add(entry);
+                log.append(entry);
+            }
+
+            @Override
+            public long keyCount() {
+                return 0;
+            }
+
+            @Override
+            public void beginSnapshot(String snapshotId) {
+            }
+
+            @Override
+            public void writeSnapshotChunk(byte[] data) {
+            }
+
+            @Override
+            public void abortSnapshot() {
+            }
+
+            @Override
+            public void loadSnapshot(ReplicationId replId, long offset) {
+            }
+        };
+        MasterLink link = new MasterLink(log, dataset, new ReplicaConfig(1_000, 60_000, 100, 5_000, 1 << 16, "", false),
+                () -> now[0], new java.util.SplittableRandom(1), "r", () -> "", true);
+        link.shouldConnect();
+        link.onConnected();
+        link.onMessage(new MasterMessage.Continue(OURS, START));
+        byte[] two = new byte[0];
+        for (String k : new String[] {"a", "b"}) {
+            byte[] f = StreamFrames.frame(new CommandEntry.Set(Bytes.utf8(k), Bytes.utf8("v"), Entry.NO_EXPIRY));
+            byte[] joined = java.util.Arrays.copyOf(two, two.length + f.length);
+            System.arraycopy(f, 0, joined, two.length, f.length);
+            two = joined;
+        }
+        byte[] flipped = two.clone();
+        flipped[flipped.length - 1] ^= 1; // in the second entry's value: the first would decode fine
+        MasterLink.Reaction damaged = link.onMessage(new MasterMessage.Entries(START, flipped,
+                MasterMessage.Entries.checksum(START, two)));
+        assertThat(damaged.dropReason()).isEqualTo("corrupted entries batch at offset " + START + ": CRC32C mismatch");
+        assertThat(applied).isEmpty();
+        assertThat(link.diverged()).as("damage on the way is no divergence: resume").isNull();
+
+        link.onDisconnected(damaged.dropReason());
+        now[0] += 10_000;
+        link.shouldConnect();
+        link.onConnected();
+        link.onMessage(new MasterMessage.Continue(OURS, START));
+        // The checksum of another offset does not fit this one.
+        assertThat(link.onMessage(new MasterMessage.Entries(START, two, MasterMessage.Entries.checksum(START + 1, two)))
+                .dropReason()).contains("CRC32C mismatch");
+        assertThat(applied).isEmpty();
     }
 }

@@ -30,7 +30,8 @@ final class ReplicationProtos {
         var b = dev.replcache.api.replication.v1.MasterMessage.newBuilder();
         if (m instanceof MasterMessage.Entries e) {
             // The array is a fresh copy from the backlog, never touched again: wrap without copying.
-            b.setEntries(Entries.newBuilder().setStartOffset(e.startOffset()).setData(UnsafeByteOperations.unsafeWrap(e.data())));
+            b.setEntries(Entries.newBuilder().setStartOffset(e.startOffset()).setData(UnsafeByteOperations.unsafeWrap(e.data()))
+                    .setCrc32C(e.crc32c()));
         } else if (m instanceof MasterMessage.SnapshotChunk c) {
             b.setSnapshotChunk(SnapshotChunk.newBuilder().setSnapshotId(c.snapshotId()).setSeq(c.seq())
                     .setData(UnsafeByteOperations.unsafeWrap(c.data())).setCrc32C(c.crc32c()));
@@ -55,7 +56,8 @@ final class ReplicationProtos {
 
     static MasterMessage fromProto(dev.replcache.api.replication.v1.MasterMessage m) {
         return switch (m.getKindCase()) {
-            case ENTRIES -> new MasterMessage.Entries(m.getEntries().getStartOffset(), m.getEntries().getData().toByteArray());
+            case ENTRIES -> new MasterMessage.Entries(m.getEntries().getStartOffset(), m.getEntries().getData().toByteArray(),
+                    m.getEntries().getCrc32C());
             case SNAPSHOT_CHUNK -> new MasterMessage.SnapshotChunk(m.getSnapshotChunk().getSnapshotId(),
                     m.getSnapshotChunk().getSeq(), m.getSnapshotChunk().getData().toByteArray(), m.getSnapshotChunk().getCrc32C());
             case CONTINUE -> new MasterMessage.Continue(replId(m.getContinue().getReplId()), m.getContinue().getOffset());
