@@ -61,6 +61,7 @@ public final class CacheNode implements AutoCloseable {
 
     private final Settings settings;
     private final MillisClock clock;
+    private final MillisClock monotonic;
     private final MasterConnector connector;
     private final SecureRandom idRandom = new SecureRandom();
     private final SplittableRandom random = new SplittableRandom(idRandom.nextLong());
@@ -84,22 +85,35 @@ public final class CacheNode implements AutoCloseable {
     private final FailoverCoordinator failover;
     private final java.util.concurrent.atomic.LongAdder throttledWrites = new java.util.concurrent.atomic.LongAdder();
 
+    /** One clock for everything: tests that move time by hand. */
     public CacheNode(Settings settings, MillisClock clock, MasterConnector connector) {
+        this(settings, clock, clock, connector);
+    }
+
+    /**
+     * @param clock     Unix time: what TTLs are measured in (the keyspace's expiry)
+     * @param monotonic elapsed time that never steps back (a system's {@code nanoTime}): every
+     *                  replication timeout, ack age (min-replicas-max-lag), backoff, lag and
+     *                  FAILOVER deadline, so that a wall-clock step neither keeps a dead replica
+     *                  "good" nor stretches a write pause
+     */
+    public CacheNode(Settings settings, MillisClock clock, MillisClock monotonic, MasterConnector connector) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.announceAddress = settings.announceAddress();
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.monotonic = Objects.requireNonNull(monotonic, "monotonic");
         this.connector = Objects.requireNonNull(connector, "connector");
-        this.replicationLog = ReplicationLog.fresh(idRandom, settings.backlogBytes(), clock);
+        this.replicationLog = ReplicationLog.fresh(idRandom, settings.backlogBytes(), monotonic);
         this.replicationLog.setAppendListener(() -> senderWakeup.run());
         this.keyspace = new Keyspace(settings.keyspace(), clock, random.split(), replicationLog);
         this.snapshotFiles = new SnapshotFiles(settings.dataDir(), () -> keyspace, this::cut);
-        this.master = new ReplicationMaster(replicationLog, snapshotFiles, settings.master(), clock,
+        this.master = new ReplicationMaster(replicationLog, snapshotFiles, settings.master(), monotonic,
                 settings.replica().authToken());
         this.snapshotFiles.bind(master, sessions -> wakeSenders());
         this.replicationLog.setHistoryListener(this::onHistoryChanged);
         this.master.setUpstreamInSync(this::followingMaster);
         this.master.setFailoverTarget(this::takeOverForFailover);
-        this.failover = new FailoverCoordinator(this, clock);
+        this.failover = new FailoverCoordinator(this, monotonic);
     }
 
     /** A master, or a replica streaming from its master: what its own replicas may sync from. */
@@ -396,7 +410,7 @@ public final class CacheNode implements AutoCloseable {
         keyspace.setRole(KeyspaceRole.REPLICA);
         MasterLink masterLink = new MasterLink(replicationLog, new ReplicaDataset(settings.dataDir(),
                 () -> keyspace, this::newReplicaKeyspace, this::install, settings.dumpFile(),
-                () -> snapshotLoadLimits(keyspace.usedMemory())), settings.replica(), clock,
+                () -> snapshotLoadLimits(keyspace.usedMemory())), settings.replica(), monotonic,
                 random.split(), nodeId(), () -> announceAddress, hasHistory, newHandoverKey());
         if (failoverHandshake) {
             masterLink.startFailover(failoverKey);
@@ -616,7 +630,7 @@ public final class CacheNode implements AutoCloseable {
                     ReplicationView.linkStatus(ml.state()), ml.lastDropReason(), ml.masterOffsetSeen(),
                     ml.everSynced(), ml.fullSyncs(), ml.partialSyncs(),
                     ReplicationView.SyncView.of(p.inProgress(), p.bytesReceived(), p.bytesTotal(),
-                            p.startedAtMs() < 0 ? 0 : clock.millis() - p.startedAtMs()), ml.refusedFullResync());
+                            p.startedAtMs() < 0 ? 0 : monotonic.millis() - p.startedAtMs()), ml.refusedFullResync());
         }
         return ReplicationView.of(role(), replicationLog, master, masterView, keyspace.writesPaused());
     }

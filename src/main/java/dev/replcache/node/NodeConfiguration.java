@@ -17,6 +17,8 @@ import org.springframework.context.annotation.Configuration;
 public class NodeConfiguration {
 
     private static final MillisClock SYSTEM_CLOCK = System::currentTimeMillis;
+    /** Elapsed time for timeouts and lag: never steps back when the wall clock is set. */
+    private static final MillisClock MONOTONIC_CLOCK = () -> System.nanoTime() / 1_000_000;
 
     /** The node's dump file: {@code replcache.snapshot.file} in {@code replcache.data-dir}. */
     @Bean
@@ -58,7 +60,7 @@ public class NodeConfiguration {
                 repl.tickInterval(), announce, new CacheNode.WriteGuards(repl.minReplicasToWrite(),
                         repl.minReplicasMaxLag(), repl.maxWaitTimeout(), repl.failoverTimeout(), repl.failoverMaxTimeout()),
                 dumpFile.path(), snapshot.maxLoadMemory().toBytes());
-        CacheNode node = new CacheNode(settings, SYSTEM_CLOCK, connector);
+        CacheNode node = new CacheNode(settings, SYSTEM_CLOCK, MONOTONIC_CLOCK, connector);
         boolean replica = !repl.master().isEmpty();
         Persistence.Restored restored = Persistence.restore(node, dumpFile, replica, snapshot.ignoreCorrupt(), SYSTEM_CLOCK);
         if (replica) {
