@@ -75,6 +75,8 @@ public final class CacheNode implements AutoCloseable {
     private volatile boolean writesStopped;
     /** The handover key of the failover that made this node a master, for a retried handshake. */
     private String handedOverWithKey; // guarded by this
+    /** Bumped whenever the link changes (follow, promote, revert): which link may install a snapshot. */
+    private long linkGeneration; // guarded by datasetLock
     private volatile LinkDriver link; // non-null while a replica
     private volatile Runnable senderWakeup = () -> { };
     /** host:port announced to our master; null until known (gRPC on port 0 before it listens). */
@@ -404,12 +406,15 @@ public final class CacheNode implements AutoCloseable {
     private LinkDriver follow(HostPort masterAddress, boolean hasHistory, String failoverKey) {
         boolean failoverHandshake = failoverKey != null;
         LinkDriver current = link;
+        long generation = nextLinkGeneration(); // before the close: the old link's load, if any, is void
         if (current != null) {
             current.close();
         }
         keyspace.setRole(KeyspaceRole.REPLICA);
         MasterLink masterLink = new MasterLink(replicationLog, new ReplicaDataset(settings.dataDir(),
-                () -> keyspace, this::newReplicaKeyspace, this::install, settings.dumpFile(),
+                () -> keyspace, this::newReplicaKeyspace,
+                (loaded, replId, offset, beforeSwap) -> installFromLink(generation, loaded, replId, offset, beforeSwap),
+                settings.dumpFile(),
                 () -> snapshotLoadLimits(keyspace.usedMemory())), settings.replica(), monotonic,
                 random.split(), nodeId(), () -> announceAddress, hasHistory, newHandoverKey());
         if (failoverHandshake) {
@@ -437,6 +442,7 @@ public final class CacheNode implements AutoCloseable {
     /** Failover aborted before the target answered: this node is the master again, same history. */
     synchronized void revertFailover(LinkDriver driver) {
         if (link == driver) {
+            nextLinkGeneration();
             link = null;
             driver.close();
             keyspace.setRole(KeyspaceRole.MASTER);
@@ -509,7 +515,9 @@ public final class CacheNode implements AutoCloseable {
         // Order matters: the old history must end exactly where our master's stream stopped. Stop
         // applying it, then shift the id, and only then take writes (link == null) and expire keys
         // (role MASTER): a write or DEL landing before the shift would be logged under the old id,
-        // past what its master had, and a replica of that master could continue across it.
+        // past what its master had, and a replica of that master could continue across it. A snapshot
+        // the link is loading now must not install after this (it would bring the old master back).
+        nextLinkGeneration();
         current.close();
         replicationLog.shiftReplicationId(ReplicationId.random(idRandom));
         keyspace.setRole(KeyspaceRole.MASTER);
@@ -568,6 +576,37 @@ public final class CacheNode implements AutoCloseable {
         synchronized (datasetLock) {
             keyspace = loaded;
             replicationLog.resetTo(replId, offset);
+        }
+    }
+
+    /**
+     * A full sync's install, for the link of {@code generation}: refused when the link was
+     * replaced meanwhile (a promotion or a REPLICAOF while the snapshot loaded), which would
+     * otherwise put the old master's data and history back under a node that moved on.
+     */
+    void installFromLink(long generation, Keyspace loaded, ReplicationId replId, long offset, Runnable beforeSwap) {
+        synchronized (datasetLock) {
+            if (generation != linkGeneration) {
+                throw new IllegalStateException("the link that loaded this snapshot was replaced (a promotion or a"
+                        + " REPLICAOF meanwhile): the snapshot is discarded");
+            }
+            beforeSwap.run();
+            keyspace = loaded;
+            replicationLog.resetTo(replId, offset);
+        }
+    }
+
+    /** The current link's generation (tests). */
+    long linkGeneration() {
+        synchronized (datasetLock) {
+            return linkGeneration;
+        }
+    }
+
+    /** A new link, or none: a load of an older link in flight can no longer install. */
+    private long nextLinkGeneration() {
+        synchronized (datasetLock) {
+            return ++linkGeneration;
         }
     }
 

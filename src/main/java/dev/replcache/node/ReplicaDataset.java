@@ -45,7 +45,12 @@ final class ReplicaDataset implements MasterLink.Dataset {
     /** Puts a loaded keyspace in service as the version {@code (replId, offset)} of the history. */
     @FunctionalInterface
     interface Installer {
-        void install(Keyspace loaded, ReplicationId replId, long offset);
+        /**
+         * Puts {@code loaded} in service as {@code (replId, offset)}, running {@code beforeSwap}
+         * (the file kept as the dump file) first in the same critical section; refuses with an
+         * exception, doing neither, when the link that loaded it is no longer the node's.
+         */
+        void install(Keyspace loaded, ReplicationId replId, long offset, Runnable beforeSwap);
     }
 
     /**
@@ -160,8 +165,10 @@ final class ReplicaDataset implements MasterLink.Dataset {
                 throw new IOException(SnapshotFiles.outOfMemory(bounds), e);
             }
             // Kept before the swap, which then is the last step: the file is already exactly (replId, offset).
-            keepAsDumpFile(loaded, replId, offset, info);
-            install.install(next, replId, offset);
+            // Both happen only if this link is still the node's (not replaced by a promotion or a
+            // REPLICAOF while it loaded), and then together.
+            RdbInfo loadedInfo = info;
+            install.install(next, replId, offset, () -> keepAsDumpFile(loaded, replId, offset, loadedInfo));
             log.info("Snapshot loaded: {} keys at offset {} of {} in {} ms; serving the new dataset",
                     info.keys(), offset, replId, (System.nanoTime() - started) / 1_000_000);
         } catch (IOException e) {

@@ -16,7 +16,7 @@ class ReplicaDatasetDiskTest {
     Path dir;
 
     private ReplicaDataset dataset() {
-        return new ReplicaDataset(dir, () -> null, () -> null, (keyspace, replId, offset) -> { }, dir.resolve("dump.rdb"),
+        return new ReplicaDataset(dir, () -> null, () -> null, (keyspace, replId, offset, beforeSwap) -> { }, dir.resolve("dump.rdb"),
                 () -> dev.replcache.keyspace.rdb.RdbLimits.DEFAULTS);
     }
 
