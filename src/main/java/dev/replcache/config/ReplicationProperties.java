@@ -33,6 +33,10 @@ import org.springframework.validation.annotation.Validated;
  *                          {@code minReplicasMaxLag} (Redis's {@code min-replicas-to-write}); 0 = off
  * @param minReplicasMaxLag how recent a replica's last ack must be to count (Redis's {@code min-replicas-max-lag})
  * @param maxWaitTimeout    longest a WAIT may block; a WAIT with timeout 0 waits this long
+ * @param adminToken        when set, changing roles (REPLICAOF, REPLICAOF NO ONE, FAILOVER, dropping
+ *                          the master link) over HTTP and gRPC needs {@code Authorization: Bearer
+ *                          <admin-token>}, and the client token does not suffice; empty = the client
+ *                          tokens cover them as every other call
  * @param handshakeTimeout  a replication stream must send Hello and PSYNC within this, or it is closed
  * @param maxReplicas       replication streams this node serves at once (handshakes included); more
  *                          are refused with RESOURCE_EXHAUSTED. Each may hold up to a snapshot chunk
@@ -71,6 +75,7 @@ public record ReplicationProperties(
         @DefaultValue("0") int minReplicasToWrite,
         @DefaultValue("10s") @NotNull Duration minReplicasMaxLag,
         @DefaultValue("60s") @NotNull Duration maxWaitTimeout,
+        @DefaultValue("") String adminToken,
         @DefaultValue("5s") @NotNull Duration handshakeTimeout,
         @DefaultValue("64") int maxReplicas,
         @DefaultValue("10s") @NotNull Duration failoverTimeout,
@@ -83,6 +88,7 @@ public record ReplicationProperties(
     public ReplicationProperties {
         master = master == null ? "" : master.trim();
         authToken = authToken == null ? "" : authToken;
+        adminToken = adminToken == null ? "" : adminToken;
         announceAddress = announceAddress == null ? "" : announceAddress.trim();
         if (!master.isEmpty()) {
             HostPort.parse(master, "replcache.replication.master");

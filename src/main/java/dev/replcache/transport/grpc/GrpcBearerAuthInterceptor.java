@@ -30,10 +30,22 @@ final class GrpcBearerAuthInterceptor implements ServerInterceptor {
 
     private static final String SYNC_METHOD = ReplicationServiceGrpc.getSyncMethod().getFullMethodName();
 
-    private final BearerToken token;
+    /** The calls that change roles: with an admin token set, they need it (and only it). */
+    private static final java.util.Set<String> ROLE_CHANGES = java.util.Set.of(
+            ReplicationServiceGrpc.getReplicaOfMethod().getFullMethodName(),
+            ReplicationServiceGrpc.getPromoteMethod().getFullMethodName(),
+            ReplicationServiceGrpc.getFailoverMethod().getFullMethodName());
 
-    GrpcBearerAuthInterceptor(BearerToken token) {
+    private final java.util.Optional<BearerToken> token;
+    private final java.util.Optional<BearerToken> adminToken;
+
+    /**
+     * @param token      {@code replcache.grpc.auth-token}, for every call but Sync
+     * @param adminToken {@code replcache.replication.admin-token}, for ReplicaOf, Promote and Failover
+     */
+    GrpcBearerAuthInterceptor(java.util.Optional<BearerToken> token, java.util.Optional<BearerToken> adminToken) {
         this.token = Objects.requireNonNull(token, "token");
+        this.adminToken = Objects.requireNonNull(adminToken, "adminToken");
     }
 
     @Override
@@ -43,14 +55,20 @@ final class GrpcBearerAuthInterceptor implements ServerInterceptor {
         if (method.equals(SYNC_METHOD)) {
             return next.startCall(call, headers);
         }
-        BearerToken.Outcome outcome = token.check(headers.get(AUTHORIZATION));
+        boolean admin = adminToken.isPresent() && ROLE_CHANGES.contains(method);
+        java.util.Optional<BearerToken> needed = admin ? adminToken : token;
+        if (needed.isEmpty()) {
+            return next.startCall(call, headers);
+        }
+        BearerToken.Outcome outcome = needed.get().check(headers.get(AUTHORIZATION));
         if (outcome == BearerToken.Outcome.ACCEPTED) {
             return next.startCall(call, headers);
         }
         String why = outcome == BearerToken.Outcome.MISSING ? "no bearer token" : "wrong bearer token";
         log.warn("Refused gRPC call {} from {}: {}", method, call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR), why);
-        call.close(Status.UNAUTHENTICATED.withDescription(why
-                + ": this server requires 'authorization: Bearer <token>' metadata (replcache.grpc.auth-token)"), new Metadata());
+        call.close(Status.UNAUTHENTICATED.withDescription(why + (admin
+                ? ": changing roles requires 'authorization: Bearer <admin-token>' metadata (replcache.replication.admin-token)"
+                : ": this server requires 'authorization: Bearer <token>' metadata (replcache.grpc.auth-token)")), new Metadata());
         return new ServerCall.Listener<>() {
         };
     }

@@ -88,7 +88,8 @@ public class GrpcServerConfiguration {
     }
 
     /**
-     * The bearer check of {@code replcache.grpc.auth-token}, present only when a token is set.
+     * The bearer checks of {@code replcache.grpc.auth-token} and, for role changes, of
+     * {@code replcache.replication.admin-token}; present when either is set.
      * Last in order, so it wraps the other interceptors: a call without the token is refused
      * before any other work.
      */
@@ -96,9 +97,10 @@ public class GrpcServerConfiguration {
     @Conditional(AuthTokenSet.class)
     @Order(Ordered.LOWEST_PRECEDENCE)
     GrpcBearerAuthInterceptor grpcBearerAuthInterceptor(GrpcProperties grpc, ReplicationProperties replication) {
-        warnIfSyncIsOpen(grpc, replication);
-        return new GrpcBearerAuthInterceptor(BearerToken.of(grpc.authToken())
-                .orElseThrow(() -> new IllegalStateException(AuthTokenSet.PROPERTY + " is not set")));
+        if (!grpc.authToken().isEmpty()) {
+            warnIfSyncIsOpen(grpc, replication);
+        }
+        return new GrpcBearerAuthInterceptor(BearerToken.of(grpc.authToken()), BearerToken.of(replication.adminToken()));
     }
 
     /**
@@ -119,10 +121,12 @@ public class GrpcServerConfiguration {
     /** The token property is set to something (the properties record rejects a blank one). */
     static final class AuthTokenSet implements Condition {
         static final String PROPERTY = "replcache.grpc.auth-token";
+        static final String ADMIN_PROPERTY = "replcache.replication.admin-token";
 
         @Override
         public boolean matches(ConditionContext context, AnnotatedTypeMetadata metadata) {
-            return !context.getEnvironment().getProperty(PROPERTY, "").isEmpty();
+            return !context.getEnvironment().getProperty(PROPERTY, "").isEmpty()
+                    || !context.getEnvironment().getProperty(ADMIN_PROPERTY, "").isEmpty();
         }
     }
 }

@@ -32,17 +32,35 @@ final class BearerAuthFilter extends OncePerRequestFilter {
     private static final Logger log = LoggerFactory.getLogger(BearerAuthFilter.class);
 
     private static final PathPattern PROTECTED = PathPatternParser.defaultInstance.parse("/v1/**");
+    /** The routes that change roles: with an admin token set, they need it (and only it). */
+    private static final PathPattern MASTER = PathPatternParser.defaultInstance.parse("/v1/replication/master");
+    private static final PathPattern DISCONNECT = PathPatternParser.defaultInstance.parse("/v1/replication/master/disconnect");
+    private static final PathPattern FAILOVER = PathPatternParser.defaultInstance.parse("/v1/replication/failover");
 
-    private final BearerToken token;
+    private final java.util.Optional<BearerToken> token;
+    private final java.util.Optional<BearerToken> adminToken;
     private final HandlerExceptionResolver problems;
 
     /**
-     * @param problems Spring MVC's exception resolvers, which render {@link UnauthorizedException}
-     *                 through {@link HttpProblemHandler}
+     * @param token      {@code replcache.http.auth-token}, for every {@code /v1} route
+     * @param adminToken {@code replcache.replication.admin-token}, for the routes that change roles
+     * @param problems   Spring MVC's exception resolvers, which render {@link UnauthorizedException}
+     *                   through {@link HttpProblemHandler}
      */
-    BearerAuthFilter(BearerToken token, HandlerExceptionResolver problems) {
+    BearerAuthFilter(java.util.Optional<BearerToken> token, java.util.Optional<BearerToken> adminToken,
+                     HandlerExceptionResolver problems) {
         this.token = Objects.requireNonNull(token, "token");
+        this.adminToken = Objects.requireNonNull(adminToken, "adminToken");
         this.problems = Objects.requireNonNull(problems, "problems");
+    }
+
+    /**
+     * PUT/DELETE /v1/replication/master, POST .../master/disconnect, POST .../failover, matched
+     * as Spring MVC matches routes (so no other spelling of them reaches a controller).
+     */
+    static boolean changesRoles(String method, org.springframework.http.server.PathContainer path) {
+        return MASTER.matches(path) ? method.equals("PUT") || method.equals("DELETE")
+                : (DISCONNECT.matches(path) || FAILOVER.matches(path)) && method.equals("POST");
     }
 
     @Override
@@ -52,12 +70,19 @@ final class BearerAuthFilter extends OncePerRequestFilter {
             chain.doFilter(request, response);
             return;
         }
-        BearerToken.Outcome outcome = token.check(request.getHeader(HttpHeaders.AUTHORIZATION));
+        RequestPath path = RequestPath.parse(request.getRequestURI(), request.getContextPath());
+        boolean admin = adminToken.isPresent() && changesRoles(request.getMethod(), path.pathWithinApplication());
+        java.util.Optional<BearerToken> needed = admin ? adminToken : token;
+        if (needed.isEmpty()) {
+            chain.doFilter(request, response);
+            return;
+        }
+        BearerToken.Outcome outcome = needed.get().check(request.getHeader(HttpHeaders.AUTHORIZATION));
         if (outcome == BearerToken.Outcome.ACCEPTED) {
             chain.doFilter(request, response);
             return;
         }
-        UnauthorizedException refused = new UnauthorizedException(outcome);
+        UnauthorizedException refused = new UnauthorizedException(outcome, admin);
         log.warn("Refused HTTP {} {} from {}: {}", request.getMethod(), request.getRequestURI(),
                 request.getRemoteAddr(), refused.getMessage());
         if (problems.resolveException(request, response, null, refused) == null) {
@@ -79,10 +104,15 @@ final class BearerAuthFilter extends OncePerRequestFilter {
 
         private final BearerToken.Outcome outcome;
 
-        UnauthorizedException(BearerToken.Outcome outcome) {
-            super(outcome == BearerToken.Outcome.MISSING
-                    ? "this API requires an 'Authorization: Bearer <token>' header (replcache.http.auth-token)"
-                    : "the bearer token is not valid", null, false, false);
+        UnauthorizedException(BearerToken.Outcome outcome, boolean admin) {
+            super(admin
+                    ? (outcome == BearerToken.Outcome.MISSING
+                            ? "changing roles requires an 'Authorization: Bearer <admin-token>' header"
+                            + " (replcache.replication.admin-token)"
+                            : "the bearer token is not the admin token (replcache.replication.admin-token)")
+                    : outcome == BearerToken.Outcome.MISSING
+                            ? "this API requires an 'Authorization: Bearer <token>' header (replcache.http.auth-token)"
+                            : "the bearer token is not valid", null, false, false);
             this.outcome = outcome;
         }
 

@@ -23,12 +23,16 @@ import org.springframework.core.type.AnnotatedTypeMetadata;
 import org.springframework.web.servlet.HandlerExceptionResolver;
 import org.springframework.web.servlet.ModelAndView;
 
-/** The bearer check of the HTTP API, present only when {@code replcache.http.auth-token} is set. */
+/**
+ * The bearer checks of the HTTP API, present when {@code replcache.http.auth-token} or
+ * {@code replcache.replication.admin-token} is set (the latter for the routes that change roles).
+ */
 @Configuration(proxyBeanMethods = false)
 @Conditional(HttpAuthConfiguration.TokenSet.class)
 class HttpAuthConfiguration {
 
     private static final String PROPERTY = "replcache.http.auth-token";
+    private static final String ADMIN_PROPERTY = "replcache.replication.admin-token";
     private static final String SCHEME = "bearerAuth";
 
     /**
@@ -37,12 +41,10 @@ class HttpAuthConfiguration {
      */
     @Bean
     FilterRegistrationBean<BearerAuthFilter> bearerAuthFilter(
-            HttpApiProperties properties,
+            HttpApiProperties properties, dev.replcache.config.ReplicationProperties replication,
             @Qualifier("handlerExceptionResolver") ObjectProvider<HandlerExceptionResolver> resolvers) {
-        BearerToken token = BearerToken.of(properties.authToken())
-                .orElseThrow(() -> new IllegalStateException(PROPERTY + " is not set"));
-        FilterRegistrationBean<BearerAuthFilter> registration =
-                new FilterRegistrationBean<>(new BearerAuthFilter(token, new LazyResolver(resolvers)));
+        FilterRegistrationBean<BearerAuthFilter> registration = new FilterRegistrationBean<>(new BearerAuthFilter(
+                BearerToken.of(properties.authToken()), BearerToken.of(replication.adminToken()), new LazyResolver(resolvers)));
         registration.setName("replcacheBearerAuth");
         registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 10);
         return registration;
@@ -80,8 +82,8 @@ class HttpAuthConfiguration {
     static final class TokenSet implements Condition {
         @Override
         public boolean matches(ConditionContext context, AnnotatedTypeMetadata metadata) {
-            String token = context.getEnvironment().getProperty(PROPERTY, "");
-            return !token.isEmpty();
+            return !context.getEnvironment().getProperty(PROPERTY, "").isEmpty()
+                    || !context.getEnvironment().getProperty(ADMIN_PROPERTY, "").isEmpty();
         }
     }
 }
