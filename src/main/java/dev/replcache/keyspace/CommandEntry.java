@@ -73,4 +73,14 @@ public sealed interface CommandEntry {
     /** FLUSHALL. */
     record FlushAll() implements CommandEntry {
     }
+
+    /**
+     * MSET key value [key value ...]: one entry, so a replica applies it whole (under one lock, in
+     * one frame) and a replica promoted mid-stream never holds half of it. Values have no expiry.
+     */
+    record MSet(Map<Bytes, Bytes> pairs) implements CommandEntry {
+        public MSet {
+            pairs = Map.copyOf(pairs);
+        }
+    }
 }

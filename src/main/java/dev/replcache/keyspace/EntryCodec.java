@@ -26,6 +26,7 @@ public final class EntryCodec {
     static final int OP_HSET = 6;
     static final int OP_HDEL = 7;
     static final int OP_FLUSHALL = 8;
+    static final int OP_MSET = 9;
 
     private EntryCodec() {
     }
@@ -82,6 +83,15 @@ public final class EntryCodec {
             }
         } else if (entry instanceof CommandEntry.FlushAll) {
             out.write(OP_FLUSHALL);
+        } else if (entry instanceof CommandEntry.MSet m) {
+            out.write(OP_MSET);
+            List<Map.Entry<Bytes, Bytes>> pairs = new ArrayList<>(m.pairs().entrySet());
+            pairs.sort(Map.Entry.comparingByKey(Comparator.naturalOrder()));
+            writeVarLong(out, pairs.size());
+            for (Map.Entry<Bytes, Bytes> p : pairs) {
+                writeBytes(out, p.getKey());
+                writeBytes(out, p.getValue());
+            }
         } else {
             throw new AssertionError("no encoding for " + entry);
         }
@@ -150,11 +160,7 @@ public final class EntryCodec {
                 case OP_HSET -> {
                     Bytes key = readBytes();
                     int n = readCount();
-                    Map<Bytes, Bytes> fields = new LinkedHashMap<>(n * 2);
-                    for (int i = 0; i < n; i++) {
-                        fields.put(readBytes(), readBytes());
-                    }
-                    yield new CommandEntry.HSet(key, fields);
+                    yield new CommandEntry.HSet(key, readPairs(n, "hash field"));
                 }
                 case OP_HDEL -> {
                     Bytes key = readBytes();
@@ -166,8 +172,24 @@ public final class EntryCodec {
                     yield new CommandEntry.HDel(key, fields);
                 }
                 case OP_FLUSHALL -> new CommandEntry.FlushAll();
+                case OP_MSET -> new CommandEntry.MSet(readPairs(readCount(), "key"));
                 default -> throw new MalformedEntryException("unknown opcode " + op + " at position " + (pos - 1));
             };
+        }
+
+        /**
+         * Pairs in the canonical form the encoder writes: a duplicate would re-encode shorter on
+         * the replica, and its offsets would no longer be its master's, so it is malformed.
+         */
+        private Map<Bytes, Bytes> readPairs(int n, String what) {
+            Map<Bytes, Bytes> pairs = new LinkedHashMap<>(n * 2);
+            for (int i = 0; i < n; i++) {
+                int at = pos;
+                if (pairs.put(readBytes(), readBytes()) != null) {
+                    throw new MalformedEntryException("duplicate " + what + " at position " + at);
+                }
+            }
+            return pairs;
         }
 
         private int readByte() {

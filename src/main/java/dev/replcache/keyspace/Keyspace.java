@@ -228,7 +228,10 @@ public final class Keyspace {
                 Segment s = segmentFor(p.getKey());
                 liveEntry(s, p.getKey(), now);
                 store(s, p.getKey(), new Entry(StringValue.of(p.getValue()), Entry.NO_EXPIRY, now));
-                writeLog.append(new CommandEntry.Set(p.getKey(), p.getValue(), Entry.NO_EXPIRY));
+            }
+            // One entry for the whole MSET: a replica applies it whole, never half.
+            if (!pairs.isEmpty()) {
+                writeLog.append(new CommandEntry.MSet(pairs));
             }
         } finally {
             writeLock.unlock();
@@ -667,6 +670,10 @@ public final class Keyspace {
                 Entry old = s.map.get(h.key());
                 if (old != null) {
                     applyHDel(s, h.key(), old, asHash(old), h.fields());
+                }
+            } else if (entry instanceof CommandEntry.MSet m) {
+                for (Map.Entry<Bytes, Bytes> p : m.pairs().entrySet()) {
+                    store(segmentFor(p.getKey()), p.getKey(), new Entry(StringValue.of(p.getValue()), Entry.NO_EXPIRY, 0));
                 }
             } else if (entry instanceof CommandEntry.FlushAll) {
                 applyFlushAll();

@@ -29,7 +29,7 @@ final class CommandEntryGen {
     }
 
     static CommandEntry entry(Gen gen) {
-        return switch (gen.intBetween(0, 7)) {
+        return switch (gen.intBetween(0, 8)) {
             case 0 -> new CommandEntry.Set(bytes(gen), bytes(gen), expiry(gen));
             case 1 -> new CommandEntry.Append(bytes(gen), bytes(gen));
             case 2 -> new CommandEntry.Del(gen.listOf(0, 5, CommandEntryGen::bytes));
@@ -37,6 +37,7 @@ final class CommandEntryGen {
             case 4 -> new CommandEntry.Persist(bytes(gen));
             case 5 -> new CommandEntry.HSet(bytes(gen), gen.mapOf(6, CommandEntryGen::bytes, CommandEntryGen::bytes));
             case 6 -> new CommandEntry.HDel(bytes(gen), gen.listOf(0, 5, CommandEntryGen::bytes));
+            case 7 -> new CommandEntry.MSet(gen.mapOf(6, CommandEntryGen::bytes, CommandEntryGen::bytes));
             default -> new CommandEntry.FlushAll();
         };
     }

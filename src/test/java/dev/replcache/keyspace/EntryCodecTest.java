@@ -68,8 +68,15 @@ class EntryCodecTest {
     void malformedInputsSayWhatIsWrong() {
         assertThatThrownBy(() -> EntryCodec.decode(new byte[0]))
                 .isInstanceOf(EntryCodec.MalformedEntryException.class).hasMessageContaining("truncated");
-        assertThatThrownBy(() -> EntryCodec.decode(bytes(9)))
-                .isInstanceOf(EntryCodec.MalformedEntryException.class).hasMessageContaining("unknown opcode 9");
+        assertThatThrownBy(() -> EntryCodec.decode(bytes(10)))
+                .isInstanceOf(EntryCodec.MalformedEntryException.class).hasMessageContaining("unknown opcode 10");
+        // Non-canonical: a duplicate would re-encode shorter on a replica (issue 11 row 12).
+        byte[] duplicateField = {6, 1, 'h', 2, 1, 'f', 1, 'x', 1, 'f', 1, 'y'};
+        assertThatThrownBy(() -> EntryCodec.decode(duplicateField))
+                .isInstanceOf(EntryCodec.MalformedEntryException.class).hasMessageContaining("duplicate hash field");
+        byte[] duplicateKey = {9, 2, 1, 'k', 1, 'x', 1, 'k', 1, 'y'};
+        assertThatThrownBy(() -> EntryCodec.decode(duplicateKey))
+                .isInstanceOf(EntryCodec.MalformedEntryException.class).hasMessageContaining("duplicate key");
         assertThatThrownBy(() -> EntryCodec.decode(bytes(8, 8)))
                 .isInstanceOf(EntryCodec.MalformedEntryException.class).hasMessageContaining("trailing bytes");
         assertThatThrownBy(() -> EntryCodec.decode(bytes(5, 100, 'k')))
