@@ -44,8 +44,11 @@ import org.springframework.validation.annotation.Validated;
  * @param failoverTimeout   default time a FAILOVER waits for its target before aborting
  * @param failoverMaxTimeout the longest timeout a FAILOVER request may ask for (writes are paused
  *                          meanwhile); longer ones are refused
- * @param allowEmptyResync  let a master of another history with an empty dataset empty this replica
- *                          (off: such a full resync is refused, no silent wipe)
+ * @param allowEmptyResync  let a master of another history with an empty dataset (or one under
+ *                          {@code min-resync-keys-ratio} of ours) replace this replica's data (off:
+ *                          such a full resync is refused, no silent wipe)
+ * @param minResyncKeysRatio a master of another history must hold at least this share of this
+ *                          replica's keys for its full resync to be taken; 0 = only an empty one is refused
  * @param slowReplica       what a master does about a replica that cannot keep up
  * @param maxHelloFieldSize longest field (replica id, announced address, auth token) a replica's
  *                          Hello may carry; a longer one ends its stream with INVALID_ARGUMENT. The
@@ -81,6 +84,7 @@ public record ReplicationProperties(
         @DefaultValue("10s") @NotNull Duration failoverTimeout,
         @DefaultValue("60s") @NotNull Duration failoverMaxTimeout,
         @DefaultValue("false") boolean allowEmptyResync,
+        @DefaultValue("0.01") double minResyncKeysRatio,
         @DefaultValue @NotNull SlowReplica slowReplica,
         @DefaultValue("10s") @NotNull Duration shutdownTimeout,
         @DefaultValue("1KB") @NotNull DataSize maxHelloFieldSize) {

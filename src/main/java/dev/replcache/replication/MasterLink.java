@@ -351,19 +351,29 @@ public final class MasterLink {
 
     /**
      * No silent wipe: a master of another history with an empty dataset (one that restarted
-     * without its data, or a fresh node named by mistake) must not empty a replica that holds
-     * data, unless the operator allows it.
+     * without its data, or a fresh node named by mistake), or one holding a tiny share of our keys
+     * ({@code min-resync-keys-ratio}), must not replace a replica's data, unless the operator
+     * allows it.
      */
     private String refuseEmptyResync(MasterMessage.FullResync f) {
-        if (config.allowEmptyResync() || f.keyCount() != 0) {
+        if (config.allowEmptyResync()) {
             return null;
         }
         long ours = dataset.keyCount();
-        if (ours == 0 || sameLineage(f.replId()) || (!f.replId2().equals(ReplicationId.NONE) && sameLineage(f.replId2()))) {
-            return null; // our own history, or the one the master was promoted from: its emptiness is real
+        boolean tiny = f.keyCount() >= 0 && f.keyCount() < ours * config.minResyncKeysRatio(); // -1: unknown
+        if (ours == 0 || (f.keyCount() != 0 && !tiny)) {
+            return null;
         }
-        return "refused full resync: the master (replId " + f.replId() + ") has an empty dataset and would delete our "
-                + ours + " keys; set replcache.replication.allow-empty-resync=true to allow it";
+        if (sameLineage(f.replId()) || (!f.replId2().equals(ReplicationId.NONE) && sameLineage(f.replId2()))) {
+            return null; // our own history, or the one the master was promoted from: what it holds is real
+        }
+        if (f.keyCount() == 0) {
+            return "refused full resync: the master (replId " + f.replId() + ") has an empty dataset and would delete our "
+                    + ours + " keys; set replcache.replication.allow-empty-resync=true to allow it";
+        }
+        return "refused full resync: the master (replId " + f.replId() + ") of another history holds " + f.keyCount()
+                + " keys and would replace our " + ours + " (under replcache.replication.min-resync-keys-ratio="
+                + config.minResyncKeysRatio() + " of them); set replcache.replication.allow-empty-resync=true to allow it";
     }
 
     private boolean sameLineage(ReplicationId id) {

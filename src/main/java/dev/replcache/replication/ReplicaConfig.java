@@ -9,13 +9,24 @@ package dev.replcache.replication;
  * @param reconnectMaxMs cap of the reconnect delay
  * @param maxFrameBytes  largest stream frame accepted (a bound on what a master can make us buffer)
  * @param authToken      shared secret sent in Hello; empty for none
- * @param allowEmptyResync let a master of another history with an empty dataset replace our data
- *                       (off by default: no silent wipe)
+ * @param allowEmptyResync let a master of another history with an empty dataset, or one far smaller
+ *                       than ours, replace our data (off by default: no silent wipe)
+ * @param minResyncKeysRatio a master of another history must hold at least this share of our keys
+ *                       for its full resync to be taken (0 = only an empty one is refused)
  */
 public record ReplicaConfig(long ackIntervalMs, long timeoutMs, long reconnectMinMs, long reconnectMaxMs,
-                            int maxFrameBytes, String authToken, boolean allowEmptyResync) {
+                            int maxFrameBytes, String authToken, boolean allowEmptyResync, double minResyncKeysRatio) {
+
+    /** {@code replcache.replication.min-resync-keys-ratio}'s default: a master with under 1% of our keys is refused. */
+    public static final double DEFAULT_MIN_RESYNC_KEYS_RATIO = 0.01;
 
     public static final ReplicaConfig DEFAULTS = new ReplicaConfig(1_000, 60_000, 100, 5_000, 64 << 20, "");
+
+    public ReplicaConfig(long ackIntervalMs, long timeoutMs, long reconnectMinMs, long reconnectMaxMs,
+                         int maxFrameBytes, String authToken, boolean allowEmptyResync) {
+        this(ackIntervalMs, timeoutMs, reconnectMinMs, reconnectMaxMs, maxFrameBytes, authToken, allowEmptyResync,
+                DEFAULT_MIN_RESYNC_KEYS_RATIO);
+    }
 
     public ReplicaConfig(long ackIntervalMs, long timeoutMs, long reconnectMinMs, long reconnectMaxMs,
                          int maxFrameBytes, String authToken) {
@@ -27,5 +38,8 @@ public record ReplicaConfig(long ackIntervalMs, long timeoutMs, long reconnectMi
             throw new IllegalArgumentException("replica replication bounds must be positive and reconnectMax >= reconnectMin");
         }
         authToken = authToken == null ? "" : authToken;
+        if (!(minResyncKeysRatio >= 0 && minResyncKeysRatio <= 1)) {
+            throw new IllegalArgumentException("min-resync-keys-ratio must be in [0, 1], got " + minResyncKeysRatio);
+        }
     }
 }

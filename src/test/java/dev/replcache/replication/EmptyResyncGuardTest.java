@@ -91,4 +91,19 @@ class EmptyResyncGuardTest {
         keys = 0;
         assertThat(offer(false, new MasterMessage.FullResync(other, 0, "s", 100, 0)).dropReason()).isNull();
     }
+
+    /** Issue 11 row 11: the guard covered only exactly 0 keys; a foreign master with 1 key wiped a replica with 1M. */
+    @Test
+    void aForeignMasterWithATinyShareOfOurKeysIsRefusedToo() {
+        keys = 1_000_000;
+        MasterLink.Reaction one = offer(false, new MasterMessage.FullResync(other, 0, "s", 100, 1));
+        assertThat(one.dropReason()).startsWith("refused full resync").contains("holds 1 keys")
+                .contains("1000000").contains("min-resync-keys-ratio");
+        assertThat(snapshotsBegun).isZero();
+        // 2% of ours is a dataset, not a mistake: followed.
+        assertThat(offer(false, new MasterMessage.FullResync(other, 0, "s", 100, 20_000)).dropReason()).isNull();
+        // Our own lineage is followed whatever it holds, and the operator can allow the rest.
+        assertThat(offer(false, new MasterMessage.FullResync(ours, 0, "s", 100, 1)).dropReason()).isNull();
+        assertThat(offer(true, new MasterMessage.FullResync(other, 0, "s", 100, 1)).dropReason()).isNull();
+    }
 }
