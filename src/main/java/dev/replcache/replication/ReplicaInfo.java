@@ -9,7 +9,8 @@ package dev.replcache.replication;
  * @param ackOffset last acked offset (-1 before the first ack)
  * @param lagBytes  master offset minus ack offset
  * @param lagMs     how long ago the oldest byte it has not acked was produced
+ * @param respPort  the port of its Redis protocol server, 0 = none
  */
 public record ReplicaInfo(String id, String address, ReplicaSession.State state, long ackOffset, long lagBytes,
-                          long lagMs) {
+                          long lagMs, int respPort) {
 }

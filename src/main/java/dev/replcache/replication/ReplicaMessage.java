@@ -3,8 +3,16 @@ package dev.replcache.replication;
 /** What a replica sends its master on the Sync stream (the proto's ReplicaMessage, transport-free). */
 public sealed interface ReplicaMessage {
 
-    /** First message: who the replica is and where it can be reached. */
-    record Hello(String replicaId, String announcedAddress, String authToken) implements ReplicaMessage {
+    /**
+     * First message: who the replica is and where it can be reached.
+     *
+     * @param respPort port of the replica's Redis protocol server, 0 = none (Redis's
+     *                 {@code REPLCONF listening-port}): for INFO replication and ROLE on the master
+     */
+    record Hello(String replicaId, String announcedAddress, String authToken, int respPort) implements ReplicaMessage {
+        public Hello(String replicaId, String announcedAddress, String authToken) {
+            this(replicaId, announcedAddress, authToken, 0);
+        }
     }
 
     /**

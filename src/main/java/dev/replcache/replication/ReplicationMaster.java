@@ -187,6 +187,7 @@ public final class ReplicationMaster {
             } else {
                 s.replicaId = hello.replicaId();
                 s.address = hello.announcedAddress() == null ? "" : hello.announcedAddress();
+                s.respPort = hello.respPort();
             }
         } else if (message instanceof ReplicaMessage.Psync psync) {
             if (s.replicaId.isEmpty() || s.state != ReplicaSession.State.HANDSHAKE) {
@@ -673,7 +674,7 @@ public final class ReplicationMaster {
         for (ReplicaSession s : sessions.values()) {
             long lagBytes = s.ackOffset < 0 ? -1 : Math.max(0, masterOffset - s.ackOffset);
             long lagMs = s.ackOffset < 0 ? -1 : log.lagMs(s.ackOffset);
-            out.add(new ReplicaInfo(s.replicaId, s.address, s.state, s.ackOffset, lagBytes, lagMs));
+            out.add(new ReplicaInfo(s.replicaId, s.address, s.state, s.ackOffset, lagBytes, lagMs, s.respPort));
         }
         return out;
     }

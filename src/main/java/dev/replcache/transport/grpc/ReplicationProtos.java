@@ -79,7 +79,7 @@ final class ReplicationProtos {
             b.setPsync(Psync.newBuilder().setReplId(p.replId().value()).setOffset(p.offset()).setFailover(p.failover()));
         } else if (m instanceof ReplicaMessage.Hello h) {
             b.setHello(Hello.newBuilder().setReplicaId(h.replicaId()).setAnnouncedAddress(h.announcedAddress())
-                    .setAuthToken(h.authToken()));
+                    .setAuthToken(h.authToken()).setRespPort(h.respPort()));
         } else {
             throw new AssertionError("no proto for " + m);
         }
@@ -92,7 +92,7 @@ final class ReplicationProtos {
             case PSYNC -> new ReplicaMessage.Psync(replId(m.getPsync().getReplId()), m.getPsync().getOffset(),
                     m.getPsync().getFailover());
             case HELLO -> new ReplicaMessage.Hello(m.getHello().getReplicaId(), m.getHello().getAnnouncedAddress(),
-                    m.getHello().getAuthToken());
+                    m.getHello().getAuthToken(), m.getHello().getRespPort());
             case KIND_NOT_SET -> throw invalid("replica message without a kind");
         };
     }
