@@ -164,7 +164,7 @@ class HelmChartTest {
     @Test
     void probesUseTheActuatorHealthGroupsOnTheHttpPort() throws Exception {
         Map<String, Object> container = container(single(render("default-values.yaml"), "StatefulSet"));
-        assertThat(ports(container)).containsExactlyInAnyOrderEntriesOf(Map.of("http", 8080, "grpc", 9090));
+        assertThat(ports(container)).containsExactlyInAnyOrderEntriesOf(Map.of("http", 8080, "grpc", 9090, "resp", 6379));
         assertThat(at(container, "startupProbe", "httpGet", "path")).isEqualTo("/actuator/health/liveness");
         assertThat(at(container, "livenessProbe", "httpGet", "path")).isEqualTo("/actuator/health/liveness");
         assertThat(at(container, "readinessProbe", "httpGet", "path")).isEqualTo("/actuator/health/readiness");
@@ -220,7 +220,7 @@ class HelmChartTest {
                 byName.put((String) port.get("name"), (Integer) port.get("port"));
             }
             assertThat(byName).as("ports of %s", at(svc, "metadata", "name"))
-                    .containsExactlyInAnyOrderEntriesOf(Map.of("http", 8080, "grpc", 9090));
+                    .containsExactlyInAnyOrderEntriesOf(Map.of("http", 8080, "grpc", 9090, "resp", 6379));
         }
     }
 
