@@ -64,7 +64,10 @@ final class RespCommands {
     private final RespClients clients;
     private final RespInfo info;
     private final LongSupplier wallClock;
+    /** By name, sorted (what COMMAND lists). */
     private final Map<String, Spec> table = new TreeMap<>();
+    /** By name, for the lookup of every request. */
+    private final Map<String, Spec> byName = new java.util.HashMap<>();
 
     RespCommands(CacheNode node, Optional<BearerToken> password, RespClients clients, RespInfo info,
                  LongSupplier wallClock) {
@@ -74,6 +77,7 @@ final class RespCommands {
         this.info = info;
         this.wallClock = wallClock;
         register();
+        byName.putAll(table);
     }
 
     /** The spec of a command by its name in any case, or null. */
@@ -81,7 +85,7 @@ final class RespCommands {
         if (name.length > 32) {
             return null;
         }
-        return table.get(new String(name, StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT));
+        return byName.get(new String(name, StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT));
     }
 
     Collection<Spec> all() {
