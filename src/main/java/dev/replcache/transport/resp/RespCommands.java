@@ -289,7 +289,7 @@ final class RespCommands {
                 this::hscan);
 
         // connection
-        cmd("ping", -1, "fast no-auth", 0, 0, 0, "connection", "Returns the server's liveliness response.",
+        cmd("ping", -1, "fast", 0, 0, 0, "connection", "Returns the server's liveliness response.",
                 (s, a) -> {
                     if (a.size() > 2) {
                         throw RespError.arity("ping");
