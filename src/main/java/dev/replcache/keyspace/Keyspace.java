@@ -533,12 +533,49 @@ public final class Keyspace {
         return expireAtInternal(key, unixMillis, clock.millis());
     }
 
+    /**
+     * Redis 7's EXPIRE options: NX (only without a TTL), XX (only with one), GT / LT (only when the
+     * new time is later / earlier; a key without a TTL counts as infinite). Checked before a time
+     * in the past deletes the key, as Redis checks them.
+     */
+    public record ExpireCondition(boolean nx, boolean xx, boolean gt, boolean lt) {
+        public static final ExpireCondition ALWAYS = new ExpireCondition(false, false, false, false);
+
+        boolean allows(Entry e, long at) {
+            boolean volatileKey = e.hasExpiry();
+            return !(nx && volatileKey) && !(xx && !volatileKey)
+                    && !(gt && (!volatileKey || at <= e.expireAtMs()))
+                    && !(lt && volatileKey && at >= e.expireAtMs());
+        }
+    }
+
+    /**
+     * EXPIRE / PEXPIRE / EXPIREAT / PEXPIREAT with Redis 7's options: {@code amount} in
+     * {@code unitMs} (1000 for seconds, 1 for ms), relative to now or absolute Unix time.
+     */
+    public boolean expire(Bytes key, long amount, long unitMs, boolean relative, ExpireCondition condition,
+                          String command) {
+        long now = clock.millis();
+        long at;
+        try {
+            long ms = Math.multiplyExact(amount, unitMs);
+            at = relative ? Math.addExact(now, ms) : ms;
+        } catch (ArithmeticException overflow) {
+            throw invalidExpire(command);
+        }
+        return expireAtInternal(key, at, now, condition);
+    }
+
     private boolean expireAtInternal(Bytes key, long at, long now) {
+        return expireAtInternal(key, at, now, ExpireCondition.ALWAYS);
+    }
+
+    private boolean expireAtInternal(Bytes key, long at, long now, ExpireCondition condition) {
         lockForClientWrite();
         try {
             Segment s = segmentFor(key);
             Entry e = liveEntry(s, key, now);
-            if (e == null) {
+            if (e == null || !condition.allows(e, at)) {
                 return false;
             }
             if (at <= now) {

@@ -193,7 +193,20 @@ class RespJedisTest {
         assertThat(jedis.renamenx("a", "a2")).isEqualTo(1);
         assertThat(jedis.get("a2")).isEqualTo("1");
         assertError(() -> jedis.rename("none", "x"), "ERR no such key");
-        assertError(() -> raw("EXPIRE", "a2", "10", "NX"), "ERR EXPIRE option NX is not supported by ReplCache");
+        assertThat(raw("EXPIRE", "a2", "100", "XX")).isEqualTo(0L); // no TTL yet
+        assertThat(raw("EXPIRE", "a2", "100", "NX")).isEqualTo(1L);
+        assertThat(raw("EXPIRE", "a2", "200", "NX")).isEqualTo(0L);
+        assertThat(raw("EXPIRE", "a2", "50", "GT")).isEqualTo(0L);
+        assertThat(raw("EXPIRE", "a2", "200", "GT")).isEqualTo(1L);
+        assertThat(raw("PEXPIRE", "a2", "10000", "XX", "LT")).isEqualTo(1L);
+        assertThat(jedis.pttl("a2")).isBetween(1L, 10_000L);
+        assertThat(raw("PERSIST", "a2")).isEqualTo(1L);
+        assertThat(raw("EXPIRE", "a2", "10", "GT")).isEqualTo(0L); // no TTL counts as infinite
+        assertThat(raw("EXPIRE", "a2", "10", "LT")).isEqualTo(1L);
+        jedis.persist("a2");
+        assertError(() -> raw("EXPIRE", "a2", "10", "NX", "GT"), "ERR NX and XX, GT or LT options at the same time are not compatible");
+        assertError(() -> raw("EXPIRE", "a2", "10", "GT", "LT"), "ERR GT and LT options at the same time are not compatible");
+        assertError(() -> raw("EXPIRE", "a2", "10", "SOON"), "ERR Unsupported option SOON");
 
         for (int i = 0; i < 500; i++) {
             jedis.set("scan:" + i, "v");

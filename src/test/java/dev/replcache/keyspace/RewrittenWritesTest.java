@@ -112,6 +112,31 @@ class RewrittenWritesTest extends KeyspaceTestBase {
     }
 
     @Test
+    void expireConditionsAreCheckedBeforeAPastTimeDeletes() {
+        Keyspace.ExpireCondition nx = new Keyspace.ExpireCondition(true, false, false, false);
+        Keyspace.ExpireCondition gt = new Keyspace.ExpireCondition(false, false, true, false);
+        Keyspace.ExpireCondition lt = new Keyspace.ExpireCondition(false, false, false, true);
+        ks.set(b("k"), b("v"));
+        assertThat(ks.expire(b("k"), 10, 1000, true, gt, "expire")).isFalse(); // no TTL = infinite
+        assertThat(ks.expire(b("k"), 10, 1000, true, nx, "expire")).isTrue();
+        assertThat(ks.pttl(b("k"))).isEqualTo(10_000);
+        assertThat(ks.expire(b("k"), 20, 1000, true, nx, "expire")).isFalse();
+        assertThat(ks.expire(b("k"), now() + 5_000, 1, false, lt, "pexpireat")).isTrue();
+        assertThat(ks.pttl(b("k"))).isEqualTo(5_000);
+        log.drain();
+        assertThat(ks.expire(b("k"), -1, 1000, true, gt, "expire")).isFalse(); // GT fails: the key stays
+        assertThat(ks.get(b("k"))).isEqualTo(b("v"));
+        assertThat(log.drain()).isEmpty();
+        assertThat(ks.expire(b("k"), -1, 1000, true, lt, "expire")).isTrue(); // LT holds: a past time deletes
+        assertThat(ks.get(b("k"))).isNull();
+        assertThat(log.drain()).containsExactly(CommandEntry.Del.of(b("k")));
+        ks.set(b("k"), b("v"));
+        assertKeyspaceError(KeyspaceException.Kind.INVALID_EXPIRE,
+                () -> ks.expire(b("k"), Long.MAX_VALUE / 10, 1000, true, Keyspace.ExpireCondition.ALWAYS, "expire"))
+                .hasMessage("ERR invalid expire time in 'expire' command");
+    }
+
+    @Test
     void theNewWritesAreRefusedOnAReplicaAndWhilePaused() {
         ks.set(b("k"), b("1"));
         ks.pauseWrites();

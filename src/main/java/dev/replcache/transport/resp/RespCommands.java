@@ -598,26 +598,34 @@ final class RespCommands {
 
     // ------------------------------------------------------------------ keys
 
-    /** EXPIRE family; Redis 7's NX/XX/GT/LT options are not offered (the keyspace has no conditional expiry). */
+    /** EXPIRE key n [NX | XX | GT | LT] and its PEXPIRE, EXPIREAT, PEXPIREAT forms, as Redis 7. */
     private Reply expire(RespSession s, List<byte[]> a, String command) {
         Bytes key = key(a, 1);
         long n = integer(a.get(2));
-        if (a.size() > 3) {
-            String opt = upper(a.get(3));
-            if (opt.equals("NX") || opt.equals("XX") || opt.equals("GT") || opt.equals("LT")) {
-                throw new RespError("ERR " + command.toUpperCase(Locale.ROOT) + " option " + opt
-                        + " is not supported by ReplCache");
+        boolean nx = false;
+        boolean xx = false;
+        boolean gt = false;
+        boolean lt = false;
+        for (int i = 3; i < a.size(); i++) {
+            String opt = upper(a.get(i));
+            switch (opt) {
+                case "NX" -> nx = true;
+                case "XX" -> xx = true;
+                case "GT" -> gt = true;
+                case "LT" -> lt = true;
+                default -> throw new RespError("ERR Unsupported option " + new String(a.get(i), StandardCharsets.UTF_8));
             }
-            throw new RespError("ERR Unsupported option " + new String(a.get(3), StandardCharsets.UTF_8));
         }
-        Keyspace ks = write(s);
-        boolean done = switch (command) {
-            case "expire" -> ks.expire(key, n);
-            case "pexpire" -> ks.pexpire(key, n);
-            case "expireat" -> ks.expireAt(key, n);
-            default -> ks.pexpireAt(key, n);
-        };
-        return Reply.bool(done);
+        if (nx && (xx || gt || lt)) {
+            throw new RespError("ERR NX and XX, GT or LT options at the same time are not compatible");
+        }
+        if (gt && lt) {
+            throw new RespError("ERR GT and LT options at the same time are not compatible");
+        }
+        boolean seconds = command.equals("expire") || command.equals("expireat");
+        boolean relative = command.equals("expire") || command.equals("pexpire");
+        return Reply.bool(write(s).expire(key, n, seconds ? 1000 : 1, relative,
+                new Keyspace.ExpireCondition(nx, xx, gt, lt), command));
     }
 
     private Reply scan(RespSession s, List<byte[]> a) {
