@@ -301,6 +301,12 @@ class RespJedisTest {
         List<Object> get = (List<Object>) info.get(0);
         assertThat(new String((byte[]) get.get(0), StandardCharsets.UTF_8)).isEqualTo("get");
         assertThat(get.get(1)).isEqualTo(2L);
+        long before = jedis.lastsave();
+        assertThat(jedis.save()).isEqualTo("OK");
+        assertThat(node.dataDir.resolve("dump.rdb")).exists();
+        assertThat(jedis.lastsave()).isGreaterThanOrEqualTo(before);
+        assertThat(jedis.bgsave()).isEqualTo("Background saving started");
+        assertThat(jedis.touch("k", "none")).isEqualTo(1);
         // WAIT with no replicas: none acked, answered at the timeout.
         assertThat(jedis.waitReplicas(1, 50)).isZero();
         assertThat(jedis.waitReplicas(0, 0)).isZero();

@@ -60,6 +60,7 @@ final class RespCommands {
     static final String REDIS_VERSION = "7.0.15";
 
     private final CacheNode node;
+    private final dev.replcache.node.Persistence persistence;
     private final Optional<BearerToken> password;
     private final RespClients clients;
     private final RespInfo info;
@@ -69,9 +70,10 @@ final class RespCommands {
     /** By name, for the lookup of every request. */
     private final Map<String, Spec> byName = new java.util.HashMap<>();
 
-    RespCommands(CacheNode node, Optional<BearerToken> password, RespClients clients, RespInfo info,
-                 LongSupplier wallClock) {
+    RespCommands(CacheNode node, dev.replcache.node.Persistence persistence, Optional<BearerToken> password,
+                 RespClients clients, RespInfo info, LongSupplier wallClock) {
         this.node = node;
+        this.persistence = persistence;
         this.password = password;
         this.clients = clients;
         this.info = info;
@@ -184,6 +186,9 @@ final class RespCommands {
         cmd("unlink", -2, "write fast", 1, -1, 1, "keyspace", "Asynchronously deletes one or more keys.",
                 (s, a) -> Reply.integer(write(s).del(keys(a, 1, a.size()))));
         cmd("exists", -2, "readonly fast", 1, -1, 1, "keyspace", "Determines whether one or more keys exist.",
+                (s, a) -> Reply.integer(read().exists(keys(a, 1, a.size()))));
+        // A read updates a key's last access (what allkeys-lru evicts by), so TOUCH is EXISTS.
+        cmd("touch", -2, "readonly fast", 1, -1, 1, "keyspace", "Returns the number of existing keys out of those specified after updating the time they were last accessed.",
                 (s, a) -> Reply.integer(read().exists(keys(a, 1, a.size()))));
         cmd("expire", -3, "write fast", 1, 1, 1, "keyspace", "Sets the expiration time of a key in seconds.",
                 (s, a) -> expire(s, a, "expire"));
@@ -360,6 +365,21 @@ final class RespCommands {
                 });
         cmd("lastsave", 1, "fast", 0, 0, 0, "server", "Returns the Unix timestamp of the last successful save to disk.",
                 (s, a) -> Reply.integer(info.lastSaveSeconds()));
+        // The dump file (replcache.snapshot.file): written without blocking other clients in both cases.
+        cmd("save", 1, "admin", 0, 0, 0, "server", "Synchronously saves the database(s) to disk.",
+                (s, a) -> new Reply.Later(persistence.saveAsync().thenApply(saved -> Reply.OK)));
+        cmd("bgsave", -1, "admin", 0, 0, 0, "server", "Asynchronously saves the database(s) to disk.",
+                (s, a) -> {
+                    if (a.size() > 2 || (a.size() == 2 && !is(a.get(1), "SCHEDULE"))) {
+                        throw RespError.syntax();
+                    }
+                    persistence.saveAsync().whenComplete((saved, error) -> {
+                        if (error != null) {
+                            log.warn("BGSAVE (RESP) failed: {}", error.getMessage());
+                        }
+                    });
+                    return w -> w.status("Background saving started");
+                });
 
         // replication
         cmd("role", 1, "fast", 0, 0, 0, "server", "Returns the replication role.",

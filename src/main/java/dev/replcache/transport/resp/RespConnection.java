@@ -285,6 +285,12 @@ final class RespConnection extends ChannelInboundHandlerAdapter {
             return e.getMessage().startsWith("READONLY") ? "READONLY You can't write against a read only replica."
                     : e.getMessage();
         }
+        if (e instanceof dev.replcache.node.SaveInProgressException) {
+            return "ERR Background save already in progress";
+        }
+        if (e instanceof dev.replcache.node.SaveFailedException) {
+            return "ERR " + e.getMessage();
+        }
         if (e instanceof NotEnoughReplicasException) {
             return "NOREPLICAS Not enough good replicas to write.";
         }
