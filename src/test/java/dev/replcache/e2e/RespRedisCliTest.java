@@ -66,6 +66,26 @@ class RespRedisCliTest {
     }
 
     @Test
+    void anInteractiveSessionWithPromptsAndHelpFromCommandDocs() throws Exception {
+        // redis-cli only prompts on a terminal: script(1) (bsdutils, essential in Debian) gives it one;
+        // TERM=dumb keeps linenoise from asking the terminal for its cursor position.
+        Path input = Files.createTempFile(tmp, "session", ".txt");
+        Files.writeString(input, "set cli:i 1\nincr cli:i\nhelp get\nlpush l v\nquit\n", StandardCharsets.UTF_8);
+        ProcessBuilder pb = new ProcessBuilder("script", "-qc", "redis-cli -h 127.0.0.1 -p " + master.respPort(), "/dev/null")
+                .redirectInput(input.toFile()).redirectErrorStream(true);
+        pb.environment().put("TERM", "dumb");
+        Process p = pb.start();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        p.getInputStream().transferTo(out);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        String session = out.toString(StandardCharsets.UTF_8).replace("\r", "");
+        String prompt = "127.0.0.1:" + master.respPort() + "> ";
+        assertThat(session).contains(prompt + "OK\n", prompt + "(integer) 2\n",
+                "summary:", "Returns the string value of a key.", "group:", "string",
+                prompt + "(error) ERR unknown command 'lpush', with args beginning with: 'l' 'v' ");
+    }
+
+    @Test
     void massInsertionWithPipe() throws Exception {
         StringBuilder proto = new StringBuilder();
         int n = 20_000;

@@ -84,7 +84,7 @@ public final class RespServer implements SmartLifecycle {
         int maxBulk = (int) Math.min(properties.protoMaxBulkLen().toBytes(),
                 Math.max(node.limits().maxKeyBytes(), node.limits().maxValueBytes()));
         long queryLimit = properties.clientQueryBufferLimit().toBytes();
-        long idleSeconds = properties.timeout().toSeconds();
+        long idleMs = properties.timeout().toMillis();
         ChannelHandler inputCounter = new InputCounter(clients);
         boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("resp-accept", true), NioIoHandler.newFactory());
         workers = new MultiThreadIoEventLoopGroup(properties.ioThreads(), new DefaultThreadFactory("resp-io", true),
@@ -103,8 +103,8 @@ public final class RespServer implements SmartLifecycle {
                         if (ssl != null) {
                             ch.pipeline().addLast("tls", ssl.newHandler(ch.alloc()));
                         }
-                        if (idleSeconds > 0) {
-                            ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, idleSeconds, TimeUnit.SECONDS));
+                        if (idleMs > 0) {
+                            ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, idleMs, TimeUnit.MILLISECONDS));
                         }
                         RespConnection connection = new RespConnection(commands, clients, node, metrics,
                                 properties.maxclients(), wallClockMs);
