@@ -4,7 +4,8 @@
 #
 #   redis-benchmark -t set,get -c 50 -d 100 -r 1000000 -n <requests> [-P 16]
 #
-# ReplCache gets one unmeasured warm-up run (the JIT compiles the RESP path); Redis needs none.
+# Each test runs on Redis and then on ReplCache, back to back. ReplCache gets one unmeasured
+# warm-up run of each (the JIT compiles the RESP path); Redis needs none.
 # All traffic goes to 127.0.0.1; every run is bounded in count and time; every process started
 # is stopped by its pid.
 #
@@ -110,18 +111,13 @@ bench_line() { # port pipeline op -> "rps p50 p99"
     END { exit !found }' <<<"$csv" || { echo "no $3 line in redis-benchmark CSV:" >&2; echo "$csv" >&2; return 1; }
 }
 
+# Both servers run side by side (the idle one costs nothing) and each test runs on Redis and then
+# on ReplCache back to back, so a change in the machine's load hits both alike.
 echo "== redis-server $(redis-server --version | awk '{print $3}') on 127.0.0.1:$REDIS_PORT" >&2
 redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no --dir "$work" >"$work/redis.log" 2>&1 &
 redis_pid=$!; pids+=("$redis_pid")
 for _ in $(seq 100); do redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
 redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping >/dev/null 2>&1 || { echo "redis-server did not answer PING" >&2; cat "$work/redis.log" >&2; exit 1; }
-declare -A R C
-for p in 1 16; do
-  for op in set get; do
-    R[$op,$p]=$(bench_line "$REDIS_PORT" "$p" "$op"); echo "redis $op P$p: ${R[$op,$p]}" >&2
-  done
-done
-stop_pid "$redis_pid"; pids=()
 
 echo "== replcache RESP on 127.0.0.1:$RESP_PORT" >&2
 # shellcheck disable=SC2086 # SERVER_JAVA_OPTS is a list of options
@@ -136,14 +132,17 @@ for _ in $(seq 240); do
   sleep 0.5
 done
 redis-cli -h 127.0.0.1 -p "$RESP_PORT" ping 2>/dev/null | grep -q PONG || { echo "ReplCache RESP not up in 120s" >&2; cat "$work/replcache.log" >&2; exit 1; }
-echo "== warm-up (not measured)" >&2
+echo "== warm-up of ReplCache (not measured)" >&2
 for p in 1 16; do bench_line "$RESP_PORT" "$p" set >/dev/null; bench_line "$RESP_PORT" "$p" get >/dev/null; done
+
+declare -A R C
 for p in 1 16; do
   for op in set get; do
+    R[$op,$p]=$(bench_line "$REDIS_PORT" "$p" "$op"); echo "redis $op P$p: ${R[$op,$p]}" >&2
     C[$op,$p]=$(bench_line "$RESP_PORT" "$p" "$op"); echo "replcache $op P$p: ${C[$op,$p]}" >&2
   done
 done
-stop_pid "$server_pid"; pids=()
+stop_pid "$server_pid"; stop_pid "$redis_pid"; pids=()
 LOAD_END=$(loadavg)
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b > 0) printf "%.2f", a / b; else print "n/a" }'; }
@@ -153,7 +152,7 @@ out="bench/results/resp-$(date -u +%Y%m%dT%H%M%SZ).md"
   echo "# ReplCache RESP benchmark, $TIME_START"
   echo
   echo "Machine: $(nproc) cores; $(java -version 2>&1 | head -1); $(redis-server --version | cut -d' ' -f1-3); ReplCache $GIT_REV."
-  echo "redis-benchmark -t set,get -c $CLIENTS -d $VALUE -r $KEYSPACE -n $REQUESTS [-P 16]; client and servers share the machine; ReplCache after one unmeasured warm-up run of each."
+  echo "redis-benchmark -t set,get -c $CLIENTS -d $VALUE -r $KEYSPACE -n $REQUESTS [-P 16]; client and servers share the machine; each test on Redis then on ReplCache, back to back; ReplCache after one unmeasured warm-up run of each."
   echo "Load average (1/5/15 min): $LOAD_START at start, $LOAD_END at end; $load_note. Command: $COMMAND"
   echo
   echo "| run | ReplCache ops/s | p50 ms | p99 ms | Redis ops/s | Redis p50 ms | Redis p99 ms | ReplCache / Redis |"

