@@ -67,7 +67,10 @@ class RespSpringDataRedisTest {
             RedisCacheConfiguration defaults = RedisCacheConfiguration.defaultCacheConfig()
                     .entryTtl(Duration.ofSeconds(60))
                     .serializeValuesWith(RedisSerializationContext.SerializationPair.fromSerializer(new StringRedisSerializer()));
-            RedisCacheWriter writer = RedisCacheWriter.create(factory, w -> w.enableLocking().batchStrategy(BatchStrategies.scan(100)));
+            // immediateWrites: put and evict wait for their reply before they return (Spring Data
+            // Redis 4 defers them by default), so the test reads its own writes without a race.
+            RedisCacheWriter writer = RedisCacheWriter.create(factory,
+                    w -> w.enableLocking().batchStrategy(BatchStrategies.scan(100)).immediateWrites());
             return RedisCacheManager.builder(writer).cacheDefaults(defaults)
                     .withCacheConfiguration("sessions", defaults.enableTimeToIdle())
                     .build();
