@@ -53,12 +53,12 @@ class RespAuthTlsAndLimitsTest {
     void maxclientsAndTheIdleTimeout() throws Exception {
         try (Cluster cluster = new Cluster(tmp)) {
             TestNode node = cluster.start("limits", "replcache.resp.port=" + TestNode.freePort(),
-                    "replcache.resp.maxclients=2", "replcache.resp.timeout=1s");
+                    "replcache.resp.maxclients=2", "replcache.resp.timeout=2s");
             try (Socket a = new Socket("127.0.0.1", node.respPort()); Socket b = new Socket("127.0.0.1", node.respPort())) {
                 assertThat(roundTrip(a, "PING\r\n")).isEqualTo("+PONG\r\n");
                 assertThat(roundTrip(b, "PING\r\n")).isEqualTo("+PONG\r\n");
                 assertThat(exchange(node, "PING\r\n")).isEqualTo("-ERR max number of clients reached\r\n");
-                // Idle for a second: closed without a reply (read returns end of stream), as Redis's timeout does.
+                // Idle for two seconds: closed without a reply (read returns end of stream), as Redis's timeout does.
                 long started = System.nanoTime();
                 a.setSoTimeout(10_000);
                 assertThat(a.getInputStream().read()).isEqualTo(-1);
