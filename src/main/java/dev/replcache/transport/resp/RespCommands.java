@@ -1059,9 +1059,6 @@ final class RespCommands {
             }
             case "SET" -> throw new RespError("ERR CONFIG SET is not supported: ReplCache is configured at start "
                     + "(replcache.* properties)");
-            case "RESETSTAT" -> {
-                return Reply.OK;
-            }
             case "HELP" -> {
                 return w -> {
                     w.arrayHeader(2);
