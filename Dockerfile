@@ -32,6 +32,6 @@ ENV REPLCACHE_DATADIR=/data \
     JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=70.0 -XX:+ExitOnOutOfMemoryError"
 USER 10001:10001
 VOLUME /data
-# HTTP API and actuator; gRPC API and replication.
-EXPOSE 8080 9090
+# HTTP API and actuator; gRPC API and replication; the Redis protocol.
+EXPOSE 8080 9090 6379
 ENTRYPOINT ["java", "org.springframework.boot.loader.launch.JarLauncher"]

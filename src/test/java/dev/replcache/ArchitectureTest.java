@@ -71,5 +71,9 @@ class ArchitectureTest {
         noClasses().that().resideInAPackage("dev.replcache.transport.grpc..")
                 .should().dependOnClassesThat().resideInAPackage("dev.replcache.transport.http..")
                 .allowEmptyShould(true).check(classes);
+        noClasses().that().resideInAPackage("dev.replcache.transport.resp..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.replcache.transport.http..",
+                        "dev.replcache.transport.grpc..", "io.grpc..")
+                .allowEmptyShould(true).check(classes);
     }
 }

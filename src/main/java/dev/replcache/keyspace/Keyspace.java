@@ -295,7 +295,198 @@ public final class Keyspace {
         }
     }
 
+    /**
+     * GETEX key [EX|PX|EXAT|PXAT|PERSIST]: the value, and its TTL changed in the same critical
+     * section. Travels as the entries an EXPIRE or PERSIST would (PEXPIREAT, PERSIST, or DEL for a
+     * time already past), as Redis propagates GETEX. {@code ttl} NONE with {@code persist} false
+     * changes nothing.
+     */
+    public Bytes getEx(Bytes key, Ttl ttl, boolean persist) {
+        long now = clock.millis();
+        long at = ttl.kind() == Ttl.Kind.RELATIVE || ttl.kind() == Ttl.Kind.ABSOLUTE
+                ? resolveExpireAt(ttl, now, "getex") : Entry.NO_EXPIRY;
+        lockForClientWrite();
+        try {
+            Segment s = segmentFor(key);
+            Entry e = liveEntry(s, key, now);
+            if (e == null) {
+                return null;
+            }
+            Bytes value = asString(e).bytes();
+            if (at != Entry.NO_EXPIRY) {
+                if (at <= now) {
+                    remove(s, key);
+                    writeLog.append(CommandEntry.Del.of(key));
+                } else {
+                    store(s, key, new Entry(e.value(), at, now));
+                    writeLog.append(new CommandEntry.PExpireAt(key, at));
+                }
+            } else if (persist && e.hasExpiry()) {
+                store(s, key, new Entry(e.value(), Entry.NO_EXPIRY, now));
+                writeLog.append(new CommandEntry.Persist(key));
+            }
+            return value;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** MSETNX: sets every pair (clearing TTLs) only if none of the keys exists; true when it did. */
+    public boolean msetNx(Map<Bytes, Bytes> pairs) {
+        long now = clock.millis();
+        lockForClientWrite();
+        try {
+            ensureMemoryForWrite();
+            for (Bytes key : pairs.keySet()) {
+                if (liveEntry(segmentFor(key), key, now) != null) {
+                    return false;
+                }
+            }
+            for (Map.Entry<Bytes, Bytes> p : pairs.entrySet()) {
+                store(segmentFor(p.getKey()), p.getKey(), new Entry(StringValue.of(p.getValue()), Entry.NO_EXPIRY, now));
+            }
+            if (!pairs.isEmpty()) {
+                writeLog.append(new CommandEntry.MSet(pairs)); // whole on a replica, as MSET
+            }
+            return true;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /**
+     * INCRBYFLOAT: the new value, as Redis formats it (at most 17 significant digits, no exponent,
+     * no trailing zeros). The sum is exact decimal arithmetic rounded to 17 digits, where Redis
+     * adds long doubles; the two agree except in the last digit of rare cases. Keeps the TTL and
+     * travels as the resulting SET, as Redis propagates it (SET KEEPTTL).
+     */
+    public Bytes incrByFloat(Bytes key, java.math.BigDecimal by) {
+        long now = clock.millis();
+        lockForClientWrite();
+        try {
+            ensureMemoryForWrite();
+            Segment s = segmentFor(key);
+            Entry old = liveEntry(s, key, now);
+            java.math.BigDecimal current = old == null ? java.math.BigDecimal.ZERO : parseFloat(asString(old).bytes());
+            java.math.BigDecimal sum = current.add(by).round(new java.math.MathContext(17));
+            if (Double.isInfinite(sum.doubleValue())) {
+                throw new KeyspaceException(KeyspaceException.Kind.SYNTAX, "ERR increment would produce NaN or Infinity");
+            }
+            String text = sum.signum() == 0 ? "0" : sum.stripTrailingZeros().toPlainString();
+            Bytes encoded = Bytes.of(text.getBytes(StandardCharsets.US_ASCII));
+            long expireAt = old == null ? Entry.NO_EXPIRY : old.expireAtMs();
+            store(s, key, new Entry(StringValue.of(encoded), expireAt, now));
+            writeLog.append(new CommandEntry.Set(key, encoded, expireAt));
+            return encoded;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /**
+     * A float as INCRBYFLOAT accepts it (Redis's {@code string2ld}): decimal or exponent notation,
+     * no spaces, not NaN or infinite.
+     */
+    public static java.math.BigDecimal parseFloat(Bytes b) {
+        String s = new String(b.unsafeArray(), StandardCharsets.US_ASCII);
+        if (s.isEmpty() || s.length() > 5000 || Character.isWhitespace(s.charAt(0))
+                || Character.isWhitespace(s.charAt(s.length() - 1))) {
+            throw new KeyspaceException(KeyspaceException.Kind.SYNTAX, "ERR value is not a valid float");
+        }
+        try {
+            java.math.BigDecimal v = new java.math.BigDecimal(s);
+            if (Double.isInfinite(v.doubleValue())) {
+                throw new KeyspaceException(KeyspaceException.Kind.SYNTAX, "ERR value is not a valid float");
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            throw new KeyspaceException(KeyspaceException.Kind.SYNTAX, "ERR value is not a valid float");
+        }
+    }
+
+    /**
+     * SETRANGE key offset value: the length after overwriting from {@code offset} (zero-padded),
+     * bounded by {@code maxLength} under the write lock. Keeps the TTL. Travels as the resulting
+     * SET with the key's expiry, as INCRBY does: deterministic, at the cost of sending the whole
+     * string.
+     */
+    public long setRange(Bytes key, long offset, Bytes value, long maxLength) {
+        if (offset < 0) {
+            throw new KeyspaceException(KeyspaceException.Kind.SYNTAX, "ERR offset is out of range");
+        }
+        long now = clock.millis();
+        lockForClientWrite();
+        try {
+            Segment s = segmentFor(key);
+            Entry old = liveEntry(s, key, now);
+            Bytes current = old == null ? Bytes.EMPTY : asString(old).bytes();
+            if (value.length() == 0) {
+                return current.length(); // nothing written, no key made (as Redis)
+            }
+            if (offset + value.length() > maxLength) {
+                throw new KeyspaceException(KeyspaceException.Kind.STRING_TOO_LONG);
+            }
+            ensureMemoryForWrite();
+            int newLength = (int) Math.max(current.length(), offset + value.length());
+            byte[] result = java.util.Arrays.copyOf(current.unsafeArray(), newLength);
+            System.arraycopy(value.unsafeArray(), 0, result, (int) offset, value.length());
+            Bytes encoded = Bytes.of(result);
+            long expireAt = old == null ? Entry.NO_EXPIRY : old.expireAtMs();
+            store(s, key, new Entry(StringValue.of(encoded), expireAt, now));
+            writeLog.append(new CommandEntry.Set(key, encoded, expireAt));
+            return newLength;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
     // ------------------------------------------------------------------ generic key commands
+
+    /**
+     * RENAME / RENAMENX: moves the value and TTL of {@code source} to {@code target} in one
+     * critical section. Travels as existing entries in one contiguous run: DEL of both keys, then
+     * the target rebuilt (SET with the expiry for a string; HSET then PEXPIREAT for a hash).
+     *
+     * @return false when {@code onlyIfAbsent} and the target exists
+     * @throws KeyspaceException {@code ERR no such key} when the source is missing
+     */
+    public boolean rename(Bytes source, Bytes target, boolean onlyIfAbsent) {
+        long now = clock.millis();
+        lockForClientWrite();
+        try {
+            Segment src = segmentFor(source);
+            Entry e = liveEntry(src, source, now);
+            if (e == null) {
+                throw new KeyspaceException(KeyspaceException.Kind.SYNTAX, "ERR no such key");
+            }
+            Segment dst = segmentFor(target);
+            Entry existing = liveEntry(dst, target, now);
+            if (source.equals(target)) {
+                return !onlyIfAbsent;
+            }
+            if (onlyIfAbsent && existing != null) {
+                return false;
+            }
+            remove(src, source);
+            remove(dst, target);
+            writeLog.append(new CommandEntry.Del(existing == null ? List.of(source) : List.of(source, target)));
+            store(dst, target, new Entry(e.value(), e.expireAtMs(), e.lastAccessMs()));
+            if (e.value() instanceof StringValue sv) {
+                writeLog.append(new CommandEntry.Set(target, sv.bytes(), e.expireAtMs()));
+            } else if (e.value() instanceof HashValue hv) {
+                writeLog.append(new CommandEntry.HSet(target, hv.fields()));
+                if (e.hasExpiry()) {
+                    writeLog.append(new CommandEntry.PExpireAt(target, e.expireAtMs()));
+                }
+            } else {
+                throw new AssertionError("no rename for " + e.value());
+            }
+            return true;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
 
     /** DEL: how many of the keys existed and were removed. */
     public long del(List<Bytes> keys) {
@@ -363,12 +554,49 @@ public final class Keyspace {
         return expireAtInternal(key, unixMillis, clock.millis());
     }
 
+    /**
+     * Redis 7's EXPIRE options: NX (only without a TTL), XX (only with one), GT / LT (only when the
+     * new time is later / earlier; a key without a TTL counts as infinite). Checked before a time
+     * in the past deletes the key, as Redis checks them.
+     */
+    public record ExpireCondition(boolean nx, boolean xx, boolean gt, boolean lt) {
+        public static final ExpireCondition ALWAYS = new ExpireCondition(false, false, false, false);
+
+        boolean allows(Entry e, long at) {
+            boolean volatileKey = e.hasExpiry();
+            return !(nx && volatileKey) && !(xx && !volatileKey)
+                    && !(gt && (!volatileKey || at <= e.expireAtMs()))
+                    && !(lt && volatileKey && at >= e.expireAtMs());
+        }
+    }
+
+    /**
+     * EXPIRE / PEXPIRE / EXPIREAT / PEXPIREAT with Redis 7's options: {@code amount} in
+     * {@code unitMs} (1000 for seconds, 1 for ms), relative to now or absolute Unix time.
+     */
+    public boolean expire(Bytes key, long amount, long unitMs, boolean relative, ExpireCondition condition,
+                          String command) {
+        long now = clock.millis();
+        long at;
+        try {
+            long ms = Math.multiplyExact(amount, unitMs);
+            at = relative ? Math.addExact(now, ms) : ms;
+        } catch (ArithmeticException overflow) {
+            throw invalidExpire(command);
+        }
+        return expireAtInternal(key, at, now, condition);
+    }
+
     private boolean expireAtInternal(Bytes key, long at, long now) {
+        return expireAtInternal(key, at, now, ExpireCondition.ALWAYS);
+    }
+
+    private boolean expireAtInternal(Bytes key, long at, long now, ExpireCondition condition) {
         lockForClientWrite();
         try {
             Segment s = segmentFor(key);
             Entry e = liveEntry(s, key, now);
-            if (e == null) {
+            if (e == null || !condition.allows(e, at)) {
                 return false;
             }
             if (at <= now) {

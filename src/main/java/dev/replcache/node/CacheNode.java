@@ -83,6 +83,8 @@ public final class CacheNode implements AutoCloseable {
     private volatile String announceAddress;
     /** The port our gRPC server listens on, -1 before it does (REPLICAOF to it is refused). */
     private volatile int listenPort = -1;
+    /** Port of the RESP server, 0 while none: announced to our master as Redis's listening-port. */
+    private volatile int respPort;
     private ScheduledExecutorService scheduler;
     private final FailoverCoordinator failover;
     private final java.util.concurrent.atomic.LongAdder throttledWrites = new java.util.concurrent.atomic.LongAdder();
@@ -417,6 +419,7 @@ public final class CacheNode implements AutoCloseable {
                 settings.dumpFile(),
                 () -> snapshotLoadLimits(keyspace.usedMemory())), settings.replica(), monotonic,
                 random.split(), nodeId(), () -> announceAddress, hasHistory, newHandoverKey());
+        masterLink.setRespPort(() -> respPort);
         if (failoverHandshake) {
             masterLink.startFailover(failoverKey);
         }
@@ -566,6 +569,25 @@ public final class CacheNode implements AutoCloseable {
         if (settings.announceAddress() == null) {
             announceAddress = address;
         }
+    }
+
+    /**
+     * The RESP server listens on {@code port} (0 = stopped): a replica announces it to its master
+     * in Hello (Redis's REPLCONF listening-port). When it changes while the link is up (a RESP
+     * server on any free port, known only once it listens), the link reconnects to announce it.
+     */
+    public void respListeningAt(int port) {
+        int before = respPort;
+        respPort = port;
+        LinkDriver l = link;
+        if (l != null && before != port && port != 0 && l.link().state() != MasterLink.State.DOWN) {
+            l.disconnect("announce the RESP port " + port);
+        }
+    }
+
+    /** The port of this node's RESP server, 0 when it has none. */
+    public int respPort() {
+        return respPort;
     }
 
     /**

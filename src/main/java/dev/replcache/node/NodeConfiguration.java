@@ -32,7 +32,8 @@ public class NodeConfiguration {
      */
     @Bean(initMethod = "start", destroyMethod = "close")
     public CacheNode cacheNode(ReplcacheProperties props, ReplicationProperties repl, GrpcProperties grpc,
-                               SnapshotProperties snapshot, DumpFile dumpFile, MasterConnector connector) {
+                               SnapshotProperties snapshot, dev.replcache.config.RespProperties resp, DumpFile dumpFile,
+                               MasterConnector connector) {
         createDataDir(props.dataDir());
         KeyspaceConfig keyspaceConfig = new KeyspaceConfig(
                 props.keyspace().segments(),
@@ -64,6 +65,8 @@ public class NodeConfiguration {
         CacheNode node = new CacheNode(settings, SYSTEM_CLOCK, MONOTONIC_CLOCK, connector);
         boolean replica = !repl.master().isEmpty();
         Persistence.Restored restored = Persistence.restore(node, dumpFile, replica, snapshot.ignoreCorrupt(), SYSTEM_CLOCK);
+        // Known before the link's first Hello, so the master lists this replica at its RESP port.
+        node.respListeningAt(resp.port());
         if (replica) {
             // With a loaded file the replica offers its (replId, offset) for a partial resync; a
             // node starting empty has no history to offer: it asks with '?' (Redis's first sync).

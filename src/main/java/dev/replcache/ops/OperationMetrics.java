@@ -64,6 +64,7 @@ public final class OperationMetrics {
     private final MeterRegistry registry;
     private final ConcurrentHashMap<String, Command> http = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Command> grpc = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Command> resp = new ConcurrentHashMap<>();
 
     public OperationMetrics(MeterRegistry registry) {
         this.registry = Objects.requireNonNull(registry, "registry");
@@ -77,6 +78,12 @@ public final class OperationMetrics {
     /** The timers of one gRPC method; call once per method and keep the result. */
     public Command grpc(String command) {
         return grpc.computeIfAbsent(command, c -> new Command("grpc", c));
+    }
+
+    /** The timers of one Redis protocol command (lower-case name). */
+    public Command resp(String command) {
+        Command c = resp.get(command);
+        return c != null ? c : resp.computeIfAbsent(command, n -> new Command("resp", n));
     }
 
     /** One command on one transport: a timer per outcome, made on first use. */

@@ -97,6 +97,8 @@ public final class MasterLink {
     private final RandomGenerator random;
     private final String replicaId;
     private final java.util.function.Supplier<String> announcedAddress;
+    /** Our RESP port for Hello (0 = none); set by the node once its RESP server listens. */
+    private volatile java.util.function.IntSupplier respPort = () -> 0;
 
     // Written by the link's thread only; volatile so that views (operators, health) can read them
     // from other threads without waiting for the link, which may be busy loading a snapshot.
@@ -181,6 +183,11 @@ public final class MasterLink {
 
     public State state() {
         return state;
+    }
+
+    /** Where our Redis protocol server listens, announced in Hello (Redis's REPLCONF listening-port). */
+    public void setRespPort(java.util.function.IntSupplier respPort) {
+        this.respPort = Objects.requireNonNull(respPort, "respPort");
     }
 
     /** True once a sync (full or partial) completed since this link was made: the replica is ready. */
@@ -273,7 +280,7 @@ public final class MasterLink {
         lastHeardMs = clock.millis();
         return Reaction.send(
                 new ReplicaMessage.Hello(replicaId, Objects.requireNonNullElse(announcedAddress.get(), ""), config.authToken(),
-                        handoverKey),
+                        handoverKey, respPort.getAsInt()),
                 diverged != null ? new ReplicaMessage.Psync(ReplicationId.NONE, -1)
                 : hasHistory || everSynced
                         ? new ReplicaMessage.Psync(log.replId(), log.offset(), failoverPending,

@@ -11,7 +11,8 @@ package dev.replcache.replication;
  * @param lagMs     how long ago the oldest byte it has not acked was produced
  * @param acked     the ack offset came from an Ack on this stream (what WAIT counts), not only from
  *                  the offset its PSYNC asked to continue from
+ * @param respPort  the port of its Redis protocol server, 0 = none
  */
 public record ReplicaInfo(String id, String address, ReplicaSession.State state, long ackOffset, long lagBytes,
-                          long lagMs, boolean acked) {
+                          long lagMs, boolean acked, int respPort) {
 }

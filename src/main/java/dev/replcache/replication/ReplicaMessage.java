@@ -7,16 +7,19 @@ public sealed interface ReplicaMessage {
      * First message: who the replica is and where it can be reached; {@code handoverKey} is a
      * secret of this stream, which only the master it follows learns and which a coordinated
      * failover must present (see {@link Psync#handoverKey()}).
+     *
+     * @param respPort port of the replica's Redis protocol server, 0 = none (Redis's
+     *                 {@code REPLCONF listening-port}): for INFO replication and ROLE on the master
      */
-    record Hello(String replicaId, String announcedAddress, String authToken, String handoverKey)
+    record Hello(String replicaId, String announcedAddress, String authToken, String handoverKey, int respPort)
             implements ReplicaMessage {
         public Hello(String replicaId, String announcedAddress, String authToken) {
-            this(replicaId, announcedAddress, authToken, "");
+            this(replicaId, announcedAddress, authToken, "", 0);
         }
 
         @Override
         public String toString() { // the token and the key are secrets: never in a log line
-            return "Hello[replicaId=" + replicaId + ", announcedAddress=" + announcedAddress + "]";
+            return "Hello[replicaId=" + replicaId + ", announcedAddress=" + announcedAddress + ", respPort=" + respPort + "]";
         }
     }
 

@@ -23,6 +23,8 @@ public final class ReplicaSession {
     final String sessionId;
     String replicaId = "";
     String address = "";
+    /** The replica's RESP port from Hello, 0 = none. */
+    int respPort;
     State state = State.HANDSHAKE;
     /** Next stream byte to send. Invariant: only grows while ONLINE. */
     long nextOffset = -1;

@@ -204,6 +204,7 @@ public final class ReplicationMaster {
                 s.replicaId = hello.replicaId();
                 s.address = hello.announcedAddress() == null ? "" : hello.announcedAddress();
                 s.handoverKey = hello.handoverKey() == null ? "" : hello.handoverKey();
+                s.respPort = hello.respPort();
                 // One session per replica: its new stream ends the old one (half-open after a cut,
                 // or a reconnect that came first), so WAIT and min-replicas count replicas, not streams.
                 for (ReplicaSession other : sessions.values()) {
@@ -755,7 +756,7 @@ public final class ReplicationMaster {
             }
             long lagBytes = s.ackOffset < 0 ? -1 : Math.max(0, masterOffset - s.ackOffset);
             long lagMs = s.ackOffset < 0 ? -1 : log.lagMs(s.ackOffset);
-            out.add(new ReplicaInfo(s.replicaId, s.address, s.state, s.ackOffset, lagBytes, lagMs, s.acked));
+            out.add(new ReplicaInfo(s.replicaId, s.address, s.state, s.ackOffset, lagBytes, lagMs, s.acked, s.respPort));
         }
         return out;
     }

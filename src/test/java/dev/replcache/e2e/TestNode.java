@@ -72,6 +72,8 @@ public final class TestNode implements AutoCloseable {
                 "replcache.grpc.port=0",
                 "replcache.grpc.address=127.0.0.1",
                 "replcache.grpc.shutdown-grace-period=1s",
+                "replcache.resp.port=0", // off unless a test asks: never Redis's 6379
+                "replcache.resp.address=127.0.0.1",
                 "replcache.data-dir=" + dataDir,
                 "replcache.replication.tick-interval=20ms",
                 "replcache.replication.ping-interval=200ms",
@@ -137,6 +139,11 @@ public final class TestNode implements AutoCloseable {
 
     public int grpcPort() {
         return context.getBean(GrpcServerLifecycle.class).getPort();
+    }
+
+    /** The RESP port (0 when the node runs without a RESP server). */
+    public int respPort() {
+        return node().respPort();
     }
 
     public String grpcAddress() {

@@ -167,7 +167,7 @@ class HelmChartTest {
     void probesUseTheActuatorHealthGroupsOnTheManagementPort() throws Exception {
         Map<String, Object> container = container(single(render("default-values.yaml"), "StatefulSet"));
         assertThat(ports(container)).containsExactlyInAnyOrderEntriesOf(Map.of("http", 8080, "management", 8081,
-                "grpc", 9090));
+                "grpc", 9090, "resp", 6379));
         assertThat(at(container, "startupProbe", "httpGet", "path")).isEqualTo("/actuator/health/liveness");
         assertThat(at(container, "livenessProbe", "httpGet", "path")).isEqualTo("/actuator/health/liveness");
         assertThat(at(container, "readinessProbe", "httpGet", "path")).isEqualTo("/actuator/health/readiness");
@@ -224,9 +224,10 @@ class HelmChartTest {
                 assertThat(containerPorts).containsKey((String) port.get("targetPort"));
                 byName.put((String) port.get("name"), (Integer) port.get("port"));
             }
-            // Clients use http and grpc; the headless Service also carries management, for scrapes.
-            Map<String, Integer> expected = svc == headless ? Map.of("http", 8080, "management", 8081, "grpc", 9090)
-                    : Map.of("http", 8080, "grpc", 9090);
+            // Clients use http, grpc and resp; the headless Service also carries management, for scrapes.
+            Map<String, Integer> expected = svc == headless
+                    ? Map.of("http", 8080, "management", 8081, "grpc", 9090, "resp", 6379)
+                    : Map.of("http", 8080, "grpc", 9090, "resp", 6379);
             assertThat(byName).as("ports of %s", at(svc, "metadata", "name")).containsExactlyInAnyOrderEntriesOf(expected);
         }
     }

@@ -82,7 +82,7 @@ final class ReplicationProtos {
                     .setHandoverKey(p.handoverKey()));
         } else if (m instanceof ReplicaMessage.Hello h) {
             b.setHello(Hello.newBuilder().setReplicaId(h.replicaId()).setAnnouncedAddress(h.announcedAddress())
-                    .setAuthToken(h.authToken()).setHandoverKey(h.handoverKey()));
+                    .setAuthToken(h.authToken()).setHandoverKey(h.handoverKey()).setRespPort(h.respPort()));
         } else {
             throw new AssertionError("no proto for " + m);
         }
@@ -95,7 +95,7 @@ final class ReplicationProtos {
             case PSYNC -> new ReplicaMessage.Psync(replId(m.getPsync().getReplId()), m.getPsync().getOffset(),
                     m.getPsync().getFailover(), m.getPsync().getHandoverKey());
             case HELLO -> new ReplicaMessage.Hello(m.getHello().getReplicaId(), m.getHello().getAnnouncedAddress(),
-                    m.getHello().getAuthToken(), m.getHello().getHandoverKey());
+                    m.getHello().getAuthToken(), m.getHello().getHandoverKey(), m.getHello().getRespPort());
             case KIND_NOT_SET -> throw invalid("replica message without a kind");
         };
     }

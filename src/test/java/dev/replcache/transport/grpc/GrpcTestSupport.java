@@ -22,6 +22,7 @@ import org.springframework.test.context.DynamicPropertySource;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "replcache.grpc.port=0",
+        "replcache.resp.port=0", // never Redis's 6379 in tests
         "replcache.grpc.address=127.0.0.1",
         "replcache.grpc.max-inbound-message-size=1MB",
         "replcache.limits.max-key-bytes=1KB",

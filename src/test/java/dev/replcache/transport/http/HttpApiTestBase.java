@@ -17,6 +17,7 @@ import org.springframework.test.context.DynamicPropertySource;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "replcache.grpc.port=0",
+        "replcache.resp.port=0", // never Redis's 6379 in tests
         "replcache.limits.max-key-bytes=1KB",
         "replcache.limits.max-value-bytes=64KB",
         "replcache.limits.max-batch-keys=100",

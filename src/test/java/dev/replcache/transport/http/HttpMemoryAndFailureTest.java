@@ -24,6 +24,7 @@ import org.springframework.web.bind.annotation.RestController;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "replcache.grpc.port=0",
+        "replcache.resp.port=0", // never Redis's 6379 in tests
         "replcache.max-memory=4KB",
         "replcache.eviction-policy=noeviction",
 })
