@@ -94,4 +94,20 @@ class AdminTokenEndToEndTest {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
     }
+
+    @Test
+    void overRespRoleChangesNeedAuthWithTheAdminToken() {
+        int port = TestNode.freePort();
+        TestNode node = cluster.start("node", "replcache.replication.admin-token=" + ADMIN, "replcache.resp.port=" + port);
+        try (redis.clients.jedis.Jedis jedis = new redis.clients.jedis.Jedis("127.0.0.1", port)) {
+            assertThat(jedis.set("k", "v")).isEqualTo("OK"); // no client password: data commands are open
+            org.assertj.core.api.Assertions.assertThatThrownBy(jedis::replicaofNoOne)
+                    .hasMessageStartingWith("NOPERM").hasMessageContaining("replcache.replication.admin-token");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> jedis.sendCommand(
+                    redis.clients.jedis.Protocol.Command.FAILOVER)).hasMessageStartingWith("NOPERM");
+            assertThat(jedis.auth(ADMIN)).isEqualTo("OK");
+            assertThat(jedis.replicaofNoOne()).isEqualTo("OK");
+        }
+        assertThat(node.node().role()).isEqualTo("master");
+    }
 }

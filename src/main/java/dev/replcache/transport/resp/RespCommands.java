@@ -62,6 +62,8 @@ final class RespCommands {
     private final CacheNode node;
     private final dev.replcache.node.Persistence persistence;
     private final Optional<BearerToken> password;
+    /** replcache.replication.admin-token: when set, REPLICAOF, SLAVEOF and FAILOVER need AUTH with it. */
+    private final Optional<BearerToken> adminToken;
     private final RespClients clients;
     private final RespInfo info;
     private final LongSupplier wallClock;
@@ -71,10 +73,11 @@ final class RespCommands {
     private final Map<String, Spec> byName = new java.util.HashMap<>();
 
     RespCommands(CacheNode node, dev.replcache.node.Persistence persistence, Optional<BearerToken> password,
-                 RespClients clients, RespInfo info, LongSupplier wallClock) {
+                 Optional<BearerToken> adminToken, RespClients clients, RespInfo info, LongSupplier wallClock) {
         this.node = node;
         this.persistence = persistence;
         this.password = password;
+        this.adminToken = adminToken;
         this.clients = clients;
         this.info = info;
         this.wallClock = wallClock;
@@ -782,6 +785,13 @@ final class RespCommands {
      * {@code default}, as in a Redis without ACLs.
      */
     private void authenticate(RespSession s, byte[] user, byte[] pass, boolean fromHello) {
+        if (adminToken.isPresent() && (user == null || is(user, "default"))
+                && adminToken.get().check("Bearer " + new String(pass, StandardCharsets.UTF_8)) == BearerToken.Outcome.ACCEPTED) {
+            // The admin token: every command, role changes included (Redis's user with all permissions).
+            s.authenticated = true;
+            s.admin = true;
+            return;
+        }
         if (password.isEmpty()) {
             if (fromHello) {
                 return; // HELLO AUTH against a server without a password is accepted by Redis's default user (nopass)
@@ -1073,7 +1083,15 @@ final class RespCommands {
     // ------------------------------------------------------------------ replication
 
     /** REPLICAOF host port (the master's replication port, as replcache.replication.master) or NO ONE. */
+    /** With an admin token set, role changes need a connection AUTHed with it (the client password does not do). */
+    private void requireAdmin(RespSession s) {
+        if (adminToken.isPresent() && !s.admin) {
+            throw new RespError("NOPERM this command changes roles: AUTH with replcache.replication.admin-token first");
+        }
+    }
+
     private Reply replicaOf(RespSession s, List<byte[]> a) {
+        requireAdmin(s);
         if (is(a.get(1), "NO") && is(a.get(2), "ONE")) {
             node.promote();
             return Reply.OK;
@@ -1121,6 +1139,7 @@ final class RespCommands {
 
     /** FAILOVER [TO host port] [TIMEOUT ms]: started here, then run in the background (Redis answers OK at once). */
     private Reply failover(RespSession s, List<byte[]> a) {
+        requireAdmin(s);
         HostPort to = null;
         long timeout = 0;
         for (int i = 1; i < a.size(); i++) {

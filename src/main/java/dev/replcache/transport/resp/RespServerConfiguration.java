@@ -36,7 +36,8 @@ public class RespServerConfiguration {
             return p != 0 ? p : port[0];
         }, WALL_CLOCK_MS);
         RespCommands commands = new RespCommands(node, persistence, BearerToken.of(BearerToken.normalize(
-                env.getProperty("replcache.http.auth-token", ""), "replcache.http.auth-token")), clients, info, WALL_CLOCK_MS);
+                env.getProperty("replcache.http.auth-token", ""), "replcache.http.auth-token")),
+                BearerToken.of(repl.adminToken()), clients, info, WALL_CLOCK_MS);
         return new RespServer(resp, grpc.tls(), node, commands, clients, metrics.getIfAvailable(), WALL_CLOCK_MS);
     }
 

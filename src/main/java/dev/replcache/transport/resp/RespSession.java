@@ -18,6 +18,8 @@ final class RespSession {
     volatile String libVersion = "";
     volatile boolean resp3;
     volatile boolean authenticated;
+    /** AUTHed with replcache.replication.admin-token: may change roles (REPLICAOF, FAILOVER). */
+    volatile boolean admin;
     volatile long lastCommandAtMs;
     volatile String lastCommand = "NULL";
     /** Stream offset after this client's last write: WAIT waits for replicas to ack it. */
