@@ -9,6 +9,7 @@ import dev.replcache.keyspace.KeyspaceException;
 import dev.replcache.replication.MasterLink;
 import dev.replcache.replication.MasterMessage;
 import dev.replcache.replication.ReplicaConfig;
+import dev.replcache.replication.RecordingDataset;
 import dev.replcache.replication.ReplicaMessage;
 import dev.replcache.replication.ReplicationId;
 import dev.replcache.replication.ReplicationLog;
@@ -29,37 +30,19 @@ class DivergedReplicaTest {
     private final ReplicationLog log = new ReplicationLog(history, 100, 1 << 16, () -> now);
     private boolean fits = false;
 
-    private final MasterLink.Dataset dataset = new MasterLink.Dataset() {
+    private final RecordingDataset dataset = new RecordingDataset(log) {
         @Override
         public void apply(CommandEntry entry) {
             if (!fits) {
                 throw new KeyspaceException(KeyspaceException.Kind.WRONGTYPE);
             }
-            log.append(entry);
-        }
-
-        @Override
-        public long keyCount() {
-            return 1;
-        }
-
-        @Override
-        public void beginSnapshot(String snapshotId) {
-        }
-
-        @Override
-        public void writeSnapshotChunk(byte[] data) {
-        }
-
-        @Override
-        public void abortSnapshot() {
-        }
-
-        @Override
-        public void loadSnapshot(ReplicationId replId, long offset) {
-            log.resetTo(replId, offset);
+            super.apply(entry);
         }
     };
+
+    {
+        dataset.keys = 1;
+    }
 
     @Test
     void aReplicaWhoseDataDivergedAsksForAFullResyncAndIsNotReadyMeanwhile() {

@@ -2,7 +2,6 @@ package dev.replcache.replication;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.replcache.keyspace.CommandEntry;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -14,36 +13,12 @@ class EmptyResyncGuardTest {
     private final ReplicationId ours = ReplicationId.random(random);
     private final ReplicationId other = ReplicationId.random(random);
     private final ReplicationLog log = new ReplicationLog(ours, 500, 1 << 16, () -> now);
-    private long keys = 100;
-    private int snapshotsBegun;
 
-    private final MasterLink.Dataset dataset = new MasterLink.Dataset() {
-        @Override
-        public void apply(CommandEntry entry) {
-        }
+    private final RecordingDataset dataset = new RecordingDataset();
 
-        @Override
-        public long keyCount() {
-            return keys;
-        }
-
-        @Override
-        public void beginSnapshot(String snapshotId) {
-            snapshotsBegun++;
-        }
-
-        @Override
-        public void writeSnapshotChunk(byte[] data) {
-        }
-
-        @Override
-        public void abortSnapshot() {
-        }
-
-        @Override
-        public void loadSnapshot(ReplicationId replId, long offset) {
-        }
-    };
+    {
+        dataset.keys = 100;
+    }
 
     private MasterLink.Reaction offer(boolean allowEmpty, MasterMessage.FullResync f) {
         ReplicaConfig config = new ReplicaConfig(1_000, 60_000, 100, 5_000, 1 << 20, "", allowEmpty);
@@ -63,7 +38,7 @@ class EmptyResyncGuardTest {
     void anEmptyMasterOfAnotherHistoryIsRefusedAndNothingIsTouched() {
         MasterLink.Reaction r = offer(false, new MasterMessage.FullResync(other, 0, "s", 100, 0));
         assertThat(r.dropReason()).startsWith("refused full resync").contains("100 keys").contains("allow-empty-resync");
-        assertThat(snapshotsBegun).isZero();
+        assertThat(dataset.snapshotsBegun).isZero();
         assertThat(log.replId()).isEqualTo(ours);
         assertThat(log.offset()).isEqualTo(500);
     }
@@ -71,7 +46,7 @@ class EmptyResyncGuardTest {
     @Test
     void theOperatorCanAllowIt() {
         assertThat(offer(true, new MasterMessage.FullResync(other, 0, "s", 100, 0)).dropReason()).isNull();
-        assertThat(snapshotsBegun).isEqualTo(1);
+        assertThat(dataset.snapshotsBegun).isEqualTo(1);
     }
 
     @Test
@@ -83,23 +58,23 @@ class EmptyResyncGuardTest {
         assertThat(offer(false, new MasterMessage.FullResync(other, 900, "s", 100, 0, ours)).dropReason()).isNull();
         // Unknown key count (an older master): followed.
         assertThat(offer(false, new MasterMessage.FullResync(other, 0, "s", 100, -1)).dropReason()).isNull();
-        assertThat(snapshotsBegun).isEqualTo(4);
+        assertThat(dataset.snapshotsBegun).isEqualTo(4);
     }
 
     @Test
     void aReplicaWithoutDataHasNothingToProtect() {
-        keys = 0;
+        dataset.keys = 0;
         assertThat(offer(false, new MasterMessage.FullResync(other, 0, "s", 100, 0)).dropReason()).isNull();
     }
 
     /** Issue 11 row 11: the guard covered only exactly 0 keys; a foreign master with 1 key wiped a replica with 1M. */
     @Test
     void aForeignMasterWithATinyShareOfOurKeysIsRefusedToo() {
-        keys = 1_000_000;
+        dataset.keys = 1_000_000;
         MasterLink.Reaction one = offer(false, new MasterMessage.FullResync(other, 0, "s", 100, 1));
         assertThat(one.dropReason()).startsWith("refused full resync").contains("holds 1 keys")
                 .contains("1000000").contains("min-resync-keys-ratio");
-        assertThat(snapshotsBegun).isZero();
+        assertThat(dataset.snapshotsBegun).isZero();
         // 2% of ours is a dataset, not a mistake: followed.
         assertThat(offer(false, new MasterMessage.FullResync(other, 0, "s", 100, 20_000)).dropReason()).isNull();
         // Our own lineage is followed whatever it holds, and the operator can allow the rest.

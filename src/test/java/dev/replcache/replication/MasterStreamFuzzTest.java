@@ -114,36 +114,9 @@ class MasterStreamFuzzTest {
         }, PropertyCheck.Shrinker.<MasterMessage>list().onPart(Case::messages, (c, smaller) -> new Case(smaller)), c -> {
             long[] now = {10_000};
             ReplicationLog log = new ReplicationLog(OURS, START, 1 << 16, () -> now[0]);
-            List<CommandEntry> applied = new ArrayList<>();
-            MasterLink.Dataset dataset = new MasterLink.Dataset() {
-                @Override
-                public void apply(CommandEntry entry) {
-                    applied.add(entry);
-                    log.append(entry);
-                }
-
-                @Override
-                public long keyCount() {
-                    return 1;
-                }
-
-                @Override
-                public void beginSnapshot(String snapshotId) {
-                }
-
-                @Override
-                public void writeSnapshotChunk(byte[] data) {
-                }
-
-                @Override
-                public void abortSnapshot() {
-                }
-
-                @Override
-                public void loadSnapshot(ReplicationId replId, long offset) {
-                    log.resetTo(replId, offset);
-                }
-            };
+            RecordingDataset dataset = new RecordingDataset(log);
+            dataset.keys = 1;
+            List<CommandEntry> applied = dataset.applied;
             ReplicaConfig config = new ReplicaConfig(1_000, 60_000, 100, 5_000, 1 << 16, "", false);
             MasterLink link = new MasterLink(log, dataset, config, () -> now[0], new java.util.SplittableRandom(1), "r",
                     () -> "127.0.0.1:1", true);
@@ -186,35 +159,8 @@ class MasterStreamFuzzTest {
     void aDamagedOrRelabelledBatchIsRefusedBeforeAnyOfItIsApplied() {
         long[] now = {10_000};
         ReplicationLog log = new ReplicationLog(OURS, START, 1 << 16, () -> now[0]);
-        List<CommandEntry> applied = new ArrayList<>();
-        MasterLink.Dataset dataset = new MasterLink.Dataset() {
-            @Override
-            public void apply(CommandEntry entry) {
-                applied.add(entry);
-                log.append(entry);
-            }
-
-            @Override
-            public long keyCount() {
-                return 0;
-            }
-
-            @Override
-            public void beginSnapshot(String snapshotId) {
-            }
-
-            @Override
-            public void writeSnapshotChunk(byte[] data) {
-            }
-
-            @Override
-            public void abortSnapshot() {
-            }
-
-            @Override
-            public void loadSnapshot(ReplicationId replId, long offset) {
-            }
-        };
+        RecordingDataset dataset = new RecordingDataset(log);
+        List<CommandEntry> applied = dataset.applied;
         MasterLink link = new MasterLink(log, dataset, new ReplicaConfig(1_000, 60_000, 100, 5_000, 1 << 16, "", false),
                 () -> now[0], new java.util.SplittableRandom(1), "r", () -> "", true);
         link.shouldConnect();

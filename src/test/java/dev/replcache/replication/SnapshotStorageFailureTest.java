@@ -2,7 +2,6 @@ package dev.replcache.replication;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.replcache.keyspace.CommandEntry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.SplittableRandom;
@@ -17,19 +16,10 @@ class SnapshotStorageFailureTest {
     private long now = 1_000;
     private final SplittableRandom random = new SplittableRandom(11);
     private final ReplicationLog log = new ReplicationLog(ReplicationId.random(random), 0, 1 << 16, () -> now);
-    private int aborted;
+    private RecordingDataset disk;
 
     private MasterLink link(boolean failOnBegin) {
-        MasterLink.Dataset disk = new MasterLink.Dataset() {
-            @Override
-            public void apply(CommandEntry entry) {
-            }
-
-            @Override
-            public long keyCount() {
-                return 0;
-            }
-
+        disk = new RecordingDataset() {
             @Override
             public void beginSnapshot(String snapshotId) {
                 if (failOnBegin) {
@@ -41,15 +31,6 @@ class SnapshotStorageFailureTest {
             public void writeSnapshotChunk(byte[] data) {
                 throw new UncheckedIOException("cannot write the snapshot file /data/incoming.rdb.tmp",
                         new IOException("No space left on device"));
-            }
-
-            @Override
-            public void abortSnapshot() {
-                aborted++;
-            }
-
-            @Override
-            public void loadSnapshot(ReplicationId replId, long offset) {
             }
         };
         ReplicaConfig config = new ReplicaConfig(1_000, 60_000, 100, RECONNECT_MAX_MS, 1 << 20, "", false);
@@ -76,7 +57,7 @@ class SnapshotStorageFailureTest {
         assertThat(r.dropReason()).isEqualTo(
                 "cannot store the snapshot: cannot write the snapshot file /data/incoming.rdb.tmp: No space left on device");
         l.onDisconnected(r.dropReason());
-        assertThat(aborted).as("the partial file is thrown away").isEqualTo(1);
+        assertThat(disk.aborted).as("the partial file is thrown away").isEqualTo(1);
         assertThat(l.lastDropReason()).contains("No space left on device");
         assertThat(l.nextConnectAtMs() - now).as("not the first, short backoff").isGreaterThanOrEqualTo(RECONNECT_MAX_MS);
     }
