@@ -197,7 +197,7 @@ public record ReplicationProperties(
                     && (host.contains(":") ? IPV6.matcher(host).matches() : HOSTNAME.matcher(host).matches());
             if (!valid) {
                 throw new IllegalArgumentException("host must be a DNS name or an IP address, got '"
-                        + printable(host) + "'");
+                        + LogText.escape(host, 100) + "'");
             }
             if (port < 1 || port > 65535) {
                 throw new IllegalArgumentException("port must be between 1 and 65535, got " + port);
@@ -208,7 +208,7 @@ public record ReplicationProperties(
         public static HostPort parse(String text, String property) {
             int colon = text.lastIndexOf(':');
             if (colon <= 0 || colon == text.length() - 1) {
-                throw new IllegalArgumentException(property + " must be host:port, got '" + printable(text) + "'");
+                throw new IllegalArgumentException(property + " must be host:port, got '" + LogText.escape(text, 100) + "'");
             }
             String host = text.substring(0, colon);
             if (host.startsWith("[") && host.endsWith("]")) {
@@ -217,7 +217,7 @@ public record ReplicationProperties(
             try {
                 return new HostPort(host, Integer.parseInt(text.substring(colon + 1)));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(property + " must be host:port, got '" + printable(text) + "': "
+                throw new IllegalArgumentException(property + " must be host:port, got '" + LogText.escape(text, 100) + "': "
                         + e.getMessage());
             }
         }
@@ -227,19 +227,6 @@ public record ReplicationProperties(
             return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
         }
 
-        /** The text with control characters escaped and cut to 100 characters: safe in a message or a log line. */
-        static String printable(String text) {
-            StringBuilder out = new StringBuilder();
-            for (int i = 0; i < text.length() && out.length() < 100; i++) {
-                char c = text.charAt(i);
-                if (c < 0x20 || c == 0x7f) {
-                    out.append(String.format("\\x%02x", (int) c));
-                } else {
-                    out.append(c);
-                }
-            }
-            return text.length() > 100 ? out + "..." : out.toString();
-        }
     }
 
     /**

@@ -7,6 +7,7 @@ import dev.replcache.api.replication.v1.PromoteRequest;
 import dev.replcache.api.replication.v1.ReplicaOfRequest;
 import dev.replcache.api.replication.v1.ReplicationInfo;
 import dev.replcache.api.replication.v1.ReplicationServiceGrpc;
+import dev.replcache.config.LogText;
 import dev.replcache.config.ReplicationProperties.HostPort;
 import dev.replcache.node.CacheNode;
 import dev.replcache.node.InvalidRequestException;

@@ -59,7 +59,7 @@ final class PathBytesResolver implements HandlerMethodArgumentResolver {
             bytes = base64urlDecode(raw, what);
         } else {
             throw ApiProblemException.invalid(KEY_ENCODING + " must be base64url (or absent for percent-encoded paths), got '"
-                    + printable(encoding) + "'");
+                    + dev.replcache.config.LogText.escape(encoding, 40) + "'");
         }
         return isKey ? node.limits().checkKey(bytes) : node.limits().checkField(bytes);
     }
@@ -105,11 +105,6 @@ final class PathBytesResolver implements HandlerMethodArgumentResolver {
         } catch (IllegalArgumentException e) {
             throw ApiProblemException.invalid(what + " is not base64url (Key-Encoding: base64url): " + e.getMessage());
         }
-    }
-
-    private static String printable(String text) {
-        String cut = text.length() > 40 ? text.substring(0, 40) + "..." : text;
-        return cut.replaceAll("[^\\x20-\\x7e]", "?");
     }
 
     /** Percent-decodes to bytes; other characters are taken as their UTF-8 encoding. */

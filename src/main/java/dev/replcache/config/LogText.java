@@ -1,17 +1,21 @@
-package dev.replcache.transport.grpc;
+package dev.replcache.config;
 
 /**
- * Text a peer chose (a replica's id and announced address), made safe for one log line: CR, LF
- * and every other control character (and the Unicode line separators) are escaped, so that a
- * Hello cannot forge log lines. Callers bound the length before (Hello fields are checked
- * against {@code replcache.replication.max-hello-field-size}).
+ * Text a client or a peer chose (a replica's id, a host, a header), made safe for one log line or
+ * error message: CR, LF and every other control character (and the Unicode line separators) are
+ * escaped, so that it cannot forge log lines. {@link #escape(String, int)} also cuts it short.
  */
-final class LogText {
+public final class LogText {
 
     private LogText() {
     }
 
-    static String escape(String s) {
+    /** The text, at most {@code maxChars} of it (then "..."), escaped. */
+    public static String escape(String s, int maxChars) {
+        return s != null && s.length() > maxChars ? escape(s.substring(0, maxChars)) + "..." : escape(s);
+    }
+
+    public static String escape(String s) {
         if (s == null) {
             return "";
         }
