@@ -67,13 +67,7 @@ public final class EntryCodec {
         } else if (entry instanceof CommandEntry.HSet h) {
             out.write(OP_HSET);
             writeBytes(out, h.key());
-            List<Map.Entry<Bytes, Bytes>> fields = new ArrayList<>(h.fields().entrySet());
-            fields.sort(Map.Entry.comparingByKey(Comparator.naturalOrder()));
-            writeVarLong(out, fields.size());
-            for (Map.Entry<Bytes, Bytes> f : fields) {
-                writeBytes(out, f.getKey());
-                writeBytes(out, f.getValue());
-            }
+            writeSortedPairs(out, h.fields());
         } else if (entry instanceof CommandEntry.HDel h) {
             out.write(OP_HDEL);
             writeBytes(out, h.key());
@@ -85,15 +79,20 @@ public final class EntryCodec {
             out.write(OP_FLUSHALL);
         } else if (entry instanceof CommandEntry.MSet m) {
             out.write(OP_MSET);
-            List<Map.Entry<Bytes, Bytes>> pairs = new ArrayList<>(m.pairs().entrySet());
-            pairs.sort(Map.Entry.comparingByKey(Comparator.naturalOrder()));
-            writeVarLong(out, pairs.size());
-            for (Map.Entry<Bytes, Bytes> p : pairs) {
-                writeBytes(out, p.getKey());
-                writeBytes(out, p.getValue());
-            }
+            writeSortedPairs(out, m.pairs());
         } else {
             throw new AssertionError("no encoding for " + entry);
+        }
+    }
+
+    /** Pairs in byte order of their keys (the canonical form {@code Reader.readPairs} insists on). */
+    private static void writeSortedPairs(ByteArrayOutputStream out, Map<Bytes, Bytes> pairs) {
+        List<Map.Entry<Bytes, Bytes>> sorted = new ArrayList<>(pairs.entrySet());
+        sorted.sort(Map.Entry.comparingByKey(Comparator.naturalOrder()));
+        writeVarLong(out, sorted.size());
+        for (Map.Entry<Bytes, Bytes> p : sorted) {
+            writeBytes(out, p.getKey());
+            writeBytes(out, p.getValue());
         }
     }
 

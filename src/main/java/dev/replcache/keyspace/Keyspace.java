@@ -307,8 +307,7 @@ public final class Keyspace {
      */
     public Bytes getEx(Bytes key, Ttl ttl, boolean persist) {
         long now = clock.millis();
-        long at = ttl.kind() == Ttl.Kind.RELATIVE || ttl.kind() == Ttl.Kind.ABSOLUTE
-                ? resolveExpireAt(ttl, now, "getex") : Entry.NO_EXPIRY;
+        long at = resolveExpireAt(ttl, now, "getex"); // NO_EXPIRY for NONE and KEEP
         lockForClientWrite();
         try {
             Segment s = segmentFor(key);
@@ -795,11 +794,17 @@ public final class Keyspace {
         }
     }
 
-    public KeyspaceStats stats() {
+    /** Keys held, logically expired ones included (DBSIZE). */
+    private long keyCount() {
         long keys = 0;
         for (Segment s : segments) {
             keys += s.map.size();
         }
+        return keys;
+    }
+
+    public KeyspaceStats stats() {
+        long keys = keyCount();
         int expires = withLock(volatileKeys::size);
         return new KeyspaceStats(keys, expires, usedMemory, expiredKeys, evictedKeys);
     }
@@ -943,12 +948,8 @@ public final class Keyspace {
             for (int i = 0; i < segments.length; i++) {
                 versions[i] = segments[i].version;
             }
-            long keys = 0;
-            for (Segment s : segments) {
-                keys += s.map.size();
-            }
             KeyspaceSnapshot snapshot = new KeyspaceSnapshot(this, offsetAtCut.getAsLong(), clock.millis(),
-                    keys, volatileKeys.size(), usedMemory, versions);
+                    keyCount(), volatileKeys.size(), usedMemory, versions);
             activeSnapshots.add(snapshot);
             return snapshot;
         } finally {

@@ -226,7 +226,7 @@ public final class MasterLink {
         return handoverKey;
     }
 
-    /** True from {@link #startFailover()} until the new master answered the PSYNC. */
+    /** True from {@link #startFailover(String)} until the new master answered the PSYNC. */
     public boolean failoverPending() {
         return failoverPending;
     }
@@ -281,11 +281,15 @@ public final class MasterLink {
         return Reaction.send(
                 new ReplicaMessage.Hello(replicaId, Objects.requireNonNullElse(announcedAddress.get(), ""), config.authToken(),
                         handoverKey, respPort.getAsInt()),
-                diverged != null ? new ReplicaMessage.Psync(ReplicationId.NONE, -1)
-                : hasHistory || everSynced
+                resumable()
                         ? new ReplicaMessage.Psync(log.replId(), log.offset(), failoverPending,
                                 failoverPending ? failoverKey : "")
                         : new ReplicaMessage.Psync(ReplicationId.NONE, -1));
+    }
+
+    /** Whether our (replId, offset) is worth offering: a history of ours that still fits our data. */
+    private boolean resumable() {
+        return diverged == null && (hasHistory || everSynced);
     }
 
     public Reaction onMessage(MasterMessage message) {
@@ -458,10 +462,9 @@ public final class MasterLink {
         List<StreamDecoder.Decoded> decoded;
         try {
             decoded = decoder.accept(entries.startOffset(), entries.data());
+        } catch (StreamDecoder.OutOfOrderBatch e) {
+            return Reaction.drop(e.getMessage()); // a new stream resumes at our offset
         } catch (StreamDecoder.StreamException e) {
-            if (e.getMessage().startsWith("batch starts at offset")) {
-                return Reaction.drop(e.getMessage()); // out of order: a new stream resumes at our offset
-            }
             return diverge(e.getMessage());
         }
         masterOffsetSeen = Math.max(masterOffsetSeen, entries.startOffset() + entries.data().length);

@@ -126,9 +126,6 @@ public final class ReplicationMaster {
         return s;
     }
 
-    public int maxSessions() {
-        return config.maxSessions();
-    }
 
     /** The stream ended, whoever ended it. */
     public synchronized void close(ReplicaSession s) {
@@ -537,11 +534,12 @@ public final class ReplicationMaster {
             } else if (tooSlow(s, now)) {
                 stats.recordSlowReplicaDisconnect();
                 wake.add(s);
-            } else if (s.psync == null && now - s.openedMs > config.handshakeTimeoutMs()) {
-                fail(s, "timeout: no Hello and PSYNC within " + config.handshakeTimeoutMs() + " ms");
-                wake.add(s);
             } else if (s.psync == null) {
-                continue; // no Pings before the handshake: a stream that said nothing learns nothing
+                // No Pings before the handshake: a stream that said nothing learns nothing.
+                if (now - s.openedMs > config.handshakeTimeoutMs()) {
+                    fail(s, "timeout: no Hello and PSYNC within " + config.handshakeTimeoutMs() + " ms");
+                    wake.add(s);
+                }
             } else if (now - s.lastHeardMs > config.timeoutMs()) {
                 fail(s, "timeout: nothing heard from the replica for " + (now - s.lastHeardMs) + " ms");
                 wake.add(s);

@@ -19,8 +19,15 @@ import java.util.List;
 public final class StreamDecoder {
 
     /** Thrown when the stream cannot be followed: the link must drop and the replica resync. */
-    public static final class StreamException extends RuntimeException {
+    public static class StreamException extends RuntimeException {
         public StreamException(String message) {
+            super(message);
+        }
+    }
+
+    /** A batch that does not start at the received offset: out of order, nothing of it taken; a new stream resumes. */
+    public static final class OutOfOrderBatch extends StreamException {
+        public OutOfOrderBatch(String message) {
             super(message);
         }
     }
@@ -62,7 +69,7 @@ public final class StreamDecoder {
      */
     public List<Decoded> accept(long startOffset, byte[] data) {
         if (startOffset != receivedOffset()) {
-            throw new StreamException("batch starts at offset " + startOffset + " but the replica is at " + receivedOffset());
+            throw new OutOfOrderBatch("batch starts at offset " + startOffset + " but the replica is at " + receivedOffset());
         }
         byte[] buf;
         if (pending.length == 0) {

@@ -67,7 +67,7 @@ public final class ReplicationGrpcService extends ReplicationServiceGrpc.Replica
         ReplicaSession session = master.open(UUID.randomUUID().toString());
         if (session == null) {
             responses.onError(Status.RESOURCE_EXHAUSTED.withDescription("max number of replication streams reached ("
-                    + master.maxSessions() + ", replcache.replication.max-replicas)").asRuntimeException());
+                    + master.config().maxSessions() + ", replcache.replication.max-replicas)").asRuntimeException());
             return new StreamObserver<>() { // whatever the peer still sends is dropped
                 @Override
                 public void onNext(dev.replcache.api.replication.v1.ReplicaMessage message) {

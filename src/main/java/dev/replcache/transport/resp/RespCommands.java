@@ -764,9 +764,10 @@ final class RespCommands {
             }
         }
         Map<Bytes, Bytes> all = cursor == 0 ? read().hgetAll(key) : Map.of();
+        Glob glob = pattern == null ? null : Glob.compile(pattern); // once, not per field
         List<Bytes> flat = new ArrayList<>();
         for (Map.Entry<Bytes, Bytes> e : all.entrySet()) {
-            if (pattern == null || Glob.matches(pattern, e.getKey())) {
+            if (glob == null || glob.matches(e.getKey())) {
                 flat.add(e.getKey());
                 flat.add(e.getValue());
             }
@@ -1051,10 +1052,10 @@ final class RespCommands {
                 Map<String, String> all = info.config();
                 Map<String, String> matched = new TreeMap<>();
                 for (int i = 2; i < a.size(); i++) {
-                    Bytes pattern = Bytes.of(new String(a.get(i), StandardCharsets.UTF_8).toLowerCase(Locale.ROOT)
-                            .getBytes(StandardCharsets.UTF_8));
+                    Glob pattern = Glob.compile(Bytes.of(new String(a.get(i), StandardCharsets.UTF_8)
+                            .toLowerCase(Locale.ROOT).getBytes(StandardCharsets.UTF_8)));
                     all.forEach((k, v) -> {
-                        if (Glob.matches(pattern, Bytes.utf8(k))) {
+                        if (pattern.matches(Bytes.utf8(k))) {
                             matched.put(k, v);
                         }
                     });
