@@ -77,8 +77,12 @@ public final class BearerToken {
         if (space < 0 || !value.substring(0, space).toLowerCase(Locale.ROOT).equals(SCHEME)) {
             return Outcome.MISSING;
         }
-        String presented = value.substring(space + 1).strip();
-        return MessageDigest.isEqual(expectedDigest, sha256(presented)) ? Outcome.ACCEPTED : Outcome.WRONG;
+        return matches(value.substring(space + 1).strip()) ? Outcome.ACCEPTED : Outcome.WRONG;
+    }
+
+    /** Whether {@code presented} is the token, exactly; compared in constant time (no timing oracle). */
+    public boolean matches(String presented) {
+        return presented != null && MessageDigest.isEqual(expectedDigest, sha256(presented));
     }
 
     private static byte[] sha256(String s) {

@@ -367,12 +367,8 @@ public final class CacheNode implements AutoCloseable {
             throw new InvalidRequestException("ERR cannot resolve the master host '" + target.host() + "'");
         }
         String announced = announceAddress;
-        boolean self = announced != null && announced.equals(target.toString());
-        if (!self && target.port() == listenPort) {
-            for (java.net.InetAddress a : addresses) {
-                self |= isLocal(a);
-            }
-        }
+        boolean self = announced != null && announced.equals(target.toString())
+                || target.port() == listenPort && java.util.Arrays.stream(addresses).anyMatch(CacheNode::isLocal);
         if (self) {
             throw new InvalidRequestException("ERR " + target + " is this node's own address: a node cannot replicate from itself");
         }
@@ -458,10 +454,6 @@ public final class CacheNode implements AutoCloseable {
         return link;
     }
 
-    /**
-     * Failover, on the target: our master, paused at {@code (replId, offset)}, hands over. We take
-     * it only with exactly that history, so that nothing it acknowledged is lost.
-     */
     private String newHandoverKey() {
         byte[] key = new byte[16];
         idRandom.nextBytes(key);
@@ -469,14 +461,14 @@ public final class CacheNode implements AutoCloseable {
     }
 
     private static boolean sameKey(String expected, String presented) {
-        return expected != null && !expected.isEmpty() && presented != null && java.security.MessageDigest.isEqual(
-                expected.getBytes(java.nio.charset.StandardCharsets.UTF_8),
-                presented.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return dev.replcache.config.BearerToken.of(expected).map(key -> key.matches(presented)).orElse(false);
     }
 
     /**
-     * A PSYNC FAILOVER: only the master we follow may hand its role over, and it proves it with
-     * the handover key our link sent it in Hello (the replication token alone only lets a peer sync).
+     * Failover, on the target: our master, paused at {@code (replId, offset)}, hands over. We take
+     * it only with exactly that history, so that nothing it acknowledged is lost; and only from
+     * the master we follow, which proves it with the handover key our link sent it in Hello (the
+     * replication token alone only lets a peer sync).
      */
     private synchronized String takeOverForFailover(ReplicationId replId, long offset, String handoverKey) {
         LinkDriver l = link;

@@ -4,12 +4,9 @@ import dev.replcache.keyspace.CommandEntry;
 import dev.replcache.keyspace.Keyspace;
 import dev.replcache.keyspace.rdb.RdbInfo;
 import dev.replcache.keyspace.rdb.RdbLimits;
-import dev.replcache.keyspace.rdb.RdbReader;
 import dev.replcache.replication.MasterLink;
 import dev.replcache.replication.ReplicationId;
-import java.io.BufferedInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -153,22 +150,14 @@ final class ReplicaDataset implements MasterLink.Dataset {
             incoming.close();
             incoming = null;
             Files.move(incomingPath, loaded, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            RdbLimits bounds = limits.get();
-            Keyspace next = fresh.get();
-            RdbInfo info;
-            try (InputStream in = new BufferedInputStream(Files.newInputStream(loaded), 1 << 16)) {
-                info = RdbReader.read(in, bounds, next::load);
-            } catch (OutOfMemoryError e) {
-                // Past the estimate after all: the half-loaded keyspace is dropped here, the old one
-                // keeps serving, and the link drops and retries instead of the node dying.
-                next = null;
-                throw new IOException(SnapshotFiles.outOfMemory(bounds), e);
-            }
+            // Read as a dump file is (the same bounds; past the estimate after all, an OutOfMemoryError
+            // becomes an IOException and the old dataset keeps serving while the link retries).
+            DumpFile.Loaded next = new DumpFile(loaded).load(fresh, limits.get());
+            RdbInfo info = next.info();
             // Kept before the swap, which then is the last step: the file is already exactly (replId, offset).
             // Both happen only if this link is still the node's (not replaced by a promotion or a
             // REPLICAOF while it loaded), and then together.
-            RdbInfo loadedInfo = info;
-            install.install(next, replId, offset, () -> keepAsDumpFile(loaded, replId, offset, loadedInfo));
+            install.install(next.keyspace(), replId, offset, () -> keepAsDumpFile(loaded, replId, offset, info));
             log.info("Snapshot loaded: {} keys at offset {} of {} in {} ms; serving the new dataset",
                     info.keys(), offset, replId, (System.nanoTime() - started) / 1_000_000);
         } catch (IOException e) {

@@ -69,84 +69,22 @@ final class MalformedRequestGuard {
     private static <Q, R> ServerCall.Listener<InputStream> startCall(ServerCall<InputStream, R> call, Metadata headers,
                                                                      MethodDescriptor<Q, R> typed,
                                                                      ServerCallHandler<Q, R> handler) {
-        ServerCall.Listener<Q> listener = handler.startCall(new TypedCall<>(call, typed), headers);
+        ServerCall.Listener<Q> listener = handler.startCall(typedCall(call, typed), headers);
         return new ParsingListener<>(listener, call, typed);
     }
 
-    /** The call as the handler knows it: typed requests, the method's own descriptor; all else is the raw call. */
-    private static final class TypedCall<Q, R> extends ServerCall<Q, R> {
-        private final ServerCall<InputStream, R> raw;
-        private final MethodDescriptor<Q, R> typed;
-
-        TypedCall(ServerCall<InputStream, R> raw, MethodDescriptor<Q, R> typed) {
-            this.raw = raw;
-            this.typed = typed;
-        }
-
-        @Override
-        public MethodDescriptor<Q, R> getMethodDescriptor() {
-            return typed;
-        }
-
-        @Override
-        public void request(int numMessages) {
-            raw.request(numMessages);
-        }
-
-        @Override
-        public void sendHeaders(Metadata headers) {
-            raw.sendHeaders(headers);
-        }
-
-        @Override
-        public void sendMessage(R message) {
-            raw.sendMessage(message);
-        }
-
-        @Override
-        public boolean isReady() {
-            return raw.isReady();
-        }
-
-        @Override
-        public void close(Status status, Metadata trailers) {
-            raw.close(status, trailers);
-        }
-
-        @Override
-        public boolean isCancelled() {
-            return raw.isCancelled();
-        }
-
-        @Override
-        public void setMessageCompression(boolean enabled) {
-            raw.setMessageCompression(enabled);
-        }
-
-        @Override
-        public void setCompression(String compressor) {
-            raw.setCompression(compressor);
-        }
-
-        @Override
-        public void setOnReadyThreshold(int numBytes) {
-            raw.setOnReadyThreshold(numBytes);
-        }
-
-        @Override
-        public io.grpc.SecurityLevel getSecurityLevel() {
-            return raw.getSecurityLevel();
-        }
-
-        @Override
-        public io.grpc.Attributes getAttributes() {
-            return raw.getAttributes();
-        }
-
-        @Override
-        public String getAuthority() {
-            return raw.getAuthority();
-        }
+    /**
+     * The call as the handler knows it: the method's own descriptor; all else is the raw call. No
+     * method of a ServerCall takes a request, so the raw call serves for the typed one as it is.
+     */
+    @SuppressWarnings("unchecked")
+    private static <Q, R> ServerCall<Q, R> typedCall(ServerCall<InputStream, R> raw, MethodDescriptor<Q, R> typed) {
+        return new io.grpc.ForwardingServerCall.SimpleForwardingServerCall<>((ServerCall<Q, R>) (ServerCall<?, R>) raw) {
+            @Override
+            public MethodDescriptor<Q, R> getMethodDescriptor() {
+                return typed;
+            }
+        };
     }
 
     /**

@@ -66,12 +66,13 @@ final class BearerAuthFilter extends OncePerRequestFilter {
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
-        if (!isProtected(request)) {
+        org.springframework.http.server.PathContainer path =
+                RequestPath.parse(request.getRequestURI(), request.getContextPath()).pathWithinApplication();
+        if (!PROTECTED.matches(path)) {
             chain.doFilter(request, response);
             return;
         }
-        RequestPath path = RequestPath.parse(request.getRequestURI(), request.getContextPath());
-        boolean admin = adminToken.isPresent() && changesRoles(request.getMethod(), path.pathWithinApplication());
+        boolean admin = adminToken.isPresent() && changesRoles(request.getMethod(), path);
         java.util.Optional<BearerToken> needed = admin ? adminToken : token;
         if (needed.isEmpty()) {
             chain.doFilter(request, response);
@@ -90,11 +91,6 @@ final class BearerAuthFilter extends OncePerRequestFilter {
             response.setHeader(HttpHeaders.WWW_AUTHENTICATE, refused.challenge());
             response.sendError(HttpServletResponse.SC_UNAUTHORIZED, refused.getMessage());
         }
-    }
-
-    private static boolean isProtected(HttpServletRequest request) {
-        RequestPath path = RequestPath.parse(request.getRequestURI(), request.getContextPath());
-        return PROTECTED.matches(path.pathWithinApplication());
     }
 
     /** A request without the right bearer token; answered 401 with a challenge (RFC 6750). */

@@ -9,6 +9,11 @@ final class Futures {
     private Futures() {
     }
 
+    /** What a future failed with: the cause a CompletionException wraps, else the error itself. */
+    static Throwable cause(Throwable error) {
+        return error instanceof java.util.concurrent.CompletionException c && c.getCause() != null ? c.getCause() : error;
+    }
+
     static <T> T await(CompletableFuture<T> future) {
         try {
             return future.get();

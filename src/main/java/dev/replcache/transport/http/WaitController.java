@@ -50,8 +50,7 @@ class WaitController {
         DeferredResult<WaitResponse> result = new DeferredResult<>(node.maxWaitTimeoutMs() + 10_000);
         node.waitForReplicas(offset, request.replicas(), timeoutMs).whenComplete((acked, error) -> {
             if (error != null) {
-                result.setErrorResult(error instanceof java.util.concurrent.CompletionException c && c.getCause() != null
-                        ? c.getCause() : error);
+                result.setErrorResult(Futures.cause(error));
             } else {
                 result.setResult(new WaitResponse(acked, offset));
             }

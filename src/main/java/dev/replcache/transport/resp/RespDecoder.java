@@ -99,10 +99,7 @@ final class RespDecoder extends ByteToMessageDecoder {
         }
         long count = parseLong(in, in.readerIndex() + 1, eol);
         in.readerIndex(eol + 2);
-        if (count == Long.MIN_VALUE || count > Integer.MAX_VALUE) {
-            return new ProtocolError("invalid multibulk length");
-        }
-        if (count > maxMultibulkLen) {
+        if (count == Long.MIN_VALUE || count > maxMultibulkLen) { // maxMultibulkLen is an int
             return new ProtocolError("invalid multibulk length");
         }
         if (count > UNAUTHENTICATED_MAX_ARGS && !authenticated.getAsBoolean()) {
@@ -185,10 +182,7 @@ final class RespDecoder extends ByteToMessageDecoder {
         if (cr < 0 || cr + 1 >= in.writerIndex()) {
             return -1;
         }
-        if (in.getByte(cr + 1) != '\n') {
-            // A lone CR inside a count line: not a number; let parseLong reject the line up to it.
-            return cr;
-        }
+        // A lone CR (no LF after it) ends the count line too: parseLong rejects what is not a number.
         return cr;
     }
 

@@ -30,10 +30,10 @@ public class RespServerConfiguration {
                           ReplicationProperties repl, CacheNode node, Persistence persistence,
                           ObjectProvider<OperationMetrics> metrics) {
         RespClients clients = new RespClients();
-        int[] port = {resp.port()};
+        int configured = resp.port();
         RespInfo info = new RespInfo(node, persistence, clients, config(resp, props, repl, persistence), () -> {
             int p = node.respPort();
-            return p != 0 ? p : port[0];
+            return p != 0 ? p : configured;
         }, WALL_CLOCK_MS);
         RespCommands commands = new RespCommands(node, persistence, BearerToken.of(BearerToken.normalize(
                 env.getProperty("replcache.http.auth-token", ""), "replcache.http.auth-token")),
