@@ -42,37 +42,9 @@ for tool in redis-server redis-cli redis-benchmark java timeout; do
   command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install redis-server redis-tools" >&2; exit 1; }
 done
 
-work=$(mktemp -d)
-pids=()
-stop_pid() {
-  local pid=$1 i
-  kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
-  kill "$pid" 2>/dev/null || true
-  for ((i = 0; i < STOP_TIMEOUT * 10; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    echo "pid $pid still running ${STOP_TIMEOUT}s after SIGTERM: SIGKILL" >&2
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  wait "$pid" 2>/dev/null || true
-}
-cleanup() {
-  local pid
-  for pid in "${pids[@]}"; do stop_pid "$pid"; done
-  pids=()
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for port in "$RESP_PORT" "$REDIS_PORT" "$HTTP_PORT" "$GRPC_PORT"; do
-  if port_in_use "$port"; then echo "127.0.0.1:$port is already in use; set BENCH_*_PORT" >&2; exit 1; fi
-done
-loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+# shellcheck source=bench/procs.sh
+source bench/procs.sh # the scripts run from the repository root (cd above)
+require_free_ports "$RESP_PORT" "$REDIS_PORT" "$HTTP_PORT" "$GRPC_PORT"
 
 if [[ ${BENCH_BUILD:-1} != 0 ]]; then
   echo "== building" >&2
