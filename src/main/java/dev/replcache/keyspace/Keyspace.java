@@ -228,15 +228,11 @@ public final class Keyspace {
         lockForClientWrite();
         try {
             ensureMemoryForWrite();
-            for (Map.Entry<Bytes, Bytes> p : pairs.entrySet()) {
-                Segment s = segmentFor(p.getKey());
-                liveEntry(s, p.getKey(), now);
-                store(s, p.getKey(), new Entry(StringValue.of(p.getValue()), Entry.NO_EXPIRY, now));
+            for (Bytes key : pairs.keySet()) {
+                liveEntry(segmentFor(key), key, now); // an expired key's DEL goes first
             }
-            // One entry for the whole MSET: a replica applies it whole, never half.
-            if (!pairs.isEmpty()) {
-                writeLog.append(new CommandEntry.MSet(pairs));
-            }
+            storeStrings(pairs, now);
+            logMSet(pairs);
         } finally {
             writeLock.unlock();
         }
@@ -258,9 +254,7 @@ public final class Keyspace {
                 throw new KeyspaceException(KeyspaceException.Kind.OVERFLOW);
             }
             Bytes encoded = Bytes.of(Long.toString(result).getBytes(StandardCharsets.US_ASCII));
-            long expireAt = old == null ? Entry.NO_EXPIRY : old.expireAtMs();
-            store(s, key, new Entry(StringValue.of(encoded), expireAt, now));
-            writeLog.append(new CommandEntry.Set(key, encoded, expireAt));
+            setKeepingTtl(s, key, old, encoded, now);
             return result;
         } finally {
             writeLock.unlock();
@@ -345,12 +339,8 @@ public final class Keyspace {
                     return false;
                 }
             }
-            for (Map.Entry<Bytes, Bytes> p : pairs.entrySet()) {
-                store(segmentFor(p.getKey()), p.getKey(), new Entry(StringValue.of(p.getValue()), Entry.NO_EXPIRY, now));
-            }
-            if (!pairs.isEmpty()) {
-                writeLog.append(new CommandEntry.MSet(pairs)); // whole on a replica, as MSET
-            }
+            storeStrings(pairs, now);
+            logMSet(pairs);
             return true;
         } finally {
             writeLock.unlock();
@@ -377,9 +367,7 @@ public final class Keyspace {
             }
             String text = sum.signum() == 0 ? "0" : sum.stripTrailingZeros().toPlainString();
             Bytes encoded = Bytes.of(text.getBytes(StandardCharsets.US_ASCII));
-            long expireAt = old == null ? Entry.NO_EXPIRY : old.expireAtMs();
-            store(s, key, new Entry(StringValue.of(encoded), expireAt, now));
-            writeLog.append(new CommandEntry.Set(key, encoded, expireAt));
+            setKeepingTtl(s, key, old, encoded, now);
             return encoded;
         } finally {
             writeLock.unlock();
@@ -434,9 +422,7 @@ public final class Keyspace {
             byte[] result = java.util.Arrays.copyOf(current.unsafeArray(), newLength);
             System.arraycopy(value.unsafeArray(), 0, result, (int) offset, value.length());
             Bytes encoded = Bytes.of(result);
-            long expireAt = old == null ? Entry.NO_EXPIRY : old.expireAtMs();
-            store(s, key, new Entry(StringValue.of(encoded), expireAt, now));
-            writeLog.append(new CommandEntry.Set(key, encoded, expireAt));
+            setKeepingTtl(s, key, old, encoded, now);
             return newLength;
         } finally {
             writeLock.unlock();
@@ -909,9 +895,7 @@ public final class Keyspace {
                     applyHDel(s, h.key(), old, asHash(old), h.fields());
                 }
             } else if (entry instanceof CommandEntry.MSet m) {
-                for (Map.Entry<Bytes, Bytes> p : m.pairs().entrySet()) {
-                    store(segmentFor(p.getKey()), p.getKey(), new Entry(StringValue.of(p.getValue()), Entry.NO_EXPIRY, 0));
-                }
+                storeStrings(m.pairs(), 0);
             } else if (entry instanceof CommandEntry.FlushAll) {
                 applyFlushAll();
             } else {
@@ -1072,6 +1056,27 @@ public final class Keyspace {
             activeSnapshots.get(i).preserveIfPending(s.index, s.map);
         }
         s.version++;
+    }
+
+    /** A string write that keeps the key's TTL (INCRBY, INCRBYFLOAT, SETRANGE), travelling as its resulting SET. */
+    private void setKeepingTtl(Segment s, Bytes key, Entry old, Bytes value, long now) {
+        long expireAt = old == null ? Entry.NO_EXPIRY : old.expireAtMs();
+        store(s, key, new Entry(StringValue.of(value), expireAt, now));
+        writeLog.append(new CommandEntry.Set(key, value, expireAt));
+    }
+
+    /** MSET's stores: every pair a string without expiry. */
+    private void storeStrings(Map<Bytes, Bytes> pairs, long lastAccessMs) {
+        for (Map.Entry<Bytes, Bytes> p : pairs.entrySet()) {
+            store(segmentFor(p.getKey()), p.getKey(), new Entry(StringValue.of(p.getValue()), Entry.NO_EXPIRY, lastAccessMs));
+        }
+    }
+
+    /** One entry for a whole MSET (or MSETNX): a replica applies it whole, never half. */
+    private void logMSet(Map<Bytes, Bytes> pairs) {
+        if (!pairs.isEmpty()) {
+            writeLog.append(new CommandEntry.MSet(pairs));
+        }
     }
 
     private void store(Segment s, Bytes key, Entry entry) {
