@@ -49,6 +49,10 @@ import org.springframework.validation.annotation.Validated;
  *                          such a full resync is refused, no silent wipe)
  * @param minResyncKeysRatio a master of another history must hold at least this share of this
  *                          replica's keys for its full resync to be taken; 0 = only an empty one is refused
+ * @param allowRewindingResync let a master that holds this replica's history only up to an offset
+ *                          below the replica's (one restarted from an older dump, or a lagging node
+ *                          promoted) take back the writes past it (off: such a full resync is
+ *                          refused, no silent rewind)
  * @param slowReplica       what a master does about a replica that cannot keep up
  * @param maxHelloFieldSize longest field (replica id, announced address, auth token) a replica's
  *                          Hello may carry; a longer one ends its stream with INVALID_ARGUMENT. The
@@ -85,6 +89,7 @@ public record ReplicationProperties(
         @DefaultValue("60s") @NotNull Duration failoverMaxTimeout,
         @DefaultValue("false") boolean allowEmptyResync,
         @DefaultValue("0.01") double minResyncKeysRatio,
+        @DefaultValue("false") boolean allowRewindingResync,
         @DefaultValue @NotNull SlowReplica slowReplica,
         @DefaultValue("10s") @NotNull Duration shutdownTimeout,
         @DefaultValue("1KB") @NotNull DataSize maxHelloFieldSize) {

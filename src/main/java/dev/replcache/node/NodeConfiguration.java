@@ -53,7 +53,7 @@ public class NodeConfiguration {
         ReplicaConfig replicaConfig = new ReplicaConfig(repl.ackInterval().toMillis(), repl.timeout().toMillis(),
                 repl.reconnectMinDelay().toMillis(), repl.reconnectMaxDelay().toMillis(),
                 (int) repl.maxFrameSize().toBytes(), repl.authToken(), repl.allowEmptyResync(),
-                repl.minResyncKeysRatio());
+                repl.minResyncKeysRatio(), repl.allowRewindingResync());
         // With gRPC on any free port (0), the address is known once the server listens: null until then.
         String announce = !repl.announceAddress().isEmpty() ? repl.announceAddress()
                 : grpc.port() == 0 ? null : grpc.address() + ":" + grpc.port();

@@ -335,7 +335,10 @@ public final class MasterLink {
         if (f.offset() < 0 || f.sizeEstimate() < 0) {
             return Reaction.drop("protocol: FULLRESYNC with offset " + f.offset() + " and size " + f.sizeEstimate());
         }
-        String refusal = refuseEmptyResync(f);
+        String refusal = refuseRewindingResync(f);
+        if (refusal == null) {
+            refusal = refuseEmptyResync(f);
+        }
         if (refusal != null) {
             refusedFullResync = refusal;
             refusedFullResyncs++;
@@ -358,6 +361,36 @@ public final class MasterLink {
             return storageFailure(e);
         }
         return Reaction.NONE;
+    }
+
+    /**
+     * No silent rewind: a master whose history is a strict prefix of ours (it holds our replId
+     * only up to an offset below ours) would take back writes every replica of ours holds,
+     * WAIT-acknowledged ones included: a master restarted after a crash from an older dump (it
+     * continues the dump's replId as replId2, up to the dump's offset), or a lagging node promoted
+     * over us. Only the operator may allow that. A replica without a history worth offering (a
+     * fresh one, or one whose data diverged from the stream) has nothing to protect.
+     */
+    private String refuseRewindingResync(MasterMessage.FullResync f) {
+        if (config.allowRewindingResync() || !resumable()) {
+            return null;
+        }
+        long held;
+        if (f.replId().equals(log.replId())) {
+            held = f.offset();
+        } else if (f.replId2().equals(log.replId()) && f.secondReplOffset() >= 0) {
+            held = f.secondReplOffset();
+        } else {
+            return null; // another history: the wipe guard below judges it
+        }
+        long ours = log.offset();
+        if (held >= ours) {
+            return null;
+        }
+        return "refused full resync: the master (replId " + f.replId() + ") holds our history " + log.replId()
+                + " only up to offset " + held + " and we hold it up to " + ours + "; taking it would drop the "
+                + (ours - held) + " bytes of writes past that (a master restarted from an older dump, or a lagging "
+                + "replica promoted); set replcache.replication.allow-rewinding-resync=true to allow it";
     }
 
     /**

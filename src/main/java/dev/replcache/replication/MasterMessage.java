@@ -10,12 +10,13 @@ public sealed interface MasterMessage {
     /**
      * A snapshot at {@code offset} follows in chunks, then the stream from {@code offset}.
      * {@code keyCount} is the number of keys the master holds (at least the snapshot's), -1 when
-     * unknown; {@code replId2} the previous history the master continues, {@code ?} when none.
+     * unknown; {@code replId2} the previous history the master continues, {@code ?} when none, and
+     * {@code secondReplOffset} the last offset of it the master holds (-1 with none).
      */
     record FullResync(ReplicationId replId, long offset, String snapshotId, long sizeEstimate, long keyCount,
-                      ReplicationId replId2) implements MasterMessage {
+                      ReplicationId replId2, long secondReplOffset) implements MasterMessage {
         public FullResync(ReplicationId replId, long offset, String snapshotId, long sizeEstimate, long keyCount) {
-            this(replId, offset, snapshotId, sizeEstimate, keyCount, ReplicationId.NONE);
+            this(replId, offset, snapshotId, sizeEstimate, keyCount, ReplicationId.NONE, -1);
         }
     }
 

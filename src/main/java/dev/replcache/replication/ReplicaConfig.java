@@ -13,9 +13,13 @@ package dev.replcache.replication;
  *                       than ours, replace our data (off by default: no silent wipe)
  * @param minResyncKeysRatio a master of another history must hold at least this share of our keys
  *                       for its full resync to be taken (0 = only an empty one is refused)
+ * @param allowRewindingResync let a master that holds our history only up to an offset below ours
+ *                       (restarted from an older dump, or a lagging node promoted) take back the
+ *                       writes past it (off by default: no silent rewind)
  */
 public record ReplicaConfig(long ackIntervalMs, long timeoutMs, long reconnectMinMs, long reconnectMaxMs,
-                            int maxFrameBytes, String authToken, boolean allowEmptyResync, double minResyncKeysRatio) {
+                            int maxFrameBytes, String authToken, boolean allowEmptyResync, double minResyncKeysRatio,
+                            boolean allowRewindingResync) {
 
     /** {@code replcache.replication.min-resync-keys-ratio}'s default: a master with under 1% of our keys is refused. */
     public static final double DEFAULT_MIN_RESYNC_KEYS_RATIO = 0.01;
@@ -25,7 +29,13 @@ public record ReplicaConfig(long ackIntervalMs, long timeoutMs, long reconnectMi
     public ReplicaConfig(long ackIntervalMs, long timeoutMs, long reconnectMinMs, long reconnectMaxMs,
                          int maxFrameBytes, String authToken, boolean allowEmptyResync) {
         this(ackIntervalMs, timeoutMs, reconnectMinMs, reconnectMaxMs, maxFrameBytes, authToken, allowEmptyResync,
-                DEFAULT_MIN_RESYNC_KEYS_RATIO);
+                DEFAULT_MIN_RESYNC_KEYS_RATIO, false);
+    }
+
+    /** The same bounds with the operator's permission to take wiping and rewinding full resyncs. */
+    public ReplicaConfig allowingResyncs(boolean allowEmpty, boolean allowRewinding) {
+        return new ReplicaConfig(ackIntervalMs, timeoutMs, reconnectMinMs, reconnectMaxMs, maxFrameBytes, authToken,
+                allowEmpty, minResyncKeysRatio, allowRewinding);
     }
 
     public ReplicaConfig(long ackIntervalMs, long timeoutMs, long reconnectMinMs, long reconnectMaxMs,

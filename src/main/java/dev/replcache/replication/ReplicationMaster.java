@@ -344,7 +344,7 @@ public final class ReplicationMaster {
         // than writes that the stream will bring after it.
         long keys = Math.max(transfer.keyCount, snapshots.datasetKeys());
         s.control.add(new MasterMessage.FullResync(log.replId(), transfer.offset, transfer.snapshotId, transfer.sizeBytes,
-                keys, log.replId2()));
+                keys, log.replId2(), log.secondReplOffset()));
     }
 
     private ReplicaSession.SnapshotTransfer startSnapshot() {

@@ -186,6 +186,45 @@ class RestartEndToEndTest {
         assertThat(stats.syncFull()).isZero();
     }
 
+    /**
+     * Issue 11 row 4: a master that crashed comes back from its last dump, older than what its
+     * replica holds. It starts a new id with the dump's as replId2 up to the dump's offset; the
+     * replica, ahead of that, refuses to be rewound, keeps every write it held and says why.
+     */
+    @Test
+    void aMasterRestartedFromAnOlderDumpDoesNotRewindItsReplica() {
+        // No save at shutdown: the restart below comes back from the explicit save, as after a crash.
+        TestNode master = start("master", "replcache.snapshot.on-shutdown=false");
+        TestNode replica = start("replica", "replcache.replication.master=" + master.grpcAddress());
+        write(master, "a", 300);
+        awaitInSync(master, replica);
+        String replId = master.node().replicationLog().replId().value();
+        long dumpOffset = master.bean(dev.replcache.node.Persistence.class).save().offset();
+        write(master, "b", 300); // acknowledged to their clients, and on the replica; not in the dump
+        awaitInSync(master, replica);
+        long replicaOffset = replica.node().replicationLog().offset();
+        Map<Bytes, Entry> held = replica.node().keyspace().contents();
+        assertThat(held).hasSize(600);
+
+        master.restart();
+
+        assertThat(master.node().replicationLog().replId().value()).isNotEqualTo(replId);
+        assertThat(master.node().replicationLog().replId2().value()).isEqualTo(replId);
+        assertThat(master.node().replicationLog().secondReplOffset()).isEqualTo(dumpOffset);
+        assertThat(master.node().keyspace().dbSize()).isEqualTo(300);
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> replica.node().replicationView().master().refusedFullResync() != null);
+        assertThat(replica.node().replicationView().master().refusedFullResync())
+                .contains("only up to offset " + dumpOffset).contains("up to " + replicaOffset)
+                .contains("allow-rewinding-resync");
+        assertThat(replica.node().replicationLog().replId().value()).isEqualTo(replId);
+        assertThat(replica.node().replicationLog().offset()).isEqualTo(replicaOffset);
+        assertThat(replica.node().keyspace().contents()).isEqualTo(held);
+        HttpResponse<String> health = replica.get("/actuator/health");
+        assertThat(health.body()).contains("refusedFullResync").contains("OUT_OF_SERVICE");
+        assertThat(replica.node().replicationView().master().fullSyncs()).isEqualTo(1);
+    }
+
     @Test
     void postSnapshotWritesTheFileWhileWritesGoOnAndASecondPostWhileItRunsGets409() throws Exception {
         // A 2 ms pause per key (Redis's rdb-key-save-delay) makes the save last about two seconds.

@@ -55,7 +55,7 @@ class EmptyResyncGuardTest {
         // Our own history emptied by its clients (the backlog could not cover us): real emptiness.
         assertThat(offer(false, new MasterMessage.FullResync(ours, 900, "s", 100, 0)).dropReason()).isNull();
         // A master promoted from our history: its replId2 is ours.
-        assertThat(offer(false, new MasterMessage.FullResync(other, 900, "s", 100, 0, ours)).dropReason()).isNull();
+        assertThat(offer(false, new MasterMessage.FullResync(other, 900, "s", 100, 0, ours, 500)).dropReason()).isNull();
         // Unknown key count (an older master): followed.
         assertThat(offer(false, new MasterMessage.FullResync(other, 0, "s", 100, -1)).dropReason()).isNull();
         assertThat(dataset.snapshotsBegun).isEqualTo(4);
@@ -78,7 +78,7 @@ class EmptyResyncGuardTest {
         // 2% of ours is a dataset, not a mistake: followed.
         assertThat(offer(false, new MasterMessage.FullResync(other, 0, "s", 100, 20_000)).dropReason()).isNull();
         // Our own lineage is followed whatever it holds, and the operator can allow the rest.
-        assertThat(offer(false, new MasterMessage.FullResync(ours, 0, "s", 100, 1)).dropReason()).isNull();
+        assertThat(offer(false, new MasterMessage.FullResync(ours, 900, "s", 100, 1)).dropReason()).isNull();
         assertThat(offer(true, new MasterMessage.FullResync(other, 0, "s", 100, 1)).dropReason()).isNull();
     }
 }

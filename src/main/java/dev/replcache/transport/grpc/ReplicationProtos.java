@@ -40,7 +40,7 @@ final class ReplicationProtos {
         } else if (m instanceof MasterMessage.FullResync f) {
             b.setFullResync(FullResync.newBuilder().setReplId(f.replId().value()).setOffset(f.offset())
                     .setSnapshotId(f.snapshotId()).setSizeEstimate(f.sizeEstimate()).setKeyCount(f.keyCount())
-                    .setReplId2(f.replId2().value()));
+                    .setReplId2(f.replId2().value()).setSecondReplOffset(f.secondReplOffset()));
         } else if (m instanceof MasterMessage.SnapshotEnd e) {
             b.setSnapshotEnd(SnapshotEnd.newBuilder().setSnapshotId(e.snapshotId()).setTotalBytes(e.totalBytes())
                     .setChecksum(e.crc32c()));
@@ -64,7 +64,8 @@ final class ReplicationProtos {
             case FULL_RESYNC -> new MasterMessage.FullResync(replId(m.getFullResync().getReplId()),
                     m.getFullResync().getOffset(), m.getFullResync().getSnapshotId(), m.getFullResync().getSizeEstimate(),
                     m.getFullResync().getKeyCount(),
-                    m.getFullResync().getReplId2().isEmpty() ? ReplicationId.NONE : replId(m.getFullResync().getReplId2()));
+                    m.getFullResync().getReplId2().isEmpty() ? ReplicationId.NONE : replId(m.getFullResync().getReplId2()),
+                    m.getFullResync().getReplId2().isEmpty() ? -1 : m.getFullResync().getSecondReplOffset());
             case SNAPSHOT_END -> new MasterMessage.SnapshotEnd(m.getSnapshotEnd().getSnapshotId(),
                     m.getSnapshotEnd().getTotalBytes(), m.getSnapshotEnd().getChecksum());
             case GET_ACK -> new MasterMessage.GetAck();

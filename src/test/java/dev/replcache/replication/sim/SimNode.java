@@ -63,7 +63,7 @@ final class SimNode implements SnapshotSource, MasterLink.Dataset {
     String handedOverWithKey;
     SimNode upstream; // the node this one replicates from; null on a master
     /** The current link lets an empty master of another history replace our data (the operator's override). */
-    boolean allowEmptyResync;
+    boolean allowUnsafeResync;
     /** Starts with no data (first boot included): the node forgot everything. */
     int emptyBoots;
     /** (replId, offset) this node restarted at from its own snapshot, until its history changes. */
@@ -97,7 +97,7 @@ final class SimNode implements SnapshotSource, MasterLink.Dataset {
         master = new ReplicationMaster(log, this, masterConfig, clock, "");
         link = null;
         upstream = null;
-        allowEmptyResync = false;
+        allowUnsafeResync = false;
         incoming = null;
         restartId = null;
         restartOffset = -1;
@@ -150,12 +150,11 @@ final class SimNode implements SnapshotSource, MasterLink.Dataset {
 
     void follow(SimNode up, boolean hasHistory, boolean allowEmpty) {
         upstream = up;
-        allowEmptyResync = allowEmpty;
+        allowUnsafeResync = allowEmpty;
         keyspace.setRole(KeyspaceRole.REPLICA);
         ReplicaConfig rc = replicaConfig;
         if (allowEmpty) {
-            rc = new ReplicaConfig(rc.ackIntervalMs(), rc.timeoutMs(), rc.reconnectMinMs(), rc.reconnectMaxMs(),
-                    rc.maxFrameBytes(), rc.authToken(), true);
+            rc = rc.allowingResyncs(true, true);
         }
         link = new MasterLink(log, this, rc, clock, random.split(), name, () -> name, hasHistory);
     }
@@ -164,7 +163,7 @@ final class SimNode implements SnapshotSource, MasterLink.Dataset {
     void promote(ReplicationId newId) {
         link = null;
         upstream = null;
-        allowEmptyResync = false;
+        allowUnsafeResync = false;
         keyspace.setRole(KeyspaceRole.MASTER);
         log.shiftReplicationId(newId);
     }

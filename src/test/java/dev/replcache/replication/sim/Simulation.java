@@ -146,6 +146,7 @@ final class Simulation {
         long refusals;
         long lineageRefusals;
         long staleRefusals;
+        long rewindRefusals;
         long wipes;
         long wipesResolved;
         long wipeHoldersChecked;
@@ -188,6 +189,7 @@ final class Simulation {
             refusals += o.refusals;
             lineageRefusals += o.lineageRefusals;
             staleRefusals += o.staleRefusals;
+            rewindRefusals += o.rewindRefusals;
             wipes += o.wipes;
             wipesResolved += o.wipesResolved;
             wipeHoldersChecked += o.wipeHoldersChecked;
@@ -206,6 +208,7 @@ final class Simulation {
                     failovers: %d started (%d to a lagging target), %d ok (%d to a lagging target), %d timed out, %d refused, %d aborted in the handshake, %d without a target, %d split brains
                     no silent wipe: %d empty primary restarts, %d refusals, %d holders checked unchanged, %d resolved by promoting a replica
                     refusals outside an empty restart, overridden by the operator: %d of the master's replId2, %d older
+                    no silent rewind: %d full resyncs refused that would have taken back writes the replica held
                     throttle: %d ticks with writes throttled; %d datasets compared at a recorded (replId, offset)""",
                     fullSyncs, partialSyncs, cascadingSyncs, writes, pausedWrites,
                     cuts, restarts, cleanRestarts, primaryCleanRestarts, repoints, deaths, returns,
@@ -214,7 +217,7 @@ final class Simulation {
                     promotions, waitsAcked, waitsTimedOut, invariant5Checks,
                     failovers, failoversBad, failoversOk, failoversBadOk, failoversTimedOut, failoversRefused, failoversAborted,
                     failoversNoTarget, splitBrains,
-                    wipes, refusals, wipeHoldersChecked, wipesResolved, lineageRefusals, staleRefusals,
+                    wipes, refusals, wipeHoldersChecked, wipesResolved, lineageRefusals, staleRefusals, rewindRefusals,
                     throttledTicks, versionChecks);
         }
     }
@@ -709,6 +712,7 @@ final class Simulation {
     private void onReplicaReceives(Conn c, MasterMessage m) {
         SimNode r = c.replica;
         boolean mustRefuse = false;
+        boolean rewinds = false;
         ReplicationId idBefore = r.log.replId();
         long offsetBefore = r.log.offset();
         long keysBefore = r.keyspace.dbSize();
@@ -730,8 +734,13 @@ final class Simulation {
             c.fullResync = f;
             // A replica ahead of its master (re-pointed at a lagging node) legitimately goes back in the same history.
             rollbackAllowed[r.index] = c.expected.reason() == PsyncDecision.Reason.OFFSET_AHEAD_OF_MASTER;
-            // Refused unless it is our lineage: the master's id or the id it was promoted from is ours.
-            mustRefuse = !r.allowEmptyResync && f.keyCount() == 0 && keysBefore > 0
+            // No silent rewind: refused when we offered a history and the master holds it only up to
+            // an offset below ours (its own id at a lower offset, or ours as its replId2, forked below us).
+            long held = f.replId().equals(idBefore) ? f.offset()
+                    : f.replId2().equals(idBefore) && f.secondReplOffset() >= 0 ? f.secondReplOffset() : Long.MAX_VALUE;
+            rewinds = !r.allowUnsafeResync && c.psync != null && c.psync.offset() >= 0 && held < offsetBefore;
+            // No silent wipe: refused unless it is our lineage: the master's id or the id it was promoted from is ours.
+            mustRefuse = rewinds || !r.allowUnsafeResync && f.keyCount() == 0 && keysBefore > 0
                     && !f.replId().equals(r.log.replId()) && !f.replId().equals(r.log.replId2())
                     && (f.replId2().equals(ReplicationId.NONE)
                         || !f.replId2().equals(r.log.replId()) && !f.replId2().equals(r.log.replId2()));
@@ -748,13 +757,24 @@ final class Simulation {
             if (mustRefuse) {
                 // No silent wipe: an empty master of another history does not empty a replica with data.
                 if (c.open || c.link.refusedFullResync() == null) {
-                    fail(r.name + " accepted an empty full resync of another history");
+                    fail(r.name + (rewinds ? " accepted a full resync that rewinds its history"
+                            : " accepted an empty full resync of another history"));
                 }
                 if (!(r.log.replId().equals(idBefore) && r.log.offset() == offsetBefore && r.keyspace.dbSize() == keysBefore)) {
                     fail(r.name + " changed although it refused the full resync");
                 }
                 stats.refusals++;
-                if (wipe == null) {
+                if (rewinds) {
+                    // Re-pointed at a node behind it (or one promoted while it lagged): the operator either
+                    // waits for that node to catch up (the retry then continues) or accepts the rewind.
+                    stats.rewindRefusals++;
+                    if (!c.link.refusedFullResync().contains("allow-rewinding-resync")) {
+                        fail(r.name + " refused a rewind without naming the setting that allows it");
+                    }
+                    if (random.nextBoolean()) {
+                        operatorAllowsEmpty.add(r);
+                    }
+                } else if (wipe == null) {
                     // Outside an empty restart of the primary the master's empty dataset is legitimate (clients
                     // deleted everything), and the refusal a false positive of the rule that only the operator
                     // lifts: either the master's replId2 is our history (we were ahead of it, or its backlog no
