@@ -394,9 +394,10 @@ public final class CacheNode implements AutoCloseable {
         if (current != null && current.master().equals(masterAddress)) {
             return;
         }
-        if (failover.running()) {
+        if (failover.blocksRoleChange()) {
             throw new FailoverException("ERR a failover is in progress", false);
         }
+        failover.abandon(); // a failover whose outcome is unknown: the operator decides
         follow(masterAddress, hasHistory, null);
     }
 
@@ -438,7 +439,10 @@ public final class CacheNode implements AutoCloseable {
         return follow(target, true, targetHandoverKey);
     }
 
-    /** Failover aborted before the target answered: this node is the master again, same history. */
+    /**
+     * Failover refused by the target (its link asks no more, so no answer can follow): this node
+     * is the master again, same history. A no-op when an operator replaced the link meanwhile.
+     */
     synchronized void revertFailover(LinkDriver driver) {
         if (link == driver) {
             nextLinkGeneration();
@@ -504,9 +508,10 @@ public final class CacheNode implements AutoCloseable {
         if (current == null) {
             return;
         }
-        if (failover.running() && current.link().failoverPending()) {
+        if (failover.blocksRoleChange() && current.link().failoverPending()) {
             throw new FailoverException("ERR a failover is in progress", false);
         }
+        failover.abandon(); // a failover whose outcome is unknown: the operator decides, under a new replId
         // Order matters: the old history must end exactly where our master's stream stopped. Stop
         // applying it, then shift the id, and only then take writes (link == null) and expire keys
         // (role MASTER): a write or DEL landing before the shift would be logged under the old id,
@@ -685,7 +690,8 @@ public final class CacheNode implements AutoCloseable {
                     ReplicationView.SyncView.of(p.inProgress(), p.bytesReceived(), p.bytesTotal(),
                             p.startedAtMs() < 0 ? 0 : monotonic.millis() - p.startedAtMs()), ml.refusedFullResync());
         }
-        return ReplicationView.of(role(), replicationLog, master, masterView, keyspace.writesPaused());
+        return ReplicationView.of(role(), replicationLog, master, masterView, keyspace.writesPaused(),
+                failover.state().redisName());
     }
 
     @Override

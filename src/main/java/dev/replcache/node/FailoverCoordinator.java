@@ -2,7 +2,7 @@ package dev.replcache.node;
 
 import dev.replcache.config.ReplicationProperties.HostPort;
 import dev.replcache.keyspace.MillisClock;
-import dev.replcache.replication.MasterLink;
+import dev.replcache.replication.Failover;
 import dev.replcache.replication.ReplicationMaster;
 import java.util.Comparator;
 import java.util.List;
@@ -14,7 +14,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Coordinated failover on the master, as Redis's FAILOVER command:
+ * Runs a coordinated failover on the master, as Redis's FAILOVER command, by stepping the core's
+ * {@link Failover} state machine on its own thread with the facts of the moment:
  * <ol>
  *   <li>pick the target (the replica named, else the one that acked the most), refuse when there is none;</li>
  *   <li>pause client writes (and removals by time), so the offset stops at {@code X};</li>
@@ -24,13 +25,16 @@ import org.slf4j.LoggerFactory;
  *   <li>resume: client writes now get READONLY with the new master's address.</li>
  * </ol>
  * No acknowledged write is lost: every write acknowledged before the pause is below {@code X},
- * and the target takes over only at {@code X}. If the target refuses or the handshake fails
- * before it answers, this node becomes the master again with its history unchanged.
+ * and the target takes over only at {@code X}. Once the handshake went out, only the target's
+ * refusal makes this node the master again; a lost answer leaves it the target's replica, the
+ * outcome reported unknown, asking again until the target answers (or an operator names a master).
  */
 public final class FailoverCoordinator implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(FailoverCoordinator.class);
     private static final long POLL_MS = 2;
+    /** While the outcome is unknown the answer may take long: ask less often. */
+    private static final long UNKNOWN_POLL_MS = 20;
     /** The handshake gets at least this long even when catching up used the whole timeout. */
     private static final long MIN_HANDSHAKE_MS = 1_000;
 
@@ -41,6 +45,10 @@ public final class FailoverCoordinator implements AutoCloseable {
     private final CacheNode node;
     private final MillisClock clock;
     private final AtomicBoolean running = new AtomicBoolean();
+    /** The running machine's state, for views (the machine itself is the failover thread's). */
+    private volatile Failover.State state = Failover.State.NO_FAILOVER;
+    /** An operator named a master while the outcome was unknown: stop waiting. */
+    private final AtomicBoolean abandoned = new AtomicBoolean();
     private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "replcache-failover");
         t.setDaemon(true);
@@ -52,8 +60,23 @@ public final class FailoverCoordinator implements AutoCloseable {
         this.clock = clock;
     }
 
-    boolean running() {
-        return running.get();
+    Failover.State state() {
+        return state;
+    }
+
+    /**
+     * Whether a role change by an operator must wait: true until the handshake's answer is due.
+     * Once the outcome is unknown an operator may end the wait (it calls {@link #abandon()}).
+     */
+    boolean blocksRoleChange() {
+        return running.get() && state != Failover.State.OUTCOME_UNKNOWN;
+    }
+
+    /** An operator named a master while the outcome was unknown: the failover stops waiting. */
+    void abandon() {
+        if (running.get() && state == Failover.State.OUTCOME_UNKNOWN) {
+            abandoned.set(true);
+        }
     }
 
     CompletableFuture<Result> start(HostPort to, long timeoutMs) {
@@ -74,14 +97,16 @@ public final class FailoverCoordinator implements AutoCloseable {
             running.set(false);
             throw e;
         }
+        abandoned.set(false);
         CompletableFuture<Result> done = new CompletableFuture<>();
         try {
             thread.execute(() -> {
                 try {
-                    done.complete(run(target, timeoutMs));
+                    run(target, timeoutMs, done);
                 } catch (RuntimeException e) {
                     done.completeExceptionally(e);
                 } finally {
+                    state = Failover.State.NO_FAILOVER;
                     running.set(false);
                 }
             });
@@ -123,84 +148,91 @@ public final class FailoverCoordinator implements AutoCloseable {
         }
     }
 
-    private Result run(Target target, long timeoutMs) {
+    /** Steps the machine until it ends; {@code done} gets the client's answer, which may come first. */
+    private void run(Target target, long timeoutMs, CompletableFuture<Result> done) {
         // Before the pause: a cold gRPC client cost ~1.6 s of a 2 s pause in the first benchmark run.
         long warmStart = clock.millis();
         node.warmUpConnection(target.address(), Math.min(timeoutMs, 2_000));
         log.info("Failover to {}: connection to the target checked in {} ms; pausing writes", target,
                 clock.millis() - warmStart);
-        long start = clock.millis();
-        long deadline = start + timeoutMs;
         node.keyspace().pauseWrites();
-        long offset = node.replicationLog().offset();
-        log.info("Failover to {}: writes paused at offset {}, waiting for the target to ack it", target, offset);
+        boolean paused = true;
+        Failover f = new Failover(target.toString(), node.replicationLog().offset(), clock.millis(), timeoutMs,
+                MIN_HANDSHAKE_MS);
+        state = f.state();
+        log.info("Failover to {}: writes paused at offset {}, waiting for the target to ack it", target, f.offset());
+        LinkDriver driver = null;
         try {
-            if (!awaitAck(target, offset, deadline)) {
-                throw new FailoverException("ERR FAILOVER target " + target + " did not ack offset " + offset + " within "
-                        + timeoutMs + " ms; aborted, writes resumed", true);
-            }
-            LinkDriver driver = node.followForFailover(target.address(), target.handoverKey());
-            long handshakeDeadline = Math.max(deadline, clock.millis() + MIN_HANDSHAKE_MS);
-            String failure = awaitHandshake(driver.link(), handshakeDeadline);
-            if (failure != null) {
-                node.revertFailover(driver);
-                throw new FailoverException("ERR FAILOVER to " + target + " aborted: " + failure + "; writes resumed", true);
-            }
-            long pausedMs = clock.millis() - start;
-            log.info("Failover to {} done: it took over at offset {}; writes were paused for {} ms", target, offset, pausedMs);
-            return new Result(target.toString(), offset, pausedMs);
-        } finally {
-            node.keyspace().resumeWrites();
-        }
-    }
-
-    /**
-     * Asks for acks until the target acked {@code offset} with an Ack of its own (what it claimed
-     * in its PSYNC does not count: a peer could claim anything); false at the deadline.
-     */
-    private boolean awaitAck(Target target, long offset, long deadline) {
-        // At once, then every 50 ms. (It started at Long.MIN_VALUE with `now - lastAsk >= 50`, which
-        // overflows: no ack was ever asked for, and the pause lasted until the replica's periodic ack.)
-        long nextAsk = clock.millis();
-        while (clock.millis() < deadline) {
-            for (ReplicationMaster.OnlineReplica r : node.master().onlineReplicas()) {
-                if (r.address().equals(target.address().toString()) && r.acked() && r.ackOffset() >= offset) {
-                    return true;
+            while (true) {
+                if (abandoned.get() && f.state() == Failover.State.OUTCOME_UNKNOWN) {
+                    f.abandon();
+                    log.warn("Failover to {}: the operator named a master while the outcome was unknown; "
+                            + "stopped waiting for the target's answer", target);
+                    return;
                 }
+                Failover.Answer answer = driver == null ? Failover.Answer.NONE : driver.link().failoverAnswer();
+                Failover.Action action = f.step(clock.millis(), targetAck(target), answer);
+                state = f.state();
+                switch (action) {
+                    case NONE -> { }
+                    case ASK_FOR_ACKS -> node.requestAcks();
+                    case HAND_OVER -> driver = node.followForFailover(target.address(), target.handoverKey());
+                    case RESUME -> {
+                        done.completeExceptionally(new FailoverException("ERR FAILOVER target " + target
+                                + " did not ack offset " + f.offset() + " within " + timeoutMs
+                                + " ms; aborted, writes resumed", true));
+                        return;
+                    }
+                    case REVERT -> {
+                        node.revertFailover(driver);
+                        String why = driver.link().failoverRefused();
+                        log.warn("Failover to {} refused by the target: {}", target, why);
+                        done.completeExceptionally(new FailoverException("ERR FAILOVER to " + target + " aborted: " + why
+                                + "; writes resumed", true));
+                        return;
+                    }
+                    case DONE -> {
+                        long pausedMs = f.pausedMs(clock.millis());
+                        log.info("Failover to {} done: it took over at offset {}; writes were paused for {} ms", target,
+                                f.offset(), pausedMs);
+                        done.complete(new Result(target.toString(), f.offset(), pausedMs)); // no-op after an unknown
+                        return;
+                    }
+                    case REPORT_UNKNOWN -> {
+                        // A replica of the target now: the keyspace refuses client writes by its role.
+                        node.keyspace().resumeWrites();
+                        paused = false;
+                        log.warn("Failover to {}: no answer to the handshake in time; the outcome is unknown. This node "
+                                + "stays a replica of {} (writes refused) and keeps asking until it answers", target, target);
+                        done.completeExceptionally(FailoverException.outcomeUnknown("ERR FAILOVER to " + target
+                                + ": outcome unknown, the target did not answer the handshake in time; this node stays "
+                                + "its replica (writes refused) and follows it once it answers that it took over, or "
+                                + "becomes the master again if it refuses"));
+                    }
+                }
+                sleep(f.state() == Failover.State.OUTCOME_UNKNOWN ? UNKNOWN_POLL_MS : POLL_MS);
             }
-            long now = clock.millis();
-            if (now >= nextAsk) {
-                nextAsk = now + 50;
-                node.requestAcks();
+        } finally {
+            if (paused) {
+                node.keyspace().resumeWrites();
             }
-            sleep();
         }
-        return false;
     }
 
-    /**
-     * Waits for the target's answer to the PSYNC FAILOVER: null once it took over, else why not.
-     * A refusal ends it at once (the target did not promote); a lost stream does not: the target
-     * may have promoted already, so the link asks again until the deadline, which the target
-     * answers by continuing us.
-     */
-    private String awaitHandshake(MasterLink link, long deadline) {
-        while (clock.millis() < deadline) {
-            if (!link.failoverPending()) {
-                return null;
+    /** The offset the target acked with an Ack of its own, -1 when it has not (or is not online). */
+    private long targetAck(Target target) {
+        long acked = -1;
+        for (ReplicationMaster.OnlineReplica r : node.master().onlineReplicas()) {
+            if (r.address().equals(target.address().toString()) && r.acked()) {
+                acked = Math.max(acked, r.ackOffset());
             }
-            String dropped = link.lastDropReason();
-            if (dropped != null && dropped.contains("failover refused")) {
-                return dropped;
-            }
-            sleep();
         }
-        return link.failoverPending() ? "the target did not answer within the timeout" : null;
+        return acked;
     }
 
-    private static void sleep() {
+    private static void sleep(long ms) {
         try {
-            Thread.sleep(POLL_MS);
+            Thread.sleep(ms);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new FailoverException("ERR FAILOVER interrupted", true);

@@ -22,10 +22,14 @@ import java.util.Locale;
  * @param replicas our replicas (a replica can have some too)
  * @param stats    {@code sync_full}, {@code sync_partial_ok}, {@code sync_partial_err}, and more
  * @param writesPaused true while a failover holds client writes
+ * @param failoverState Redis's {@code master_failover_state} ({@code no-failover},
+ *                 {@code waiting-for-sync}, {@code failover-in-progress}), or
+ *                 {@code failover-outcome-unknown}: the target did not answer in time, and this
+ *                 node stays its replica until it does
  */
 public record ReplicationView(String role, String replId, String replId2, long offset, long secondReplOffset,
                               BacklogView backlog, MasterLinkView master, List<ReplicaView> replicas,
-                              StatsView stats, boolean writesPaused) {
+                              StatsView stats, boolean writesPaused, String failoverState) {
 
     /** @param coverageMs how far back in time the backlog reaches */
     public record BacklogView(long firstOffset, long sizeBytes, long capacityBytes, long coverageMs) {
@@ -78,7 +82,7 @@ public record ReplicationView(String role, String replId, String replId2, long o
     }
 
     static ReplicationView of(String role, ReplicationLog log, ReplicationMaster master, MasterLinkView link,
-                              boolean writesPaused) {
+                              boolean writesPaused, String failoverState) {
         List<ReplicaView> replicas = master.replicas().stream()
                 .map(ReplicationView::replicaView)
                 .toList();
@@ -88,7 +92,7 @@ public record ReplicationView(String role, String replId, String replId2, long o
                         log.backlogCoverageMs()),
                 link, replicas,
                 new StatsView(s.syncFull(), s.syncPartialOk(), s.syncPartialErr(), s.syncAbandoned(),
-                        s.entriesBytesSent(), s.snapshotBytesSent(), s.slowReplicaDisconnects()), writesPaused);
+                        s.entriesBytesSent(), s.snapshotBytesSent(), s.slowReplicaDisconnects()), writesPaused, failoverState);
     }
 
     private static ReplicaView replicaView(ReplicaInfo r) {

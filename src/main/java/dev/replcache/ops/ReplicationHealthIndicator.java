@@ -34,6 +34,9 @@ final class ReplicationHealthIndicator implements HealthIndicator {
         if (view.writesPaused()) {
             b.withDetail("writesPaused", true); // a failover is handing the master role over
         }
+        if (!view.failoverState().equals("no-failover")) {
+            b.withDetail("failoverState", view.failoverState());
+        }
         long maxLagBytes = 0;
         long maxLagMs = 0;
         for (ReplicationView.ReplicaView r : view.replicas()) {

@@ -129,6 +129,11 @@ public final class MasterLink {
     private volatile boolean failoverPending;
     /** With failoverPending: the target's handover key, which proves to it that we are its master. */
     private volatile String failoverKey = "";
+    /**
+     * The target refused the failover (it did not take over): the link asks no more, so that no
+     * later answer can make us its replica after the node became the master again.
+     */
+    private volatile String failoverRefused;
     /** Our secret for this link, sent in Hello: only the master we follow may hand its role over to us. */
     private final String handoverKey;
     private volatile long fullSyncBytes;
@@ -231,6 +236,19 @@ public final class MasterLink {
         return failoverPending;
     }
 
+    /** The failover handshake's answer so far: took over, refused (final), or none yet. */
+    public Failover.Answer failoverAnswer() {
+        if (failoverRefused != null) {
+            return Failover.Answer.REFUSED;
+        }
+        return failoverPending ? Failover.Answer.NONE : Failover.Answer.TOOK_OVER;
+    }
+
+    /** Why the target refused the failover, or null. */
+    public String failoverRefused() {
+        return failoverRefused;
+    }
+
     /** The master's offset as last heard (Ping or Entries), -1 before. */
     public long masterOffsetSeen() {
         return masterOffsetSeen;
@@ -267,7 +285,7 @@ public final class MasterLink {
 
     /** True when the transport should open a stream now (DOWN and the backoff has passed). */
     public boolean shouldConnect() {
-        if (state == State.DOWN && clock.millis() >= nextConnectAtMs) {
+        if (state == State.DOWN && failoverRefused == null && clock.millis() >= nextConnectAtMs) {
             state = State.CONNECTING;
             return true;
         }
@@ -556,6 +574,9 @@ public final class MasterLink {
             decoder.discardPending();
         }
         lastDropReason = reason;
+        if (failoverPending && reason != null && reason.contains(ReplicationMaster.FAILOVER_REFUSED)) {
+            failoverRefused = reason;
+        }
         state = State.DOWN;
         failedAttempts++;
         long base = config.reconnectMinMs() << Math.min(20, failedAttempts - 1);

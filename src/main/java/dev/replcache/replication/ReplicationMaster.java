@@ -23,6 +23,9 @@ import java.util.zip.CRC32C;
  */
 public final class ReplicationMaster {
 
+    /** How the close reason of a refused failover handshake starts; the old master's link knows it by that. */
+    public static final String FAILOVER_REFUSED = "failover refused: ";
+
     /** What to do with a stream next. */
     public record Next(MasterMessage message, String closeReason) {
         static final Next IDLE = new Next(null, null);
@@ -172,7 +175,7 @@ public final class ReplicationMaster {
         String refusal = failoverTarget.takeOver(psync.replId(), psync.offset(), psync.handoverKey());
         if (refusal != null) {
             synchronized (this) {
-                fail(s, "failover refused: " + refusal);
+                fail(s, FAILOVER_REFUSED + refusal);
             }
             return false;
         }

@@ -340,6 +340,83 @@ class TopologyEndToEndTest {
         awaitInSync(master, a);
     }
 
+    /**
+     * Issue 11 row 2: the target takes over but every answer to the handshake is lost. The old
+     * master used to revert at the deadline and take writes again (two masters); now it stays the
+     * target's replica, refusing writes, until an answer gets through, and then follows it.
+     */
+    @Test
+    void aFailoverWhoseAnswersAreLostLeavesTheOldMasterAReplicaUntilTheTargetAnswers() {
+        HandshakeFaults faults = new HandshakeFaults();
+        TestNode master = cluster.start("master");
+        TestNode target = cluster.start("target", new Object[] {faults}, "replcache.replication.master=" + master.grpcAddress());
+        write(master, "k", 100);
+        awaitInSync(master, target);
+        ReplicationId oldId = master.node().replicationLog().replId();
+        long x = master.node().replicationLog().offset();
+
+        faults.losingAnswers.set(true);
+        HttpResponse<String> unknown = master.json("POST", "/v1/replication/failover", "{\"timeoutMs\":500}");
+        assertThat(unknown.statusCode()).as(unknown.body()).isEqualTo(409);
+        assertThat(unknown.body()).contains("outcome unknown").contains("\"outcomeUnknown\":true")
+                .contains("\"aborted\":false");
+        assertThat(faults.answersLost.get()).isPositive();
+        // The target took over at exactly X.
+        assertThat(target.node().role()).isEqualTo("master");
+        assertThat(target.node().replicationLog().replId2()).isEqualTo(oldId);
+        assertThat(target.node().replicationLog().secondReplOffset()).isEqualTo(x);
+        // The old master never takes a write again on its own, however long the answers stay lost.
+        int lostBefore = faults.answersLost.get();
+        await().atMost(Duration.ofSeconds(20)).until(() -> faults.answersLost.get() >= lostBefore + 3);
+        assertThat(master.node().role()).isEqualTo("replica");
+        assertThat(master.node().replicationView().failoverState()).isEqualTo("failover-outcome-unknown");
+        assertThat(master.node().replicationLog().replId()).isEqualTo(oldId);
+        assertThat(master.node().replicationLog().offset()).isEqualTo(x);
+        HttpResponse<String> refused = master.http("PUT", "/v1/keys/during", "x", null);
+        assertThat(refused.statusCode()).isEqualTo(409);
+        assertThat(refused.body()).contains("read-only-replica");
+        assertThat(master.get("/actuator/health").body()).contains("failover-outcome-unknown");
+        // The target takes writes meanwhile: they are its history.
+        assertThat(target.http("PUT", "/v1/keys/on-target", "t", null).statusCode()).isEqualTo(204);
+
+        faults.losingAnswers.set(false);
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> master.node().replicationView().failoverState().equals("no-failover"));
+        awaitInSync(target, master);
+        assertThat(master.node().role()).isEqualTo("replica");
+        assertThat(master.node().replicationLog().replId()).isEqualTo(target.node().replicationLog().replId());
+        assertThat(master.node().replicationLog().replId2()).isEqualTo(oldId);
+        assertThat(master.node().keyspace().get(Bytes.utf8("on-target"))).isEqualTo(Bytes.utf8("t"));
+        assertThat(master.node().keyspace().get(Bytes.utf8("during"))).isNull();
+        assertThat(master.node().replicationView().master().partialSyncs()).as("it continued at X").isEqualTo(1);
+    }
+
+    /** A refusal is an answer: the target did not take over, so the old master is the master again. */
+    @Test
+    void aFailoverTheTargetRefusesRevertsTheOldMasterWithItsHistory() {
+        HandshakeFaults faults = new HandshakeFaults();
+        TestNode master = cluster.start("master");
+        TestNode target = cluster.start("target", new Object[] {faults}, "replcache.replication.master=" + master.grpcAddress());
+        write(master, "k", 100);
+        awaitInSync(master, target);
+        ReplicationId oldId = master.node().replicationLog().replId();
+        long x = master.node().replicationLog().offset();
+
+        faults.forgingKeys.set(true);
+        HttpResponse<String> refused = master.json("POST", "/v1/replication/failover", "{\"timeoutMs\":2000}");
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(409);
+        assertThat(refused.body()).contains("failover refused").contains("handover key mismatch")
+                .contains("\"aborted\":true").contains("\"outcomeUnknown\":false");
+        assertThat(faults.keysForged.get()).as("asked once: a refusal is final").isEqualTo(1);
+        assertThat(master.node().role()).isEqualTo("master");
+        assertThat(master.node().replicationLog().replId()).isEqualTo(oldId);
+        assertThat(master.node().replicationLog().offset()).isEqualTo(x);
+        assertThat(master.node().replicationView().failoverState()).isEqualTo("no-failover");
+        assertThat(target.node().role()).isEqualTo("replica");
+        assertThat(master.http("PUT", "/v1/keys/after", "y", null).statusCode()).isEqualTo(204);
+        awaitInSync(master, target);
+    }
+
     @Test
     void aFailoverThatCannotStartSaysWhy() {
         TestNode master = cluster.start("master");

@@ -45,7 +45,9 @@ public final class GrpcErrors {
             return Status.UNAVAILABLE.withDescription(error.getMessage());
         }
         if (error instanceof FailoverException fe) {
-            return (fe.started() ? Status.ABORTED : Status.FAILED_PRECONDITION).withDescription(error.getMessage());
+            Status status = fe.outcomeUnknown() ? Status.DEADLINE_EXCEEDED
+                    : fe.started() ? Status.ABORTED : Status.FAILED_PRECONDITION;
+            return status.withDescription(error.getMessage());
         }
         if (error instanceof NodeStoppingException) {
             return Status.UNAVAILABLE.withDescription(error.getMessage());

@@ -92,7 +92,8 @@ class HttpProblemHandler extends ResponseEntityExceptionHandler {
     @ExceptionHandler(FailoverException.class)
     ResponseEntity<Object> failover(FailoverException e, WebRequest request) {
         ProblemDetail body = body(ProblemType.FAILOVER_FAILED, e.getMessage());
-        body.setProperty("aborted", e.started());
+        body.setProperty("aborted", e.started() && !e.outcomeUnknown());
+        body.setProperty("outcomeUnknown", e.outcomeUnknown());
         return handleExceptionInternal(e, body, new HttpHeaders(), ProblemType.FAILOVER_FAILED.status(), request);
     }
 

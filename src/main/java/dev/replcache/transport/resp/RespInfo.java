@@ -247,7 +247,7 @@ final class RespInfo {
             String[] r = replicas.get(i);
             line(b, "slave" + i, "ip=" + r[0] + ",port=" + r[1] + ",state=" + r[2] + ",offset=" + r[3] + ",lag=" + r[4]);
         }
-        line(b, "master_failover_state", v.writesPaused() ? "waiting-for-sync" : "no-failover");
+        line(b, "master_failover_state", v.failoverState());
         line(b, "master_replid", v.replId());
         line(b, "master_replid2", v.replId2().equals("?") ? "0000000000000000000000000000000000000000" : v.replId2());
         line(b, "master_repl_offset", v.offset());
