@@ -40,7 +40,10 @@ class RespFuzzTest {
         node = TestNode.start("fuzz", tmp.resolve("fuzz"), "replcache.resp.port=" + TestNode.freePort(),
                 "replcache.limits.max-value-bytes=4MB", "replcache.limits.max-key-bytes=1KB",
                 "replcache.resp.client-query-buffer-limit=1MB", "replcache.resp.max-multibulk-len=1000",
-                "replcache.resp.proto-max-bulk-len=" + MAX_VALUE);
+                "replcache.resp.proto-max-bulk-len=" + MAX_VALUE,
+                // A generated WAIT with a replica count and a timeout of up to 100 s blocks legitimately
+                // (as in Redis) for that long; bound it below the exchange's 10 s for an answer.
+                "replcache.replication.max-wait-timeout=2s");
     }
 
     @AfterAll
