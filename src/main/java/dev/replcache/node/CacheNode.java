@@ -390,14 +390,16 @@ public final class CacheNode implements AutoCloseable {
      *                   full sync with {@code ?} rather than offering a history nobody knows
      */
     public synchronized void replicaOf(HostPort masterAddress, boolean hasHistory) {
-        LinkDriver current = link;
-        if (current != null && current.master().equals(masterAddress)) {
-            return;
-        }
         if (failover.blocksRoleChange()) {
             throw new FailoverException("ERR a failover is in progress", false);
         }
-        failover.abandon(); // a failover whose outcome is unknown: the operator decides
+        LinkDriver current = link;
+        boolean unknownFailover = current != null && current.link().failoverPending();
+        if (current != null && current.master().equals(masterAddress) && !unknownFailover) {
+            return;
+        }
+        // A failover whose outcome is unknown: the operator decides, and a plain link replaces the handshake.
+        failover.abandon();
         follow(masterAddress, hasHistory, null);
     }
 
@@ -474,23 +476,28 @@ public final class CacheNode implements AutoCloseable {
      * the master we follow, which proves it with the handover key our link sent it in Hello (the
      * replication token alone only lets a peer sync).
      */
-    private synchronized String takeOverForFailover(ReplicationId replId, long offset, String handoverKey) {
+    private synchronized ReplicationMaster.Refusal takeOverForFailover(ReplicationId replId, long offset,
+                                                                       String handoverKey) {
         LinkDriver l = link;
         if (l == null) {
             if (replicationLog.replId2().equals(replId) && replicationLog.secondReplOffset() == offset
                     && sameKey(handedOverWithKey, handoverKey)) {
                 return null; // we took over from this master at exactly this point; its answer was lost
             }
-            return "this node is already a master";
+            // Maybe we did take over from it, and a restart made us forget (the dump keeps no replId2).
+            return new ReplicationMaster.Refusal("this node is already a master (replId " + replicationLog.replId()
+                    + " offset " + replicationLog.offset() + ")", false);
         }
         if (!sameKey(l.link().handoverKey(), handoverKey)) {
             log.warn("Failover takeover refused: the sender is not the master this node follows ({})", l.master());
-            return "the sender is not the master this replica follows (handover key mismatch)";
+            return new ReplicationMaster.Refusal(
+                    "the sender is not the master this replica follows (handover key mismatch)", true);
         }
         ReplicationId ours = replicationLog.replId();
         long ourOffset = replicationLog.offset();
         if (!ours.equals(replId) || ourOffset != offset) {
-            return "this replica is at " + ours + " offset " + ourOffset + ", the master at " + replId + " offset " + offset;
+            return new ReplicationMaster.Refusal("this replica is at " + ours + " offset " + ourOffset + ", the master at "
+                    + replId + " offset " + offset, true);
         }
         log.info("Failover: master {} hands its role over at offset {}", l.master(), offset);
         promote();

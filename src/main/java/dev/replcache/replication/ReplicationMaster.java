@@ -25,6 +25,8 @@ public final class ReplicationMaster {
 
     /** How the close reason of a refused failover handshake starts; the old master's link knows it by that. */
     public static final String FAILOVER_REFUSED = "failover refused: ";
+    /** The close reason of a handshake the target did not take, without proof that it never did: not a refusal. */
+    public static final String FAILOVER_NOT_TAKEN = "failover not taken: ";
 
     /** What to do with a stream next. */
     public record Next(MasterMessage message, String closeReason) {
@@ -51,9 +53,20 @@ public final class ReplicationMaster {
         /**
          * Promote this node if its history is exactly {@code (replId, offset)}.
          *
-         * @return null once promoted, else why not
+         * @return null once promoted (or when this very handover promoted it before), else why not
          */
-        String takeOver(ReplicationId replId, long offset, String handoverKey);
+        Refusal takeOver(ReplicationId replId, long offset, String handoverKey);
+    }
+
+    /**
+     * Why a node did not take over.
+     *
+     * @param proof true when the refusal proves the node is no master (a replica, of the sender or
+     *              another node): the old master may become the master again without making two. False
+     *              when it is a master that may have taken over earlier and lost the memory of it
+     *              (a restart drops replId2): the old master must not revert, and asks again
+     */
+    public record Refusal(String reason, boolean proof) {
     }
 
     /** A WAIT: completes with the count of replicas that acked {@code offset}, once there are enough. */
@@ -74,7 +87,8 @@ public final class ReplicationMaster {
     private final List<AckWaiter> waiters = new ArrayList<>();
     /** Whether this node may serve syncs now: a replica only while it follows its own master (Redis's NOMASTERLINK). */
     private volatile BooleanSupplier upstreamInSync = () -> true;
-    private volatile FailoverTarget failoverTarget = (id, offset, key) -> "this node does not take part in failovers";
+    private volatile FailoverTarget failoverTarget =
+            (id, offset, key) -> new Refusal("this node does not take part in failovers", true);
     /** Throttle policy: the delay for a client write now, refreshed on acks and ticks. */
     private volatile long throttleDelayMs;
 
@@ -172,10 +186,10 @@ public final class ReplicationMaster {
                 return false;
             }
         }
-        String refusal = failoverTarget.takeOver(psync.replId(), psync.offset(), psync.handoverKey());
+        Refusal refusal = failoverTarget.takeOver(psync.replId(), psync.offset(), psync.handoverKey());
         if (refusal != null) {
             synchronized (this) {
-                fail(s, FAILOVER_REFUSED + refusal);
+                fail(s, (refusal.proof() ? FAILOVER_REFUSED : FAILOVER_NOT_TAKEN) + refusal.reason());
             }
             return false;
         }

@@ -94,4 +94,44 @@ class FailoverTest {
         assertThat(State.FAILOVER_IN_PROGRESS.redisName()).isEqualTo("failover-in-progress");
         assertThat(State.OUTCOME_UNKNOWN.redisName()).isEqualTo("failover-outcome-unknown");
     }
+
+    // ------------------------------------------------------------------ the old master's link
+
+    private MasterLink failoverLink(long[] now) {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(3);
+        ReplicationLog log = new ReplicationLog(ReplicationId.random(random), 100, 1 << 16, () -> now[0]);
+        MasterLink link = new MasterLink(log, new RecordingDataset(), ReplicaConfig.DEFAULTS, () -> now[0], random,
+                "old-master", () -> "127.0.0.1:1", true);
+        link.startFailover("target-key");
+        assertThat(link.shouldConnect()).isTrue();
+        assertThat(link.onConnected().send()).anySatisfy(m ->
+                assertThat(m).isInstanceOfSatisfying(ReplicaMessage.Psync.class, p -> assertThat(p.failover()).isTrue()));
+        return link;
+    }
+
+    @Test
+    void aRefusalIsFinalTheLinkAsksNoMore() {
+        long[] now = {1_000};
+        MasterLink link = failoverLink(now);
+        link.onDisconnected("FAILED_PRECONDITION: " + ReplicationMaster.FAILOVER_REFUSED + "handover key mismatch");
+        assertThat(link.failoverAnswer()).isEqualTo(Answer.REFUSED);
+        assertThat(link.failoverRefused()).contains("handover key mismatch");
+        now[0] += 3_600_000;
+        assertThat(link.shouldConnect()).as("no second PSYNC that could be answered after the revert").isFalse();
+    }
+
+    @Test
+    void aLostStreamOrATargetThatIsAlreadyAMasterIsNoAnswerTheLinkAsksAgain() {
+        long[] now = {1_000};
+        MasterLink link = failoverLink(now);
+        link.onDisconnected("UNAVAILABLE: connection reset");
+        assertThat(link.failoverAnswer()).isEqualTo(Answer.NONE);
+        now[0] += 10_000;
+        assertThat(link.shouldConnect()).isTrue();
+        link.onConnected();
+        link.onDisconnected("FAILED_PRECONDITION: " + ReplicationMaster.FAILOVER_NOT_TAKEN + "this node is already a master");
+        assertThat(link.failoverAnswer()).as("it may have taken over and forgotten").isEqualTo(Answer.NONE);
+        now[0] += 10_000;
+        assertThat(link.shouldConnect()).isTrue();
+    }
 }

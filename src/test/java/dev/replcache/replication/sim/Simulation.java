@@ -59,6 +59,8 @@ final class Simulation {
             "no master link",
             // Coordinated failover towards a target that is not exactly at the paused offset.
             "failover refused",
+            // A failover handshake retried against a target that is a master (it may have taken over and restarted).
+            "failover not taken",
             // No silent wipe: an empty master of another history.
             "refused full resync",
             // Slow replica policy (disconnect).
@@ -67,6 +69,8 @@ final class Simulation {
     static final int MAX_DEPTH = 3;
     /** {@code -Dreplcache.sim.trace=true}: prints the schedule's events (use with one seed). */
     private static final boolean TRACE = Boolean.getBoolean("replcache.sim.trace");
+    /** How long the simulated operator lets a failover's outcome stay unknown before deciding. */
+    private static final long OPERATOR_ENDS_UNKNOWN_FAILOVER_MS = 10_000;
     private static final int KEYS = 40;
 
     private final long seed;
@@ -138,7 +142,8 @@ final class Simulation {
         long failoversOk;
         long failoversTimedOut;
         long failoversRefused;
-        long failoversAborted;
+        long failoversUnknown;
+        long failoversUnknownEnded;
         long failoversNoTarget;
         long failoversBad;
         long failoversBadOk;
@@ -181,7 +186,8 @@ final class Simulation {
             failoversOk += o.failoversOk;
             failoversTimedOut += o.failoversTimedOut;
             failoversRefused += o.failoversRefused;
-            failoversAborted += o.failoversAborted;
+            failoversUnknown += o.failoversUnknown;
+            failoversUnknownEnded += o.failoversUnknownEnded;
             failoversNoTarget += o.failoversNoTarget;
             failoversBad += o.failoversBad;
             failoversBadOk += o.failoversBadOk;
@@ -205,7 +211,7 @@ final class Simulation {
                     drops: %d by a master, %d history changed, %d no master link, %d slow replica; %d rollbacks after a re-point
                     clean restarts answered CONTINUE: %d (%d after a primary restart)
                     promotions: %d; WAIT: %d acked, %d timed out; invariant 5 checked at %d promotions
-                    failovers: %d started (%d to a lagging target), %d ok (%d to a lagging target), %d timed out, %d refused, %d aborted in the handshake, %d without a target, %d split brains
+                    failovers: %d started (%d to a lagging target), %d ok (%d to a lagging target), %d timed out, %d refused, %d outcome unknown at the deadline (%d ended by the operator), %d without a target, %d split brains
                     no silent wipe: %d empty primary restarts, %d refusals, %d holders checked unchanged, %d resolved by promoting a replica
                     refusals outside an empty restart, overridden by the operator: %d of the master's replId2, %d older
                     no silent rewind: %d full resyncs refused that would have taken back writes the replica held
@@ -215,7 +221,7 @@ final class Simulation {
                     dropsByMaster, historyChangedDrops, noMasterLinkDrops, slowReplicaDrops, rollbacks,
                     cleanRestartContinues, primaryCleanRestartContinues,
                     promotions, waitsAcked, waitsTimedOut, invariant5Checks,
-                    failovers, failoversBad, failoversOk, failoversBadOk, failoversTimedOut, failoversRefused, failoversAborted,
+                    failovers, failoversBad, failoversOk, failoversBadOk, failoversTimedOut, failoversRefused, failoversUnknown, failoversUnknownEnded,
                     failoversNoTarget, splitBrains,
                     wipes, refusals, wipeHoldersChecked, wipesResolved, lineageRefusals, staleRefusals, rewindRefusals,
                     throttledTicks, versionChecks);
@@ -251,28 +257,32 @@ final class Simulation {
     private record Timed<T>(long at, T message) {
     }
 
-    /** A coordinated failover in progress on {@code old}, paused at {@code (replId, x)}. */
+    /**
+     * A coordinated failover in progress on {@code old}, paused at {@code (replId, x)}: the
+     * production state machine ({@link dev.replcache.replication.Failover}), stepped by the
+     * simulator as FailoverCoordinator steps it.
+     */
     private static final class Failover {
         final SimNode old;
         final SimNode target;
         final ReplicationId replId;
         final long x;
-        final long deadline;
-        final boolean force;
         final boolean good;
-        boolean handshake;
-        long handshakeDeadline;
-        long lastAskMs = Long.MIN_VALUE;
+        /** The handover key is damaged on the way (the target must refuse, and the old master revert). */
+        final boolean forgeKey;
+        final dev.replcache.replication.Failover machine;
         MasterLink link;
+        long unknownSinceMs = -1;
 
-        Failover(SimNode old, SimNode target, ReplicationId replId, long x, long deadline, boolean force, boolean good) {
+        Failover(SimNode old, SimNode target, ReplicationId replId, long x, long now, long timeout, boolean good,
+                 boolean forgeKey) {
             this.old = old;
             this.target = target;
             this.replId = replId;
             this.x = x;
-            this.deadline = deadline;
-            this.force = force;
             this.good = good;
+            this.forgeKey = forgeKey;
+            this.machine = new dev.replcache.replication.Failover(target.name, x, now, timeout, 1_000);
         }
     }
 
@@ -1228,13 +1238,13 @@ final class Simulation {
             }
             target = pick(lagging.isEmpty() ? others : lagging);
         }
-        boolean force = !good && random.nextBoolean();
+        boolean forgeKey = !good && random.nextBoolean();
         long timeout = 200 + random.nextInt(2_800);
         p.keyspace.pauseWrites();
-        failover = new Failover(p, target, p.log.replId(), p.log.offset(), clock.millis() + timeout, force, good);
+        failover = new Failover(p, target, p.log.replId(), p.log.offset(), clock.millis(), timeout, good, forgeKey);
         Failover f = failover;
-        trace(() -> "failover " + p.name + " -> " + f.target.name + (f.good ? " (good)" : " (bad)") + (f.force ? " force" : "")
-                + " paused at " + f.x);
+        trace(() -> "failover " + p.name + " -> " + f.target.name + (f.good ? " (good)" : " (bad)")
+                + (f.forgeKey ? " forged key" : "") + " paused at " + f.x);
         stats.failovers++;
         if (!good) {
             stats.failoversBad++;
@@ -1247,37 +1257,57 @@ final class Simulation {
             return;
         }
         SimNode old = f.old;
-        if (!f.handshake) {
-            if (!(old.log.offset() == f.x && old.log.replId().equals(f.replId))) {
-                fail("the paused master's history moved");
+        if (!f.machine.handedOver() && !(old.log.offset() == f.x && old.log.replId().equals(f.replId))) {
+            fail("the paused master's history moved");
+        }
+        long targetAck = -1;
+        for (ReplicationMaster.OnlineReplica o : old.master.onlineReplicas()) {
+            if (o.replicaId().equals(f.target.name) && o.acked()) {
+                targetAck = Math.max(targetAck, o.ackOffset());
             }
-            boolean acked = false;
-            for (ReplicationMaster.OnlineReplica o : old.master.onlineReplicas()) {
-                acked |= o.replicaId().equals(f.target.name) && o.acked() && o.ackOffset() >= f.x;
-            }
-            if (acked || (f.force && clock.millis() >= f.deadline)) {
-                beginHandshake(f);
-            } else if (clock.millis() >= f.deadline) {
-                abortFailover(f, "timeout");
-            } else if (clock.millis() - f.lastAskMs >= 50) {
-                f.lastAskMs = clock.millis();
-                drain(old.master.requestAcks());
-            }
+        }
+        if (f.machine.state() == dev.replcache.replication.Failover.State.OUTCOME_UNKNOWN
+                && clock.millis() - f.unknownSinceMs > OPERATOR_ENDS_UNKNOWN_FAILOVER_MS) {
+            operatorEndsUnknownFailover(f);
             return;
         }
-        if (!f.link.failoverPending()) {
-            succeedFailover(f);
-        } else if (f.link.lastDropReason() != null && f.link.lastDropReason().startsWith("failover refused")) {
-            abortFailover(f, f.link.lastDropReason());
-        } else if (clock.millis() >= f.handshakeDeadline) {
-            abortFailover(f, "the target did not answer in time");
+        dev.replcache.replication.Failover.Answer answer = f.link == null
+                ? dev.replcache.replication.Failover.Answer.NONE : f.link.failoverAnswer();
+        switch (f.machine.step(clock.millis(), targetAck, answer)) {
+            case NONE -> { }
+            case ASK_FOR_ACKS -> drain(old.master.requestAcks());
+            case HAND_OVER -> beginHandshake(f);
+            case RESUME -> abortFailover(f, "timeout");
+            case REVERT -> abortFailover(f, f.link.failoverRefused());
+            case DONE -> succeedFailover(f);
+            case REPORT_UNKNOWN -> outcomeUnknown(f);
         }
+    }
+
+    /**
+     * The target never gives a final answer (it took over, then a restart made it forget: it answers
+     * "already a master"): the operator looks at it. A master: the old master follows it with a plain
+     * REPLICAOF. A replica: it did not take over, and the old master is promoted (a new replId).
+     */
+    private void operatorEndsUnknownFailover(Failover f) {
+        trace(() -> "failover to " + f.target.name + ": the operator ends the unknown outcome");
+        f.machine.abandon();
+        failover = null;
+        stats.failoversUnknownEnded++;
+        SimNode old = f.old;
+        SimNode t = f.target;
+        if (t.alive && t.link == null) {
+            follow(old, t, true, "sim: operator follows the failover target");
+            primary = t;
+        } else {
+            promote(old, "sim: operator promotes the old master");
+            primary = old;
+        }
+        drainAll();
     }
 
     /** The old master follows the target with PSYNC FAILOVER (its first connect). */
     private void beginHandshake(Failover f) {
-        f.handshake = true;
-        f.handshakeDeadline = Math.max(f.deadline, clock.millis() + 1_000);
         // The key the target gave the old master in its Hello, as the coordinator takes it; a bad
         // target that is no online replica of the old master gave none, and must refuse.
         String key = "";
@@ -1287,9 +1317,32 @@ final class Simulation {
             }
         }
         follow(f.old, f.target, true, "sim: failover");
-        f.old.link.startFailover(key);
+        f.old.link.startFailover(f.forgeKey ? key + "-forged" : key);
         f.link = f.old.link;
         connect(f.old);
+    }
+
+    /**
+     * No answer in time: the target may have taken over. The old master stays its replica: writes
+     * resume in the keyspace, whose role refuses them, and the link keeps asking.
+     */
+    private void outcomeUnknown(Failover f) {
+        trace(() -> "failover to " + f.target.name + ": outcome unknown");
+        SimNode old = f.old;
+        old.keyspace.resumeWrites();
+        f.unknownSinceMs = clock.millis();
+        stats.failoversUnknown++;
+        if (!(old.link == f.link && old.keyspace.role() == KeyspaceRole.REPLICA)) {
+            fail("the old master is not the target's replica while the failover's outcome is unknown");
+        }
+        try {
+            old.keyspace.set(key(), value());
+            fail("the old master took a write while the failover's outcome was unknown");
+        } catch (KeyspaceException e) {
+            if (e.kind() != KeyspaceException.Kind.READONLY) {
+                fail("a write on the old master during an unknown outcome failed with " + e.kind());
+            }
+        }
     }
 
     private void succeedFailover(Failover f) {
@@ -1329,7 +1382,13 @@ final class Simulation {
     private void abortFailover(Failover f, String why) {
         trace(() -> "failover to " + f.target.name + " aborted: " + why);
         SimNode old = f.old;
-        if (f.handshake) {
+        SimNode t = f.target;
+        if (f.machine.handedOver()) {
+            // Only a refusal reverts: the target must not hold our history as a master.
+            if (t.alive && t.link == null && t.log.replId2().equals(f.replId) && t.log.secondReplOffset() == f.x) {
+                stats.splitBrains++;
+                fail("split brain: " + old.name + " reverts a failover that " + t.name + " took over (" + why + ")");
+            }
             closeLinkConns(old, "sim: failover aborted");
             old.link = null;
             old.upstream = null;
@@ -1344,38 +1403,32 @@ final class Simulation {
         if (old.log.offset() <= f.x) {
             fail("writes did not resume after an aborted failover");
         }
-        if (why.startsWith("failover refused")) {
+        if (why != null && why.contains("failover refused")) {
             stats.failoversRefused++;
-        } else if (!f.handshake) {
+        } else if (!f.machine.handedOver()) {
             stats.failoversTimedOut++;
         } else {
-            stats.failoversAborted++;
+            fail("a failover reverted without the target's refusal: " + why);
         }
         failover = null;
-        SimNode t = f.target;
-        if (t.alive && t.link == null) {
-            // The target took over but its answer was lost with the stream: two masters. The operator keeps
-            // the old one (it took writes again) and points the target back at it.
-            stats.splitBrains++;
-            follow(t, old, true, "sim: split brain resolved");
-        }
         drainAll();
     }
 
     /** The failover port of a node, as CacheNode's: promote only at exactly the paused master's history. */
-    private String takeOver(SimNode n, ReplicationId replId, long offset, String key) {
+    private ReplicationMaster.Refusal takeOver(SimNode n, ReplicationId replId, long offset, String key) {
         if (n.link == null) {
             if (n.log.replId2().equals(replId) && n.log.secondReplOffset() == offset && key.equals(n.handedOverWithKey)) {
                 return null; // a retried handshake of the failover that promoted it
             }
-            return "this node is already a master";
+            return new ReplicationMaster.Refusal("this node is already a master", false);
         }
         if (!n.link.handoverKey().equals(key)) {
-            return "the sender is not the master this replica follows (handover key mismatch)";
+            return new ReplicationMaster.Refusal("the sender is not the master this replica follows (handover key mismatch)",
+                    true);
         }
         if (!n.log.replId().equals(replId) || n.log.offset() != offset) {
-            return "this replica is at " + n.log.replId() + " offset " + n.log.offset() + ", the master at " + replId
-                    + " offset " + offset;
+            return new ReplicationMaster.Refusal("this replica is at " + n.log.replId() + " offset " + n.log.offset()
+                    + ", the master at " + replId + " offset " + offset, true);
         }
         promote(n, "sim: promoted by a failover");
         n.handedOverWithKey = key;
@@ -1397,7 +1450,8 @@ final class Simulation {
         bootEmpty(p);
         List<Holder> holders = new ArrayList<>();
         for (SimNode n : alive()) {
-            if (n.upstream == p && n.keyspace.dbSize() > 0) {
+            // A replica the operator let take unsafe resyncs has nothing to protect: it follows the empty master.
+            if (n.upstream == p && n.keyspace.dbSize() > 0 && !n.allowUnsafeResync) {
                 holders.add(new Holder(n, n.emptyBoots, n.log.replId(), n.log.offset(), n.keyspace.contents(),
                         n.link.refusedFullResyncs()));
             }
@@ -1602,7 +1656,7 @@ final class Simulation {
                 masters.add(n);
             }
         }
-        boolean handshake = failover != null && failover.handshake;
+        boolean handshake = failover != null && failover.machine.handedOver();
         if (handshake) {
             if (!masters.isEmpty() && !masters.equals(List.of(failover.target))) {
                 fail("masters during a failover: " + masters);
