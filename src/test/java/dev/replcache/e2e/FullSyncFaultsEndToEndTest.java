@@ -132,4 +132,50 @@ class FullSyncFaultsEndToEndTest {
                 .contains("\"secondReplOffset\":" + offsetAtPromotion);
         assertThat(replica.http("PUT", "/v1/keys/after", "promotion", null).statusCode()).isEqualTo(204);
     }
+    /**
+     * Issue 11 row 1 with real processes: REPLICAOF NO ONE while a slowed snapshot is still
+     * arriving, once early and once near its end (when the load may be running). The sync must
+     * never install afterwards: the promoted node keeps its new replId, every write it
+     * acknowledged, the data it served before, and keeps taking writes as a master.
+     */
+    @Test
+    void aPromotionDuringASlowedFullSyncKeepsItsWritesAndItsNewHistory() throws InterruptedException {
+        TestNode master = start("master", new Object[] {SnapshotChunkFaults.slowChunks(20)},
+                "replcache.replication.snapshot-chunk-size=16KB");
+        Keyspace ks = master.node().keyspace();
+        for (int i = 0; i < 50_000; i++) {
+            ks.set(Bytes.utf8("new:" + i), Bytes.utf8("value " + i));
+        }
+        for (double promoteAt : new double[] {0.0, 0.9}) {
+            TestNode node = start("node-" + promoteAt, new Object[0]);
+            assertThat(node.http("PUT", "/v1/keys/old:key", "old", null).statusCode()).isEqualTo(204);
+            assertThat(node.http("PUT", "/v1/replication/master",
+                    "{\"host\":\"127.0.0.1\",\"port\":" + master.grpcPort() + "}", "application/json").statusCode())
+                    .isEqualTo(200);
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(2)).until(() -> {
+                var sync = node.node().replicationView().master().sync();
+                return sync.inProgress() && sync.bytesTotal() > 0 && sync.bytesReceived() >= promoteAt * sync.bytesTotal();
+            });
+
+            HttpResponse<String> promoted = node.http("DELETE", "/v1/replication/master", null, null);
+            assertThat(promoted.statusCode()).as(promoted.body()).isEqualTo(200);
+            String newId = node.node().replicationLog().replId().value();
+            for (int i = 0; i < 20; i++) {
+                assertThat(node.http("PUT", "/v1/keys/acked:" + i, "v" + i, null).statusCode()).isEqualTo(204);
+            }
+            // Longer than the rest of the transfer and its load would have taken.
+            Thread.sleep(2_500);
+
+            assertThat(node.node().role()).isEqualTo("master");
+            assertThat(node.node().replicationLog().replId().value()).as("the new history stays").isEqualTo(newId);
+            assertThat(node.node().replicationView().master()).isNull();
+            for (int i = 0; i < 20; i++) {
+                assertThat(node.http("GET", "/v1/keys/acked:" + i, null, null).body()).isEqualTo("v" + i);
+            }
+            assertThat(node.http("GET", "/v1/keys/old:key", null, null).body()).isEqualTo("old");
+            assertThat(node.http("GET", "/v1/keys/new:0", null, null).statusCode())
+                    .as("the old master's snapshot never installed").isEqualTo(404);
+            assertThat(node.http("PUT", "/v1/keys/still", "a master", null).statusCode()).isEqualTo(204);
+        }
+    }
 }
