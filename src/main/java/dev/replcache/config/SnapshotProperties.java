@@ -26,6 +26,9 @@ import org.springframework.validation.annotation.Validated;
  *                        running out of memory. 0 = three quarters of the JVM's maximum heap less
  *                        the dataset in service. Keys and values in the file are also bounded by
  *                        {@code replcache.limits.max-key-bytes} and {@code max-value-bytes}.
+ * @param allowNoChecksum load a dump file whose CRC64 trailer is zero (Redis writes one with
+ *                        {@code rdbchecksum no}): nothing then detects corruption in it. Off: such a
+ *                        file fails the start like a corrupt one (or is moved aside with ignore-corrupt)
  * @param keySaveDelay    for tests only: a pause before each key is written, so that a save
  *                        takes a while (Redis's {@code rdb-key-save-delay}); 0 = none
  */
@@ -38,6 +41,7 @@ public record SnapshotProperties(
         @DefaultValue("60s") @NotNull Duration shutdownTimeout,
         @DefaultValue("false") boolean ignoreCorrupt,
         @DefaultValue("0") @NotNull DataSize maxLoadMemory,
+        @DefaultValue("false") boolean allowNoChecksum,
         @DefaultValue("0") @NotNull Duration keySaveDelay) {
 
     public SnapshotProperties {

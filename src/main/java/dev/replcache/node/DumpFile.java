@@ -1,6 +1,7 @@
 package dev.replcache.node;
 
 import dev.replcache.keyspace.Keyspace;
+import dev.replcache.keyspace.rdb.RdbFormatException;
 import dev.replcache.keyspace.rdb.RdbInfo;
 import dev.replcache.keyspace.rdb.RdbLimits;
 import dev.replcache.keyspace.rdb.RdbReader;
@@ -49,9 +50,17 @@ final class DumpFile {
             DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
 
     private final Path file;
+    /** Load a file whose CRC64 trailer is zero (written with Redis's {@code rdbchecksum no}). */
+    private final boolean allowNoChecksum;
 
+    /** A file this node wrote (or a replica's verified sync snapshot): its checksum is required. */
     DumpFile(Path file) {
+        this(file, false);
+    }
+
+    DumpFile(Path file, boolean allowNoChecksum) {
         this.file = file;
+        this.allowNoChecksum = allowNoChecksum;
     }
 
     Path path() {
@@ -100,6 +109,13 @@ final class DumpFile {
         Keyspace keyspace = fresh.get();
         try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
             RdbInfo info = RdbReader.read(in, limits, keyspace::load);
+            if (info.checksum() == 0 && !allowNoChecksum) {
+                // Redis takes a zero trailer as "written with rdbchecksum no" (and files before RDB 5
+                // have none); then a flipped bit anywhere loads as plausible data. This node always writes one.
+                throw new RdbFormatException("the file has no checksum (its CRC64 trailer is 0, as Redis writes it "
+                        + "with rdbchecksum no, or it predates RDB version 5), so corruption in it cannot be detected; "
+                        + "set replcache.snapshot.allow-no-checksum=true to load it anyway", info.bytes());
+            }
             return new Loaded(keyspace, info);
         } catch (OutOfMemoryError e) {
             // The limits estimate the heap; should the estimate fall short, the half-loaded keyspace

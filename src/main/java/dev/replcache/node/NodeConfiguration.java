@@ -23,7 +23,7 @@ public class NodeConfiguration {
     /** The node's dump file: {@code replcache.snapshot.file} in {@code replcache.data-dir}. */
     @Bean
     DumpFile dumpFile(ReplcacheProperties props, SnapshotProperties snapshot) {
-        return new DumpFile(props.dataDir().resolve(snapshot.file()));
+        return new DumpFile(props.dataDir().resolve(snapshot.file()), snapshot.allowNoChecksum());
     }
 
     /**

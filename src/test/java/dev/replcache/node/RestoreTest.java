@@ -210,6 +210,37 @@ class RestoreTest extends NodeTestBase {
         }
     }
 
+    /** Issue 11 row 13: Redis takes a zero CRC64 trailer as "not checksummed"; a flipped bit then loads. */
+    @Test
+    void aFileWithoutAChecksumIsRefusedUnlessTheOperatorAllowsIt() throws IOException {
+        saveTwoKeys();
+        Path file = dir.resolve("dump.rdb");
+        byte[] unchecked = Files.readAllBytes(file);
+        Arrays.fill(unchecked, unchecked.length - 8, unchecked.length, (byte) 0);
+        int value = indexOf(unchecked, "v1".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        unchecked[value] ^= 0x01; // "v1" becomes "w1": a flipped bit, which nothing detects now
+        Files.write(file, unchecked);
+
+        assertThatThrownBy(() -> Persistence.restore(newNode(), dump(dir), false, false, clock))
+                .isInstanceOf(DumpFileException.class)
+                .hasMessageContaining("no checksum").hasMessageContaining("replcache.snapshot.allow-no-checksum=true");
+        assertThat(file).exists();
+
+        CacheNode allowed = newNode();
+        Persistence.Restored restored = Persistence.restore(allowed, new DumpFile(file, true), false, false, clock);
+        assertThat(restored.loaded()).isTrue();
+        assertThat(allowed.keyspace().get(b("live"))).as("loaded as it is, flipped bit and all").isEqualTo(b("w1"));
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            if (Arrays.equals(haystack, i, i + needle.length, needle, 0, needle.length)) {
+                return i;
+            }
+        }
+        throw new AssertionError("not found");
+    }
+
     @Test
     void ignoreCorruptMovesTheFileAsideAndStartsEmpty() throws IOException {
         writeBadFile("flipped");

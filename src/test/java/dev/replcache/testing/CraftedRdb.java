@@ -62,10 +62,13 @@ public final class CraftedRdb {
         }
     }
 
-    /** EOF and a zero checksum (Redis's "rdbchecksum no", which the loader accepts). */
+    /** EOF and the CRC64 trailer (Redis's; a node refuses a zero one unless allow-no-checksum). */
     public byte[] end() {
         out.write(0xFF);
-        out.writeBytes(new byte[8]);
+        long crc = dev.replcache.keyspace.rdb.Crc64.of(out.toByteArray());
+        for (int i = 0; i < 8; i++) {
+            out.write((int) (crc >>> (8 * i)));
+        }
         return out.toByteArray();
     }
 }
