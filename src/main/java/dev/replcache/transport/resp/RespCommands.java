@@ -41,13 +41,25 @@ final class RespCommands {
 
     /** What the table records per command. {@code arity} as Redis: n exact, -n at least n. */
     record Spec(String name, int arity, List<String> flags, int firstKey, int lastKey, int step, String group,
-                String summary, Handler handler) {
-        boolean write() {
-            return flags.contains("write");
+                String summary, Handler handler, boolean write, boolean allowedBeforeAuth, byte[] nameBytes) {
+        Spec(String name, int arity, List<String> flags, int firstKey, int lastKey, int step, String group,
+             String summary, Handler handler) {
+            this(name, arity, flags, firstKey, lastKey, step, group, summary, handler, flags.contains("write"),
+                    flags.contains("no-auth"), name.getBytes(StandardCharsets.US_ASCII));
         }
 
-        boolean allowedBeforeAuth() {
-            return flags.contains("no-auth");
+        /** Whether {@code name} is this command's name in any case (names are lower-case ASCII). */
+        boolean named(byte[] candidate) {
+            if (candidate.length != nameBytes.length) {
+                return false;
+            }
+            for (int i = 0; i < candidate.length; i++) {
+                int c = candidate[i];
+                if ((c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c) != nameBytes[i]) {
+                    return false;
+                }
+            }
+            return true;
         }
     }
 
@@ -69,8 +81,12 @@ final class RespCommands {
     private final LongSupplier wallClock;
     /** By name, sorted (what COMMAND lists). */
     private final Map<String, Spec> table = new TreeMap<>();
-    /** By name, for the lookup of every request. */
-    private final Map<String, Spec> byName = new java.util.HashMap<>();
+    /**
+     * For the lookup of every request without making a String of its name: the specs by the
+     * first letter of their name and its length (one or two candidates each).
+     */
+    private final Spec[][][] byLetterAndLength = new Spec[26][MAX_NAME + 1][];
+    private static final int MAX_NAME = 32;
 
     RespCommands(CacheNode node, dev.replcache.node.Persistence persistence, Optional<BearerToken> password,
                  Optional<BearerToken> adminToken, RespClients clients, RespInfo info, LongSupplier wallClock) {
@@ -82,15 +98,37 @@ final class RespCommands {
         this.info = info;
         this.wallClock = wallClock;
         register();
-        byName.putAll(table);
+        for (Spec spec : table.values()) {
+            int letter = spec.nameBytes()[0] - 'a';
+            if (letter < 0 || letter >= 26 || spec.nameBytes().length > MAX_NAME) {
+                throw new IllegalStateException("command names are lower-case ASCII of at most " + MAX_NAME
+                        + " characters, starting with a letter: " + spec.name());
+            }
+            Spec[] same = byLetterAndLength[letter][spec.nameBytes().length];
+            Spec[] more = same == null ? new Spec[1] : java.util.Arrays.copyOf(same, same.length + 1);
+            more[more.length - 1] = spec;
+            byLetterAndLength[letter][spec.nameBytes().length] = more;
+        }
     }
 
     /** The spec of a command by its name in any case, or null. */
     Spec lookup(byte[] name) {
-        if (name.length > 32) {
+        if (name.length == 0 || name.length > MAX_NAME) {
             return null;
         }
-        return byName.get(new String(name, StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT));
+        int first = name[0] | 0x20; // lower case for letters; anything else misses below
+        if (first < 'a' || first > 'z') {
+            return null;
+        }
+        Spec[] candidates = byLetterAndLength[first - 'a'][name.length];
+        if (candidates != null) {
+            for (Spec spec : candidates) {
+                if (spec.named(name)) {
+                    return spec;
+                }
+            }
+        }
+        return null;
     }
 
     Collection<Spec> all() {
