@@ -106,8 +106,8 @@ final class DumpFile {
      *                     {@link dev.replcache.keyspace.rdb.RdbFormatException} says where)
      */
     Loaded load(Supplier<Keyspace> fresh, RdbLimits limits) throws IOException {
-        Keyspace keyspace = fresh.get();
         try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+            Keyspace keyspace = fresh.get();
             RdbInfo info = RdbReader.read(in, limits, keyspace::load);
             if (info.checksum() == 0 && !allowNoChecksum) {
                 // Redis takes a zero trailer as "written with rdbchecksum no" (and files before RDB 5

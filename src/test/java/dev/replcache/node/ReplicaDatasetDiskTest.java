@@ -9,7 +9,10 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The replica's snapshot file on a disk that is full, or too small for the snapshot. */
+/**
+ * The replica's snapshot file on a disk that is full, or too small for the snapshot; a load that
+ * runs out of heap.
+ */
 class ReplicaDatasetDiskTest {
 
     @TempDir
@@ -43,5 +46,28 @@ class ReplicaDatasetDiskTest {
         try (var files = Files.list(dir)) {
             assertThat(files).isEmpty();
         }
+    }
+
+    /** Issue 11 row 13: an OutOfMemoryError while loading a full sync keeps the old data and says why. */
+    @Test
+    void aLoadThatRunsOutOfHeapKeepsTheOldDataAndSaysWhy() {
+        byte[] rdb = dev.replcache.testing.CraftedRdb.create()
+                .string("k".getBytes(java.nio.charset.StandardCharsets.US_ASCII), new byte[] {1}).end();
+        boolean[] installed = {false};
+        ReplicaDataset d = new ReplicaDataset(dir, () -> null,
+                () -> {
+                    throw new OutOfMemoryError("Java heap space");
+                },
+                (keyspace, replId, offset, beforeSwap) -> installed[0] = true, dir.resolve("dump.rdb"),
+                () -> dev.replcache.keyspace.rdb.RdbLimits.DEFAULTS);
+        d.beginSnapshot("s", rdb.length);
+        d.writeSnapshotChunk(rdb);
+
+        assertThatThrownBy(() -> d.loadSnapshot(dev.replcache.replication.ReplicationId.random(new java.util.SplittableRandom(1)),
+                100))
+                .isInstanceOf(UncheckedIOException.class)
+                .hasMessageContaining("ran out of heap").hasMessageContaining("replcache.snapshot.max-load-memory");
+        assertThat(installed[0]).as("the old dataset stays in service").isFalse();
+        assertThat(dir.resolve("dump.rdb")).doesNotExist();
     }
 }
