@@ -43,6 +43,12 @@ public final class ReplicaSession {
     long epoch = -1;
     /** Disconnect policy: since when the replica has been over the soft limit, -1 when it is not. */
     long overSoftLimitSinceMs = -1;
+    /**
+     * The master's offset when the session went online: what the replica is given to catch up on
+     * (a partial resync's gap, the writes during a full sync). The slow-replica limits count only
+     * lag past it; else a gap over the hard limit dropped the replica at every resync, forever.
+     */
+    long catchUpToOffset = -1;
     /** Full resync: the snapshot and how far it has been sent. */
     SnapshotTransfer transfer;
     long transferPosition;

@@ -300,6 +300,7 @@ public final class ReplicationMaster {
         s.decision = decision;
         if (decision.isContinue()) {
             s.state = ReplicaSession.State.ONLINE;
+            s.catchUpToOffset = log.offset();
             s.nextOffset = psync.offset();
             s.ackOffset = psync.offset();
             s.ackTimeMs = clock.millis();
@@ -488,6 +489,7 @@ public final class ReplicationMaster {
                         MasterMessage end = new MasterMessage.SnapshotEnd(transfer.snapshotId, transfer.sizeBytes,
                                 transfer.crc32c);
                         s.state = ReplicaSession.State.ONLINE;
+                        s.catchUpToOffset = log.offset();
                         s.nextOffset = transfer.offset;
                         // No ack yet: the replica has not loaded the snapshot. A WAIT must not count it
                         // before it says so (Redis too waits for the first REPLCONF ACK).
@@ -581,7 +583,8 @@ public final class ReplicationMaster {
         if (p.mode() != SlowReplicaPolicy.Mode.DISCONNECT || s.state != ReplicaSession.State.ONLINE || s.ackOffset < 0) {
             return false;
         }
-        long lag = log.offset() - s.ackOffset;
+        // Lag past what the replica was given to catch up on when it went online (see catchUpToOffset).
+        long lag = log.offset() - Math.max(s.ackOffset, s.catchUpToOffset);
         if (p.hardLimitBytes() > 0 && lag > p.hardLimitBytes()) {
             fail(s, "slow replica: " + lag + " bytes behind, over the hard limit of " + p.hardLimitBytes() + " bytes");
             return true;

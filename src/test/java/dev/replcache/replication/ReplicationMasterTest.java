@@ -165,4 +165,40 @@ class ReplicationMasterTest {
             assertThat(s.replicaId()).as("nothing of it was taken").isEmpty();
         }
     }
+
+    /**
+     * Found by the simulation once message delays were honoured (seed 734): a replica resuming
+     * further back than the hard limit was "too slow" before its first ack could arrive, was
+     * dropped, resumed from the same place, and so on forever. The limits now count only lag past
+     * what it was given to catch up on when it went online.
+     */
+    @Test
+    void aResumeWithAGapOverTheHardLimitIsNotDroppedForTheGapOnlyForFallingFurtherBehind() {
+        ReplicationLog big = new ReplicationLog(ReplicationId.random(new java.util.SplittableRandom(2)), 0, 1 << 16,
+                () -> now);
+        SlowReplicaPolicy hard100 = new SlowReplicaPolicy(SlowReplicaPolicy.Mode.DISCONNECT, 100, 0, 0, 1, 0);
+        ReplicationMaster m = new ReplicationMaster(big, new ManualSnapshots(big),
+                new MasterConfig(1024, 1024, 60_000, 1_000, 0, hard100), () -> now, "");
+        long resumeAt = big.offset();
+        for (int i = 0; i < 20; i++) {
+            big.append(new CommandEntry.Set(Bytes.utf8("k" + i), Bytes.of(new byte[50]), Entry.NO_EXPIRY));
+        }
+        ReplicaSession s = m.open("resumer");
+        m.onMessage(s, new ReplicaMessage.Hello("r", "", ""));
+        m.onMessage(s, new ReplicaMessage.Psync(big.replId(), resumeAt));
+        assertThat(s.closeReason()).isNull();
+        assertThat(big.offset() - resumeAt).as("the gap").isGreaterThan(1_000);
+
+        now += 1_000;
+        m.tick();
+        assertThat(s.closeReason()).as("not dropped for the gap it was given").isNull();
+
+        // Falling further behind than the hard limit past that point still drops it.
+        for (int i = 0; i < 3; i++) {
+            big.append(new CommandEntry.Set(Bytes.utf8("n" + i), Bytes.of(new byte[50]), Entry.NO_EXPIRY));
+        }
+        now += 1_000;
+        m.tick();
+        assertThat(s.closeReason()).startsWith("slow replica").contains("over the hard limit of 100 bytes");
+    }
 }

@@ -69,6 +69,12 @@ final class Simulation {
     static final int MAX_DEPTH = 3;
     /** {@code -Dreplcache.sim.trace=true}: prints the schedule's events (use with one seed). */
     private static final boolean TRACE = Boolean.getBoolean("replcache.sim.trace");
+    /**
+     * Whether messages arrive only once their delay (0-50 ms after the one before) passed on the
+     * simulated clock; per seed, half the runs (slow networks: acks late, handshakes overtaken by
+     * timeouts), the other half delivering at once (more of everything per run).
+     */
+    private final boolean honourDelays;
     /** How long the simulated operator lets a failover's outcome stay unknown before deciding. */
     private static final long OPERATOR_ENDS_UNKNOWN_FAILOVER_MS = 10_000;
     private static final int KEYS = 40;
@@ -341,6 +347,7 @@ final class Simulation {
     Simulation(long seed) {
         this.seed = seed;
         this.random = new SplittableRandom(seed);
+        this.honourDelays = (seed & 1) == 0;
         // Small backlogs and bounds so that overflows, chunked snapshots and split frames all happen.
         // The sync buffer is sometimes 0 (a full sync survives only what the backlog holds), sometimes ample.
         // A quarter of the runs have tiny backlogs: full syncs race writes that overflow them.
@@ -677,11 +684,16 @@ final class Simulation {
         }
     }
 
+    /** Whether the head of {@code q} has arrived: its delivery delay has passed on the simulated clock. */
+    private boolean arrived(ArrayDeque<? extends Timed<?>> q) {
+        return !q.isEmpty() && (!honourDelays || q.peekFirst().at() <= clock.millis());
+    }
+
     private void deliver(int max) {
         for (int i = 0; i < max; i++) {
             List<Conn> ready = new ArrayList<>();
             for (Conn c : conns) {
-                if (c.open && (!c.toReplica.isEmpty() || !c.toMaster.isEmpty())) {
+                if (c.open && (arrived(c.toReplica) || arrived(c.toMaster))) {
                     ready.add(c);
                 }
             }
@@ -689,7 +701,7 @@ final class Simulation {
                 return;
             }
             Conn c = ready.get(random.nextInt(ready.size()));
-            if (!c.toMaster.isEmpty() && (c.toReplica.isEmpty() || random.nextBoolean())) {
+            if (arrived(c.toMaster) && (!arrived(c.toReplica) || random.nextBoolean())) {
                 ReplicaMessage m = c.toMaster.poll().message();
                 ReplicaMessage.Psync psync = m instanceof ReplicaMessage.Psync p ? p : null;
                 if (psync != null) {
