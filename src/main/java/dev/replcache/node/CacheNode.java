@@ -73,8 +73,6 @@ public final class CacheNode implements AutoCloseable {
     /** The keyspace in service and the log's (replId, offset) change together under it (see {@link #cut}). */
     private final Object datasetLock = new Object();
     private volatile boolean writesStopped;
-    /** The handover key of the failover that made this node a master, for a retried handshake. */
-    private String handedOverWithKey; // guarded by this
     /** Bumped whenever the link changes (follow, promote, revert): which link may install a snapshot. */
     private long linkGeneration; // guarded by datasetLock
     private volatile LinkDriver link; // non-null while a replica
@@ -480,11 +478,13 @@ public final class CacheNode implements AutoCloseable {
                                                                        String handoverKey) {
         LinkDriver l = link;
         if (l == null) {
-            if (replicationLog.replId2().equals(replId) && replicationLog.secondReplOffset() == offset
-                    && sameKey(handedOverWithKey, handoverKey)) {
-                return null; // we took over from this master at exactly this point; its answer was lost
+            if (replicationLog.replId2().equals(replId) && replicationLog.secondReplOffset() == offset) {
+                // We continue this master's history from exactly this point: we took over from it and its
+                // answer was lost (or we were promoted there). Answering it promotes nothing: it is the
+                // CONTINUE any PSYNC of that point gets, so it needs no handover key.
+                return null;
             }
-            // Maybe we did take over from it, and a restart made us forget (the dump keeps no replId2).
+            // Maybe we did take over from it and then lost the proof (an unclean restart starts a new replId).
             return new ReplicationMaster.Refusal("this node is already a master (replId " + replicationLog.replId()
                     + " offset " + replicationLog.offset() + ")", false);
         }
@@ -501,7 +501,6 @@ public final class CacheNode implements AutoCloseable {
         }
         log.info("Failover: master {} hands its role over at offset {}", l.master(), offset);
         promote();
-        handedOverWithKey = handoverKey;
         return null;
     }
 

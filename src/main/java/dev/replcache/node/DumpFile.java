@@ -144,7 +144,8 @@ final class DumpFile {
     // ------------------------------------------------------------------ clean-shutdown marker
 
     /** What a master's clean shutdown says about the file it wrote last. */
-    record CleanShutdown(String replId, long offset, long checksum) {
+    /** @param replId2 the replId2 the master held (null: none), valid up to {@code secondReplOffset} */
+    record CleanShutdown(String replId, long offset, long checksum, String replId2, long secondReplOffset) {
 
         boolean matches(RdbInfo info) {
             return info.replId().map(replId::equals).orElse(false) && info.replOffset().orElse(-1) == offset
@@ -157,11 +158,13 @@ final class DumpFile {
     }
 
     /** After the final save of a master that takes no more writes: the file holds its whole history. */
-    void markCleanShutdown(String replId, long offset, long checksum) throws IOException {
+    void markCleanShutdown(String replId, long offset, long checksum, ReplicationId replId2, long secondReplOffset)
+            throws IOException {
         Path marker = markerPath();
         Path tmp = marker.resolveSibling(marker.getFileName() + ".tmp");
         String text = "repl-id=" + replId + "\nrepl-offset=" + offset + "\nchecksum=" + Long.toUnsignedString(checksum, 16)
-                + "\n";
+                + "\n" + (replId2.equals(ReplicationId.NONE) ? ""
+                : "repl-id2=" + replId2.value() + "\nsecond-repl-offset=" + secondReplOffset + "\n");
         try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             ByteBuffer buf = ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII));
@@ -208,8 +211,10 @@ final class DumpFile {
             }
         }
         try {
+            String id2 = fields.get("repl-id2");
             return Optional.of(new CleanShutdown(fields.get("repl-id"), Long.parseLong(fields.get("repl-offset")),
-                    Long.parseUnsignedLong(fields.get("checksum"), 16)));
+                    Long.parseUnsignedLong(fields.get("checksum"), 16), id2 == null ? null : new ReplicationId(id2).value(),
+                    id2 == null ? -1 : Long.parseLong(fields.get("second-repl-offset"))));
         } catch (RuntimeException e) {
             log.warn("Ignoring the malformed {}: {}", marker, e.toString());
             return Optional.empty();

@@ -218,6 +218,14 @@ public final class Persistence implements AutoCloseable {
             return new Restored(true, true, true, info.keys(), ms);
         }
         boolean keep = clean.map(c -> c.matches(info)).orElse(false);
+        if (keep && clean.get().replId2() != null) {
+            try {
+                node.replicationLog().restoreSecondId(new ReplicationId(clean.get().replId2()),
+                        clean.get().secondReplOffset());
+            } catch (IllegalArgumentException e) {
+                log.warn("The clean-shutdown marker's replId2 does not fit the file ({}); continuing without it", e.getMessage());
+            }
+        }
         if (keep) {
             log.info("Loaded dump file {}: {} keys ({} with a TTL) in {} ms, written at this master's clean "
                     + "shutdown: continuing replId {} at offset {}", file, info.keys(), info.expires(), ms, replId,
@@ -500,7 +508,8 @@ public final class Persistence implements AutoCloseable {
             return;
         }
         try {
-            dump.markCleanShutdown(s.replId(), s.offset(), Long.parseUnsignedLong(s.checksum(), 16));
+            dump.markCleanShutdown(s.replId(), s.offset(), Long.parseUnsignedLong(s.checksum(), 16), h.replId2(),
+                    h.secondReplOffset());
         } catch (IOException e) {
             log.warn("Shutdown: could not write the clean-shutdown marker beside {}: {}; the restarted master will "
                     + "start a new replId", dump.path(), e.toString());

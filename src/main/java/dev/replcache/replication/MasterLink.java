@@ -382,33 +382,52 @@ public final class MasterLink {
     }
 
     /**
-     * No silent rewind: a master whose history is a strict prefix of ours (it holds our replId
-     * only up to an offset below ours) would take back writes every replica of ours holds,
+     * No silent rewind: a master whose history parts from ours below our offset (it holds our
+     * history only up to there) would take back writes every replica of ours holds,
      * WAIT-acknowledged ones included: a master restarted after a crash from an older dump (it
-     * continues the dump's replId as replId2, up to the dump's offset), or a lagging node promoted
-     * over us. Only the operator may allow that. A replica without a history worth offering (a
+     * continues the dump's replId as replId2, up to the dump's offset), a lagging node promoted
+     * over us, or the master we were promoted from. Only the operator may allow that. A replica without a history worth offering (a
      * fresh one, or one whose data diverged from the stream) has nothing to protect.
      */
     private String refuseRewindingResync(MasterMessage.FullResync f) {
         if (config.allowRewindingResync() || !resumable()) {
             return null;
         }
-        long held;
-        if (f.replId().equals(log.replId())) {
-            held = f.offset();
-        } else if (f.replId2().equals(log.replId()) && f.secondReplOffset() >= 0) {
-            held = f.secondReplOffset();
-        } else {
-            return null; // another history: the wipe guard below judges it
-        }
+        long shared = sharedHistory(f);
         long ours = log.offset();
-        if (held >= ours) {
-            return null;
+        if (shared < 0 || shared >= ours) {
+            return null; // another history (the wipe guard below judges it), or all of ours is there
         }
         return "refused full resync: the master (replId " + f.replId() + ") holds our history " + log.replId()
-                + " only up to offset " + held + " and we hold it up to " + ours + "; taking it would drop the "
-                + (ours - held) + " bytes of writes past that (a master restarted from an older dump, or a lagging "
+                + " only up to offset " + shared + " and we hold it up to " + ours + "; taking it would drop the "
+                + (ours - shared) + " bytes of writes past that (a master restarted from an older dump, or a lagging "
                 + "replica promoted); set replcache.replication.allow-rewinding-resync=true to allow it";
+    }
+
+    /**
+     * How far the master's history (its id from {@code secondReplOffset} to its offset, and its
+     * replId2 before that) contains ours (our replId2 up to our secondReplOffset, then our id up to
+     * our offset): the offset where the two part, or -1 when they share nothing.
+     */
+    private long sharedHistory(MasterMessage.FullResync f) {
+        ReplicationId ours = log.replId();
+        ReplicationId ours2 = log.replId2();
+        boolean theirs2 = !f.replId2().equals(ReplicationId.NONE) && f.secondReplOffset() >= 0;
+        boolean have2 = !ours2.equals(ReplicationId.NONE) && log.secondReplOffset() >= 0;
+        long o = log.offset();
+        if (f.replId().equals(ours)) {
+            return Math.min(o, f.offset()); // it continues our current history
+        }
+        if (theirs2 && f.replId2().equals(ours)) {
+            return Math.min(o, f.secondReplOffset()); // it was promoted from our current history
+        }
+        if (have2 && f.replId().equals(ours2)) {
+            return Math.min(log.secondReplOffset(), f.offset()); // it is on the history we were promoted from
+        }
+        if (have2 && theirs2 && f.replId2().equals(ours2)) {
+            return Math.min(log.secondReplOffset(), f.secondReplOffset()); // both were promoted from one history
+        }
+        return -1;
     }
 
     /**

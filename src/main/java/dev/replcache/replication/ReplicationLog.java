@@ -199,6 +199,24 @@ public final class ReplicationLog implements WriteLog {
     }
 
     /**
+     * A master restarted from the file of its own clean shutdown continues its id, and with it
+     * the replId2 it held then (the marker beside the file keeps it; the RDB file has no field for
+     * it): replicas of that older history, and a failover's retried handshake, still find it.
+     */
+    public void restoreSecondId(ReplicationId id2, long offset2) {
+        synchronized (this) {
+            if (offset2 < 0 || offset2 > backlog.masterOffset() || id2.equals(replId)) {
+                throw new IllegalArgumentException("replId2 " + id2 + " up to " + offset2 + " does not fit " + replId
+                        + " at offset " + backlog.masterOffset());
+            }
+            replId2 = Objects.requireNonNull(id2, "id2");
+            secondReplOffset = offset2;
+            epoch++;
+        }
+        historyListener.run();
+    }
+
+    /**
      * A replica adopts its master's history after a full sync: the dataset now is exactly
      * {@code (replId, offset)}, and the backlog starts empty there.
      */

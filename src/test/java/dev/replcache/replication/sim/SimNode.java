@@ -59,8 +59,8 @@ final class SimNode implements SnapshotSource, MasterLink.Dataset {
     ReplicationLog log;
     ReplicationMaster master;
     MasterLink link; // null on a master
-    /** The handover key of the failover that promoted this node (a retried handshake presents it again). */
-    String handedOverWithKey;
+    /** The last dump this node saved (see saveDump), null before one. */
+    byte[] dump;
     SimNode upstream; // the node this one replicates from; null on a master
     /** The current link lets an empty master of another history replace our data (the operator's override). */
     boolean allowUnsafeResync;
@@ -99,6 +99,7 @@ final class SimNode implements SnapshotSource, MasterLink.Dataset {
         upstream = null;
         allowUnsafeResync = false;
         incoming = null;
+        dump = null; // no data: no dump file either
         restartId = null;
         restartOffset = -1;
         emptyBoots++;
@@ -111,18 +112,48 @@ final class SimNode implements SnapshotSource, MasterLink.Dataset {
      * offering its history (PSYNC replId offset); a master keeps serving that history.
      */
     void restartClean() {
+        // A master's clean shutdown leaves the marker beside the file, which keeps its replId2 too.
+        boolean wasMaster = upstream == null;
+        ReplicationId id2 = log.replId2();
+        long second = log.secondReplOffset();
+        restartFrom(image(), true);
+        if (wasMaster && !id2.equals(ReplicationId.NONE)) {
+            log.restoreSecondId(id2, second);
+        }
+    }
+
+    /** The node saves its dump (an interval or on-demand save): what a crash restart comes back from. */
+    void saveDump() {
+        dump = image();
+    }
+
+    /**
+     * A crash: the process comes back from its last dump, older than what it held. As a node
+     * without a clean-shutdown marker does (DumpFile), it continues under a new id and keeps the
+     * dump's as replId2 up to the dump's offset (Redis 7); its replicas past that must not follow it.
+     */
+    void restartFromDump() {
+        restartFrom(dump, false);
+    }
+
+    /** The keyspace as an RDB image carrying its replId and offset, as SnapshotFiles writes it. */
+    private byte[] image() {
         ByteArrayOutputStream image = new ByteArrayOutputStream();
         try (KeyspaceSnapshot snap = keyspace.openSnapshot(log::offset)) {
             RdbWriter.write(snap, log.replId().value(), snap.offset(), image);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        return image.toByteArray();
+    }
+
+    private void restartFrom(byte[] image, boolean clean) {
         clearJobs();
         incoming = null;
         List<Map.Entry<Bytes, Entry>> entries = new ArrayList<>();
         RdbInfo info;
         try {
-            info = RdbReader.read(new ByteArrayInputStream(image.toByteArray()), (k, e) -> entries.add(Map.entry(k, e)));
+            info = RdbReader.read(new ByteArrayInputStream(image), (k, e) -> entries.add(Map.entry(k, e)));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -133,9 +164,12 @@ final class SimNode implements SnapshotSource, MasterLink.Dataset {
         for (Map.Entry<Bytes, Entry> e : entries) {
             keyspace.load(e.getKey(), e.getValue());
         }
+        if (!clean) {
+            log.shiftReplicationId(ReplicationId.random(random));
+        }
         master = new ReplicationMaster(log, this, masterConfig, clock, "");
-        restartId = replId;
-        restartOffset = offset;
+        restartId = clean ? replId : null;
+        restartOffset = clean ? offset : -1;
         if (upstream != null) {
             follow(upstream, true);
         } else {

@@ -158,6 +158,8 @@ final class Simulation {
         long lineageRefusals;
         long staleRefusals;
         long rewindRefusals;
+        long dumpRestarts;
+        long dumpRestartHolders;
         long wipes;
         long wipesResolved;
         long wipeHoldersChecked;
@@ -202,6 +204,8 @@ final class Simulation {
             lineageRefusals += o.lineageRefusals;
             staleRefusals += o.staleRefusals;
             rewindRefusals += o.rewindRefusals;
+            dumpRestarts += o.dumpRestarts;
+            dumpRestartHolders += o.dumpRestartHolders;
             wipes += o.wipes;
             wipesResolved += o.wipesResolved;
             wipeHoldersChecked += o.wipeHoldersChecked;
@@ -220,7 +224,7 @@ final class Simulation {
                     failovers: %d started (%d to a lagging target), %d ok (%d to a lagging target), %d timed out, %d refused, %d outcome unknown at the deadline (%d ended by the operator), %d without a target, %d split brains
                     no silent wipe: %d empty primary restarts, %d refusals, %d holders checked unchanged, %d resolved by promoting a replica
                     refusals outside an empty restart, overridden by the operator: %d of the master's replId2, %d older
-                    no silent rewind: %d full resyncs refused that would have taken back writes the replica held
+                    no silent rewind: %d full resyncs refused that would have taken back writes the replica held; %d primary crash restarts from an older dump (%d replicas ahead of it kept their data)
                     throttle: %d ticks with writes throttled; %d datasets compared at a recorded (replId, offset)""",
                     fullSyncs, partialSyncs, cascadingSyncs, writes, pausedWrites,
                     cuts, restarts, cleanRestarts, primaryCleanRestarts, repoints, deaths, returns,
@@ -229,7 +233,7 @@ final class Simulation {
                     promotions, waitsAcked, waitsTimedOut, invariant5Checks,
                     failovers, failoversBad, failoversOk, failoversBadOk, failoversTimedOut, failoversRefused, failoversUnknown, failoversUnknownEnded,
                     failoversNoTarget, splitBrains,
-                    wipes, refusals, wipeHoldersChecked, wipesResolved, lineageRefusals, staleRefusals, rewindRefusals,
+                    wipes, refusals, wipeHoldersChecked, wipesResolved, lineageRefusals, staleRefusals, rewindRefusals, dumpRestarts, dumpRestartHolders,
                     throttledTicks, versionChecks);
         }
     }
@@ -421,6 +425,9 @@ final class Simulation {
         } else if (dice < 590) {
             clock.advance(random.nextInt(300));
             tickAll();
+            if (primary != null && random.nextInt(8) == 0) {
+                primary.saveDump(); // an interval save: what a later crash comes back from
+            }
         } else if (dice < 810) {
             deliver(random.nextInt(6));
         } else if (dice < 840) {
@@ -439,8 +446,10 @@ final class Simulation {
             startFailover();
         } else if (dice < 978) {
             restartRandomNodeClean();
-        } else if (dice < 981) {
+        } else if (dice < 979) {
             restartPrimaryEmpty();
+        } else if (dice < 982) {
+            restartPrimaryFromDump();
         } else if (pendingWait == null) {
             startWait();
         } else {
@@ -737,6 +746,8 @@ final class Simulation {
         boolean rewinds = false;
         ReplicationId idBefore = r.log.replId();
         long offsetBefore = r.log.offset();
+        ReplicationId id2Before = r.log.replId2();
+        long secondBefore = r.log.secondReplOffset();
         long keysBefore = r.keyspace.dbSize();
         if (m instanceof MasterMessage.Continue) {
             // Invariant 4: a partial resync happens exactly when the backlog covers the replica's gap.
@@ -758,9 +769,8 @@ final class Simulation {
             rollbackAllowed[r.index] = c.expected.reason() == PsyncDecision.Reason.OFFSET_AHEAD_OF_MASTER;
             // No silent rewind: refused when we offered a history and the master holds it only up to
             // an offset below ours (its own id at a lower offset, or ours as its replId2, forked below us).
-            long held = f.replId().equals(idBefore) ? f.offset()
-                    : f.replId2().equals(idBefore) && f.secondReplOffset() >= 0 ? f.secondReplOffset() : Long.MAX_VALUE;
-            rewinds = !r.allowUnsafeResync && c.psync != null && c.psync.offset() >= 0 && held < offsetBefore;
+            rewinds = !r.allowUnsafeResync && c.psync != null && c.psync.offset() >= 0
+                    && sharedPrefix(idBefore, offsetBefore, id2Before, secondBefore, f) < offsetBefore;
             // No silent wipe: refused unless it is our lineage: the master's id or the id it was promoted from is ours.
             mustRefuse = rewinds || !r.allowUnsafeResync && f.keyCount() == 0 && keysBefore > 0
                     && !f.replId().equals(r.log.replId()) && !f.replId().equals(r.log.replId2())
@@ -793,7 +803,7 @@ final class Simulation {
                     if (!c.link.refusedFullResync().contains("allow-rewinding-resync")) {
                         fail(r.name + " refused a rewind without naming the setting that allows it");
                     }
-                    if (random.nextBoolean()) {
+                    if (wipe == null && random.nextBoolean()) { // during a crash restart the operator promotes instead
                         operatorAllowsEmpty.add(r);
                     }
                 } else if (wipe == null) {
@@ -832,6 +842,31 @@ final class Simulation {
             }
         }
         drain(c);
+    }
+
+    /**
+     * The oracle of "no silent rewind". A replication id names a whole history, from offset 0
+     * to where its holder stands: ours are our id up to our offset and our replId2 up to our
+     * secondReplOffset; the master's likewise from FULLRESYNC. Two equal ids share everything up
+     * to the shorter end, so the shared prefix is the largest such end over the equal pairs;
+     * Long.MAX_VALUE when no id is shared (another history: the wipe guard's business).
+     */
+    private static long sharedPrefix(ReplicationId id, long offset, ReplicationId id2, long second,
+                                     MasterMessage.FullResync f) {
+        long[] ourEnds = {offset, second};
+        ReplicationId[] ourIds = {id, id2};
+        long[] theirEnds = {f.offset(), f.secondReplOffset()};
+        ReplicationId[] theirIds = {f.replId(), f.replId2()};
+        long shared = -1;
+        for (int i = 0; i < 2; i++) {
+            for (int j = 0; j < 2; j++) {
+                if (!ourIds[i].equals(ReplicationId.NONE) && ourIds[i].equals(theirIds[j]) && ourEnds[i] >= 0
+                        && theirEnds[j] >= 0) {
+                    shared = Math.max(shared, Math.min(ourEnds[i], theirEnds[j]));
+                }
+            }
+        }
+        return shared < 0 ? Long.MAX_VALUE : shared;
     }
 
     private void countCascading(Conn c) {
@@ -1429,7 +1464,7 @@ final class Simulation {
     /** The failover port of a node, as CacheNode's: promote only at exactly the paused master's history. */
     private ReplicationMaster.Refusal takeOver(SimNode n, ReplicationId replId, long offset, String key) {
         if (n.link == null) {
-            if (n.log.replId2().equals(replId) && n.log.secondReplOffset() == offset && key.equals(n.handedOverWithKey)) {
+            if (n.log.replId2().equals(replId) && n.log.secondReplOffset() == offset) {
                 return null; // a retried handshake of the failover that promoted it
             }
             return new ReplicationMaster.Refusal("this node is already a master", false);
@@ -1443,7 +1478,6 @@ final class Simulation {
                     + ", the master at " + replId + " offset " + offset, true);
         }
         promote(n, "sim: promoted by a failover");
-        n.handedOverWithKey = key;
         return null;
     }
 
@@ -1472,6 +1506,45 @@ final class Simulation {
         stats.wipes++;
     }
 
+    /**
+     * The primary crashes and comes back from its last dump, older than what its replicas hold
+     * (issue 11 row 4): a new id with the dump's as replId2 up to the dump's offset. Every replica
+     * past that point must refuse to be rewound and keep its data until the operator promotes one
+     * (the same resolution as an empty restart's).
+     */
+    private void restartPrimaryFromDump() {
+        if (failover != null || pendingPromotion != null || wipe != null || primary == null || primary.dump == null) {
+            return;
+        }
+        SimNode p = primary;
+        trace(() -> "primary " + p.name + " crashes and restarts from its dump");
+        closeConnsOf(p, "sim: primary crash restart");
+        cancelWait();
+        acked = null;
+        p.restartFromDump();
+        wire(p);
+        seenId[p.index] = null;
+        ReplicationId dumpId = p.log.replId2();
+        long dumpOffset = p.log.secondReplOffset();
+        if (dumpId.equals(ReplicationId.NONE) || dumpOffset != p.log.offset()) {
+            fail(p.name + " restarted from its dump without keeping the dump's id as replId2 at its offset: " + p);
+        }
+        List<Holder> holders = new ArrayList<>();
+        for (SimNode n : alive()) {
+            // Past the dump on its history: following the restarted master would take writes back.
+            if (n.upstream == p && !n.allowUnsafeResync && n.log.offset() > dumpOffset
+                    && sharedPrefix(n.log.replId(), n.log.offset(), n.log.replId2(), n.log.secondReplOffset(),
+                    new MasterMessage.FullResync(p.log.replId(), p.log.offset(), "", 0, -1, dumpId, dumpOffset))
+                    < n.log.offset()) {
+                holders.add(new Holder(n, n.emptyBoots, n.log.replId(), n.log.offset(), n.keyspace.contents(),
+                        n.link.refusedFullResyncs()));
+            }
+        }
+        wipe = new Wipe(p, stepNo + 10 + random.nextInt(50), holders);
+        stats.dumpRestarts++;
+        stats.dumpRestartHolders += holders.size();
+    }
+
     private void wipeProgress() {
         if (wipe != null && stepNo >= wipe.resolveAt()) {
             resolveWipe();
@@ -1484,8 +1557,8 @@ final class Simulation {
         wipe = null;
         for (Holder h : w.holders()) {
             SimNode n = h.node();
-            if (!n.alive || n.emptyBoots != h.emptyBoots() || n.upstream != w.node()) {
-                continue;
+            if (!n.alive || n.emptyBoots != h.emptyBoots() || n.upstream != w.node() || n.allowUnsafeResync) {
+                continue; // gone, restarted, re-pointed, or let through by the operator (an earlier override)
             }
             if (!(n.log.replId().equals(h.replId()) && n.log.offset() == h.offset())) {
                 fail(n.name
