@@ -144,8 +144,12 @@ final class DumpFile {
     // ------------------------------------------------------------------ clean-shutdown marker
 
     /** What a master's clean shutdown says about the file it wrote last. */
-    /** @param replId2 the replId2 the master held (null: none), valid up to {@code secondReplOffset} */
-    record CleanShutdown(String replId, long offset, long checksum, String replId2, long secondReplOffset) {
+    /**
+     * @param replId2 the replId2 the node held (null: none), valid up to {@code secondReplOffset}
+     * @param master  written by a master: only then does the file hold all its id ever produced
+     */
+    record CleanShutdown(String replId, long offset, long checksum, String replId2, long secondReplOffset,
+                         boolean master) {
 
         boolean matches(RdbInfo info) {
             return info.replId().map(replId::equals).orElse(false) && info.replOffset().orElse(-1) == offset
@@ -157,13 +161,16 @@ final class DumpFile {
         return file.resolveSibling(file.getFileName() + CLEAN_SHUTDOWN_SUFFIX);
     }
 
-    /** After the final save of a master that takes no more writes: the file holds its whole history. */
-    void markCleanShutdown(String replId, long offset, long checksum, ReplicationId replId2, long secondReplOffset)
-            throws IOException {
+    /**
+     * After the final save of a node that takes no more writes: the file is exactly its position,
+     * whose replId2 the marker keeps; from a master, the file also holds its whole history.
+     */
+    void markCleanShutdown(String replId, long offset, long checksum, ReplicationId replId2, long secondReplOffset,
+                           boolean master) throws IOException {
         Path marker = markerPath();
         Path tmp = marker.resolveSibling(marker.getFileName() + ".tmp");
         String text = "repl-id=" + replId + "\nrepl-offset=" + offset + "\nchecksum=" + Long.toUnsignedString(checksum, 16)
-                + "\n" + (replId2.equals(ReplicationId.NONE) ? ""
+                + "\nrole=" + (master ? "master" : "replica") + "\n" + (replId2.equals(ReplicationId.NONE) ? ""
                 : "repl-id2=" + replId2.value() + "\nsecond-repl-offset=" + secondReplOffset + "\n");
         try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
@@ -214,7 +221,8 @@ final class DumpFile {
             String id2 = fields.get("repl-id2");
             return Optional.of(new CleanShutdown(fields.get("repl-id"), Long.parseLong(fields.get("repl-offset")),
                     Long.parseUnsignedLong(fields.get("checksum"), 16), id2 == null ? null : new ReplicationId(id2).value(),
-                    id2 == null ? -1 : Long.parseLong(fields.get("second-repl-offset"))));
+                    id2 == null ? -1 : Long.parseLong(fields.get("second-repl-offset")),
+                    !"replica".equals(fields.get("role"))));
         } catch (RuntimeException e) {
             log.warn("Ignoring the malformed {}: {}", marker, e.toString());
             return Optional.empty();

@@ -212,20 +212,21 @@ public final class Persistence implements AutoCloseable {
         ReplicationId replId = loaded.replId();
         long offset = loaded.offset();
         node.install(loaded.keyspace(), replId, offset);
+        Optional<DumpFile.CleanShutdown> exact = clean.filter(c -> c.matches(info));
+        if (exact.isPresent() && exact.get().replId2() != null && (asReplica || exact.get().master())) {
+            try {
+                node.replicationLog().restoreSecondId(new ReplicationId(exact.get().replId2()),
+                        exact.get().secondReplOffset());
+            } catch (IllegalArgumentException e) {
+                log.warn("The clean-shutdown marker's replId2 does not fit the file ({}); continuing without it", e.getMessage());
+            }
+        }
         if (asReplica) {
             log.info("Loaded dump file {}: {} keys ({} with a TTL) in {} ms, at offset {} of {}: offered to the "
                     + "master for a partial resync", file, info.keys(), info.expires(), ms, offset, replId);
             return new Restored(true, true, true, info.keys(), ms);
         }
-        boolean keep = clean.map(c -> c.matches(info)).orElse(false);
-        if (keep && clean.get().replId2() != null) {
-            try {
-                node.replicationLog().restoreSecondId(new ReplicationId(clean.get().replId2()),
-                        clean.get().secondReplOffset());
-            } catch (IllegalArgumentException e) {
-                log.warn("The clean-shutdown marker's replId2 does not fit the file ({}); continuing without it", e.getMessage());
-            }
-        }
+        boolean keep = exact.map(DumpFile.CleanShutdown::master).orElse(false);
         if (keep) {
             log.info("Loaded dump file {}: {} keys ({} with a TTL) in {} ms, written at this master's clean "
                     + "shutdown: continuing replId {} at offset {}", file, info.keys(), info.expires(), ms, replId,
@@ -496,11 +497,15 @@ public final class Persistence implements AutoCloseable {
         }
     }
 
-    /** The shutdown save holds all a master ever produced under its id: say so beside the file. */
+    /**
+     * The shutdown save is exactly the node's position: say so beside the file, with the replId2
+     * the file cannot hold; from a master it also holds all it ever produced under its id.
+     */
     private void markIfFinal(Saved s) {
-        if (!writesStopped || !"master".equals(node.role())) {
+        if (!writesStopped) {
             return;
         }
+        boolean master = "master".equals(node.role());
         PsyncDecision.History h = node.replicationLog().history();
         if (!h.replId().value().equals(s.replId()) || h.masterOffset() != s.offset()) {
             log.warn("Shutdown: the stream moved past the save (now at offset {} of {}); the restarted master will "
@@ -509,7 +514,7 @@ public final class Persistence implements AutoCloseable {
         }
         try {
             dump.markCleanShutdown(s.replId(), s.offset(), Long.parseUnsignedLong(s.checksum(), 16), h.replId2(),
-                    h.secondReplOffset());
+                    h.secondReplOffset(), master);
         } catch (IOException e) {
             log.warn("Shutdown: could not write the clean-shutdown marker beside {}: {}; the restarted master will "
                     + "start a new replId", dump.path(), e.toString());

@@ -137,8 +137,40 @@ class RestoreTest extends NodeTestBase {
         assertThat(loaded.keyspace().get(b("other"))).isEqualTo(b("x"));
     }
 
+    /**
+     * Found by the simulation (seed 34985): a replica that followed a promotion (its log keeps the
+     * old id as replId2) forgot it in a clean restart, so a master later restarted from an older
+     * dump of that old history looked foreign to it, and its full resync rewound the replica.
+     */
     @Test
-    void aReplicasShutdownFileLoadsAsAMasterUnderANewReplId() {
+    void aCleanRestartKeepsReplId2ForAReplicaToo() {
+        CacheNode source = newNode();
+        source.writableKeyspace().set(b("k"), b("v"));
+        Persistence sp = persistence(source, dir, clock);
+        open.add(sp);
+        sp.save();
+        CacheNode replica = newNode();
+        Persistence.restore(replica, dump(dir), true, false, clock);
+        replica.replicaOf(NodeFixture.SOME_MASTER, true);
+        ReplicationId before = replica.replicationLog().replId();
+        long at = replica.replicationLog().offset();
+        // Its master was promoted and continued it under a new id (CONTINUE with a new replId).
+        ReplicationId promoted = ReplicationId.random(new java.util.SplittableRandom(9));
+        replica.replicationLog().adoptNewId(promoted);
+        Persistence rp = persistence(replica, dir, clock);
+        rp.stopWrites();
+        rp.shutdown();
+
+        CacheNode again = newNode();
+        Persistence.restore(again, dump(dir), true, false, clock);
+
+        assertThat(again.replicationLog().replId()).isEqualTo(promoted);
+        assertThat(again.replicationLog().replId2()).isEqualTo(before);
+        assertThat(again.replicationLog().secondReplOffset()).isEqualTo(at);
+    }
+
+    @Test
+    void aReplicasShutdownFileLoadsAsAMasterUnderANewReplId() throws java.io.IOException {
         CacheNode source = newNode();
         source.writableKeyspace().set(b("k"), b("v"));
         Persistence sp = persistence(source, dir, clock);
@@ -152,7 +184,9 @@ class RestoreTest extends NodeTestBase {
         Persistence rp = persistence(replica, dir, clock);
         rp.stopWrites();
         rp.shutdown();
-        assertThat(dir.resolve("dump.rdb.clean-shutdown")).as("only a master vouches for its history").doesNotExist();
+        // The marker keeps the replica's position (and replId2) for its own restart, but says it was a
+        // replica: only a master vouches that the file holds all its id produced.
+        assertThat(dir.resolve("dump.rdb.clean-shutdown")).content().contains("role=replica");
 
         CacheNode master = newNode();
         Persistence.restore(master, dump(dir), false, false, clock);

@@ -112,12 +112,11 @@ final class SimNode implements SnapshotSource, MasterLink.Dataset {
      * offering its history (PSYNC replId offset); a master keeps serving that history.
      */
     void restartClean() {
-        // A master's clean shutdown leaves the marker beside the file, which keeps its replId2 too.
-        boolean wasMaster = upstream == null;
+        // A clean shutdown leaves the marker beside the file, which keeps its replId2 too.
         ReplicationId id2 = log.replId2();
         long second = log.secondReplOffset();
         restartFrom(image(), true);
-        if (wasMaster && !id2.equals(ReplicationId.NONE)) {
+        if (!id2.equals(ReplicationId.NONE)) {
             log.restoreSecondId(id2, second);
         }
     }
