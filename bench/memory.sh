@@ -71,27 +71,14 @@ load() { # port
 }
 
 echo "== redis-server $(redis-server --version | awk '{print $3}') on 127.0.0.1:$REDIS_PORT" >&2
-redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no --dir "$work" >"$work/redis.log" 2>&1 &
-redis_pid=$!; pids+=("$redis_pid")
-for _ in $(seq 100); do redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
+start_redis "$REDIS_PORT"
 r_used0=$(info_field "$REDIS_PORT" used_memory); r_rss0=$(info_field "$REDIS_PORT" used_memory_rss)
 load "$REDIS_PORT"
 r_used1=$(info_field "$REDIS_PORT" used_memory); r_rss1=$(info_field "$REDIS_PORT" used_memory_rss)
 stop_pid "$redis_pid"
 
 echo "== replcache RESP on 127.0.0.1:$RESP_PORT" >&2
-# shellcheck disable=SC2086 # SERVER_JAVA_OPTS is a list of options
-java -Xmx2g $SERVER_JAVA_OPTS -jar "$JAR" --server.port="$HTTP_PORT" --server.address=127.0.0.1 \
-  --replcache.grpc.port="$GRPC_PORT" --replcache.grpc.address=127.0.0.1 --replcache.resp.port="$RESP_PORT" \
-  --replcache.resp.address=127.0.0.1 --replcache.data-dir="$work/data" --replcache.snapshot.on-shutdown=false \
-  >"$work/replcache.log" 2>&1 &
-server_pid=$!; pids+=("$server_pid")
-for _ in $(seq 240); do
-  kill -0 "$server_pid" 2>/dev/null || break
-  redis-cli -h 127.0.0.1 -p "$RESP_PORT" ping 2>/dev/null | grep -q PONG && break
-  sleep 0.5
-done
-redis-cli -h 127.0.0.1 -p "$RESP_PORT" ping 2>/dev/null | grep -q PONG || { echo "ReplCache RESP not up in 120s" >&2; cat "$work/replcache.log" >&2; exit 1; }
+start_replcache_resp -Xmx2g
 c_heap0=$(heap_used_kb "$server_pid"); c_rss0=$(rss_kb "$server_pid"); c_est0=$(info_field "$RESP_PORT" used_memory)
 load "$RESP_PORT"
 c_heap1=$(heap_used_kb "$server_pid"); c_rss1=$(rss_kb "$server_pid"); c_est1=$(info_field "$RESP_PORT" used_memory)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Process and port bookkeeping shared by bench/run.sh and bench/resp.sh; sourced, not run.
+# Process and port bookkeeping shared by the bench scripts; sourced, not run.
 # Expects STOP_TIMEOUT (seconds of SIGTERM grace). Gives a temporary $work directory, a pids
 # array that `cleanup` (on exit) stops, and the helpers below.
 
@@ -40,3 +40,28 @@ require_free_ports() {
 }
 load1() { cut -d' ' -f1 /proc/loadavg; }
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+
+# redis-server (no persistence) on 127.0.0.1:$1, answering PING; sets redis_pid.
+start_redis() {
+  redis-server --bind 127.0.0.1 --port "$1" --save "" --appendonly no --dir "$work" >"$work/redis.log" 2>&1 &
+  redis_pid=$!; pids+=("$redis_pid")
+  for _ in $(seq 100); do redis-cli -h 127.0.0.1 -p "$1" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  redis-cli -h 127.0.0.1 -p "$1" ping >/dev/null 2>&1 || { echo "redis-server did not answer PING" >&2; cat "$work/redis.log" >&2; exit 1; }
+}
+
+# ReplCache from $JAR with its RESP port on 127.0.0.1:$RESP_PORT (HTTP_PORT, GRPC_PORT too), answering
+# PING; the arguments are JVM options (heap), then SERVER_JAVA_OPTS; sets server_pid.
+start_replcache_resp() {
+  # shellcheck disable=SC2086 # SERVER_JAVA_OPTS is a list of options
+  java "$@" $SERVER_JAVA_OPTS -jar "$JAR" --server.port="$HTTP_PORT" --server.address=127.0.0.1 \
+    --replcache.grpc.port="$GRPC_PORT" --replcache.grpc.address=127.0.0.1 --replcache.resp.port="$RESP_PORT" \
+    --replcache.resp.address=127.0.0.1 --replcache.data-dir="$work/data" --replcache.snapshot.on-shutdown=false \
+    >"$work/replcache.log" 2>&1 &
+  server_pid=$!; pids+=("$server_pid")
+  for _ in $(seq 240); do
+    kill -0 "$server_pid" 2>/dev/null || break
+    redis-cli -h 127.0.0.1 -p "$RESP_PORT" ping 2>/dev/null | grep -q PONG && break
+    sleep 0.5
+  done
+  redis-cli -h 127.0.0.1 -p "$RESP_PORT" ping 2>/dev/null | grep -q PONG || { echo "ReplCache RESP not up in 120s" >&2; cat "$work/replcache.log" >&2; exit 1; }
+}

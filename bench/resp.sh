@@ -86,24 +86,10 @@ bench_line() { # port pipeline op -> "rps p50 p99"
 # Both servers run side by side (the idle one costs nothing) and each test runs on Redis and then
 # on ReplCache back to back, so a change in the machine's load hits both alike.
 echo "== redis-server $(redis-server --version | awk '{print $3}') on 127.0.0.1:$REDIS_PORT" >&2
-redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no --dir "$work" >"$work/redis.log" 2>&1 &
-redis_pid=$!; pids+=("$redis_pid")
-for _ in $(seq 100); do redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
-redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping >/dev/null 2>&1 || { echo "redis-server did not answer PING" >&2; cat "$work/redis.log" >&2; exit 1; }
+start_redis "$REDIS_PORT"
 
 echo "== replcache RESP on 127.0.0.1:$RESP_PORT" >&2
-# shellcheck disable=SC2086 # SERVER_JAVA_OPTS is a list of options
-java -Xms2g -Xmx2g $SERVER_JAVA_OPTS -jar "$JAR" --server.port="$HTTP_PORT" --server.address=127.0.0.1 \
-  --replcache.grpc.port="$GRPC_PORT" --replcache.grpc.address=127.0.0.1 --replcache.resp.port="$RESP_PORT" \
-  --replcache.resp.address=127.0.0.1 --replcache.data-dir="$work/data" --replcache.snapshot.on-shutdown=false \
-  >"$work/replcache.log" 2>&1 &
-server_pid=$!; pids+=("$server_pid")
-for _ in $(seq 240); do
-  kill -0 "$server_pid" 2>/dev/null || break
-  redis-cli -h 127.0.0.1 -p "$RESP_PORT" ping 2>/dev/null | grep -q PONG && break
-  sleep 0.5
-done
-redis-cli -h 127.0.0.1 -p "$RESP_PORT" ping 2>/dev/null | grep -q PONG || { echo "ReplCache RESP not up in 120s" >&2; cat "$work/replcache.log" >&2; exit 1; }
+start_replcache_resp -Xms2g -Xmx2g
 echo "== warm-up of ReplCache (not measured)" >&2
 for p in 1 16; do bench_line "$RESP_PORT" "$p" set >/dev/null; bench_line "$RESP_PORT" "$p" get >/dev/null; done
 

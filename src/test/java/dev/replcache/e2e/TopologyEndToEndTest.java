@@ -340,6 +340,26 @@ class TopologyEndToEndTest {
         awaitInSync(master, a);
     }
 
+    /** A master, a FAILOVER target with handshake faults (off) that follows it, in sync at (oldId, x). */
+    private record Handover(TestNode master, TestNode target, HandshakeFaults faults, ReplicationId oldId, long x) {
+    }
+
+    /**
+     * The target follows by REPLICAOF, not by configuration: restarted, it comes back as the master
+     * its dump says it was.
+     */
+    private Handover handover(int keys) {
+        HandshakeFaults faults = new HandshakeFaults();
+        TestNode master = cluster.start("master");
+        TestNode target = cluster.start("target", new Object[] {faults});
+        assertThat(target.http("PUT", "/v1/replication/master", "{\"host\":\"127.0.0.1\",\"port\":" + master.grpcPort()
+                + "}", "application/json").statusCode()).isEqualTo(200);
+        write(master, "k", keys);
+        awaitInSync(master, target);
+        return new Handover(master, target, faults, master.node().replicationLog().replId(),
+                master.node().replicationLog().offset());
+    }
+
     /**
      * Issue 11 row 2: the target takes over but every answer to the handshake is lost. The old
      * master used to revert at the deadline and take writes again (two masters); now it stays the
@@ -347,13 +367,12 @@ class TopologyEndToEndTest {
      */
     @Test
     void aFailoverWhoseAnswersAreLostLeavesTheOldMasterAReplicaUntilTheTargetAnswers() {
-        HandshakeFaults faults = new HandshakeFaults();
-        TestNode master = cluster.start("master");
-        TestNode target = cluster.start("target", new Object[] {faults}, "replcache.replication.master=" + master.grpcAddress());
-        write(master, "k", 100);
-        awaitInSync(master, target);
-        ReplicationId oldId = master.node().replicationLog().replId();
-        long x = master.node().replicationLog().offset();
+        Handover h = handover(100);
+        HandshakeFaults faults = h.faults();
+        TestNode master = h.master();
+        TestNode target = h.target();
+        ReplicationId oldId = h.oldId();
+        long x = h.x();
 
         faults.losingAnswers.set(true);
         HttpResponse<String> unknown = master.json("POST", "/v1/replication/failover", "{\"timeoutMs\":500}");
@@ -400,15 +419,12 @@ class TopologyEndToEndTest {
      */
     @Test
     void aTargetThatTookOverAndRestartedCleanlyStillAnswersTheRetriedHandshake() {
-        HandshakeFaults faults = new HandshakeFaults();
-        TestNode master = cluster.start("master");
-        TestNode target = cluster.start("target", new Object[] {faults});
-        target.http("PUT", "/v1/replication/master", "{\"host\":\"127.0.0.1\",\"port\":" + master.grpcPort() + "}",
-                "application/json");
-        write(master, "k", 50);
-        awaitInSync(master, target);
-        ReplicationId oldId = master.node().replicationLog().replId();
-        long x = master.node().replicationLog().offset();
+        Handover h = handover(50);
+        HandshakeFaults faults = h.faults();
+        TestNode master = h.master();
+        TestNode target = h.target();
+        ReplicationId oldId = h.oldId();
+        long x = h.x();
 
         faults.losingAnswers.set(true);
         HttpResponse<String> unknown = master.json("POST", "/v1/replication/failover", "{\"timeoutMs\":500}");
@@ -435,13 +451,12 @@ class TopologyEndToEndTest {
     /** A refusal is an answer: the target did not take over, so the old master is the master again. */
     @Test
     void aFailoverTheTargetRefusesRevertsTheOldMasterWithItsHistory() {
-        HandshakeFaults faults = new HandshakeFaults();
-        TestNode master = cluster.start("master");
-        TestNode target = cluster.start("target", new Object[] {faults}, "replcache.replication.master=" + master.grpcAddress());
-        write(master, "k", 100);
-        awaitInSync(master, target);
-        ReplicationId oldId = master.node().replicationLog().replId();
-        long x = master.node().replicationLog().offset();
+        Handover h = handover(100);
+        HandshakeFaults faults = h.faults();
+        TestNode master = h.master();
+        TestNode target = h.target();
+        ReplicationId oldId = h.oldId();
+        long x = h.x();
 
         faults.forgingKeys.set(true);
         HttpResponse<String> refused = master.json("POST", "/v1/replication/failover", "{\"timeoutMs\":2000}");

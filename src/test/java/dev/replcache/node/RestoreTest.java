@@ -137,13 +137,8 @@ class RestoreTest extends NodeTestBase {
         assertThat(loaded.keyspace().get(b("other"))).isEqualTo(b("x"));
     }
 
-    /**
-     * Found by the simulation (seed 34985): a replica that followed a promotion (its log keeps the
-     * old id as replId2) forgot it in a clean restart, so a master later restarted from an older
-     * dump of that old history looked foreign to it, and its full resync rewound the replica.
-     */
-    @Test
-    void aCleanRestartKeepsReplId2ForAReplicaToo() {
+    /** A node restarted as a replica from a master's saved file, following some master. */
+    private CacheNode replicaStartedFromADump() {
         CacheNode source = newNode();
         source.writableKeyspace().set(b("k"), b("v"));
         Persistence sp = persistence(source, dir, clock);
@@ -152,6 +147,17 @@ class RestoreTest extends NodeTestBase {
         CacheNode replica = newNode();
         Persistence.restore(replica, dump(dir), true, false, clock);
         replica.replicaOf(NodeFixture.SOME_MASTER, true);
+        return replica;
+    }
+
+    /**
+     * Found by the simulation (seed 34985): a replica that followed a promotion (its log keeps the
+     * old id as replId2) forgot it in a clean restart, so a master later restarted from an older
+     * dump of that old history looked foreign to it, and its full resync rewound the replica.
+     */
+    @Test
+    void aCleanRestartKeepsReplId2ForAReplicaToo() {
+        CacheNode replica = replicaStartedFromADump();
         ReplicationId before = replica.replicationLog().replId();
         long at = replica.replicationLog().offset();
         // Its master was promoted and continued it under a new id (CONTINUE with a new replId).
@@ -171,14 +177,7 @@ class RestoreTest extends NodeTestBase {
 
     @Test
     void aReplicasShutdownFileLoadsAsAMasterUnderANewReplId() throws java.io.IOException {
-        CacheNode source = newNode();
-        source.writableKeyspace().set(b("k"), b("v"));
-        Persistence sp = persistence(source, dir, clock);
-        open.add(sp);
-        sp.save();
-        CacheNode replica = newNode();
-        Persistence.restore(replica, dump(dir), true, false, clock);
-        replica.replicaOf(NodeFixture.SOME_MASTER, true);
+        CacheNode replica = replicaStartedFromADump();
         ReplicationId masterId = replica.replicationLog().replId();
         long offset = replica.replicationLog().offset();
         Persistence rp = persistence(replica, dir, clock);
