@@ -37,7 +37,8 @@ REDIS_PORT=(26381 26382 26383)
 DEAD_PORT=26399 # nothing listens here: Redis's replica is pointed at it to cut its link
 # ReplCache: acks every 10 ms (default 1 s) for lag measurements. Acks are sent from the node's
 # timer tick (default 100 ms), so the tick must be 10 ms too or the ack interval is really 100 ms.
-RC_COMMON=(--replcache.replication.ack-interval=10ms --replcache.replication.tick-interval=10ms)
+# RESP off: every node would take the default port 6379 (the drivers use HTTP and gRPC).
+RC_COMMON=(--replcache.replication.ack-interval=10ms --replcache.replication.tick-interval=10ms --replcache.resp.port=0)
 # The replica whose link is cut reconnects after 3 s (the cut), not after 100 ms.
 RC_CUT=(--replcache.replication.reconnect-min-delay=3s --replcache.replication.reconnect-max-delay=3s)
 # Redis: disk-based RDB sync like ReplCache's, no persistence; a 16 MB backlog as ReplCache's

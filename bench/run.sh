@@ -105,7 +105,7 @@ stop_pid "$redis_pid"; pids=()
 echo "== replcache on 127.0.0.1 (http $HTTP_PORT, grpc $GRPC_PORT)" >&2
 # shellcheck disable=SC2086 # SERVER_JAVA_OPTS is a list of options
 java -Xms2g -Xmx2g $SERVER_JAVA_OPTS -jar "$JAR" --server.port="$HTTP_PORT" --server.address=127.0.0.1 \
-  --replcache.grpc.port="$GRPC_PORT" --replcache.grpc.address=127.0.0.1 --replcache.data-dir="$work/data" \
+  --replcache.grpc.port="$GRPC_PORT" --replcache.grpc.address=127.0.0.1 --replcache.resp.port=0 --replcache.data-dir="$work/data" \
   >"$work/replcache.log" 2>&1 &
 server_pid=$!; pids+=("$server_pid")
 # Ready = readiness probe up (after all lifecycle beans started) and the gRPC port accepting:

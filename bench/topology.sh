@@ -48,7 +48,8 @@ RC_GRPC=(29191 29192 29193)
 REDIS_PORT=(26481 26482 26483)
 # Both systems with their defaults but for the backlog (the same size) and Redis's disk-based full
 # sync (ReplCache's sync sends an RDB snapshot file; Redis's diskless sync would wait 5 s first).
-RC_COMMON=(--replcache.replication.backlog-size=${BACKLOG_MB}MB)
+# RESP off: every node would take the default port 6379 (the drivers use HTTP and gRPC).
+RC_COMMON=(--replcache.replication.backlog-size=${BACKLOG_MB}MB --replcache.resp.port=0)
 REDIS_COMMON=(--bind 127.0.0.1 --save "" --appendonly no --repl-diskless-sync no --repl-backlog-size "${BACKLOG_MB}mb")
 
 source bench/lib.sh
