@@ -140,35 +140,32 @@ public final class LeaseElector {
      * @return false when this node does not hold the lease or the store refused
      */
     public boolean handOver(String toIdentity, String toName, String toAddress) {
-        writableUntil = Long.MIN_VALUE;
-        LeaseRecord rec = observed;
-        if (!leading || rec == null) {
-            return false;
-        }
-        try {
-            LeaseRecord stored = store.replace(new LeaseRecord(toIdentity, toName, toAddress,
-                    settings.leaseDurationMs(), rec.transitions() + 1, null), rec.version());
-            observe(stored);
-            leading = false;
-            lastHolder = stored.holder();
-            view = new View(false, stored.transitions(), stored, true, true);
-            return true;
-        } catch (LeaseStore.LeaseStoreException e) {
-            return false;
-        }
+        return giveAway(rec -> new LeaseRecord(toIdentity, toName, toAddress, settings.leaseDurationMs(),
+                rec.transitions() + 1, null));
     }
 
     /** Gives the lease up (a stop with nobody to hand over to): the others may take it at once. */
     public boolean release() {
+        return giveAway(rec -> new LeaseRecord("", rec.holderName(), "", 1000, rec.transitions(), null));
+    }
+
+    /**
+     * Stops writing, then writes the lease away from this node. When the store refuses, this node
+     * still holds the lease, fenced until its next renewal.
+     */
+    private boolean giveAway(java.util.function.UnaryOperator<LeaseRecord> next) {
         writableUntil = Long.MIN_VALUE;
         LeaseRecord rec = observed;
         if (!leading || rec == null) {
             return false;
         }
-        leading = false;
         try {
-            observe(store.replace(new LeaseRecord("", rec.holderName(), "", 1000, rec.transitions(), null),
-                    rec.version()));
+            LeaseRecord stored = store.replace(next.apply(rec), rec.version());
+            observe(stored);
+            leading = false;
+            LeaseRecord holder = stored.released() ? null : stored;
+            lastHolder = holder == null ? null : holder.holder();
+            view = new View(false, stored.transitions(), holder, holder != null, true);
             return true;
         } catch (LeaseStore.LeaseStoreException e) {
             return false;
@@ -225,11 +222,10 @@ public final class LeaseElector {
         boolean wasLeading = leading;
         leading = false;
         writableUntil = Long.MIN_VALUE;
-        String holder = rec == null || rec.released() ? null : rec.holder();
-        boolean newHolder = holder != null && !holder.equals(lastHolder);
-        lastHolder = holder;
-        view = new View(false, rec == null ? view.epoch() : rec.transitions(), rec == null || rec.released() ? null : rec,
-                live, true);
+        LeaseRecord held = rec == null || rec.released() ? null : rec;
+        boolean newHolder = held != null && !held.holder().equals(lastHolder);
+        lastHolder = held == null ? null : held.holder();
+        view = new View(false, rec == null ? view.epoch() : rec.transitions(), held, live, true);
         Change change = wasLeading ? Change.LOST : newHolder ? Change.NEW_HOLDER : Change.NONE;
         return new Outcome(view, change, why);
     }

@@ -124,12 +124,23 @@ class LeaseElectorTest {
         assertThat(store.current().holder()).isEqualTo("run-a");
     }
 
-    @Test
-    void aReleasedLeaseIsTakenAtOnceUnderANewEpoch() {
+    /** a holds the lease, b has seen it. */
+    private record HolderAndFollower(LeaseElector a, LeaseElector b) {
+    }
+
+    private HolderAndFollower aHoldsBFollows() {
         LeaseElector a = elector("run-a", "a");
         LeaseElector b = elector("run-b", "b");
         a.step("a:1", true);
         b.step("b:1", true);
+        return new HolderAndFollower(a, b);
+    }
+
+    @Test
+    void aReleasedLeaseIsTakenAtOnceUnderANewEpoch() {
+        HolderAndFollower set = aHoldsBFollows();
+        LeaseElector a = set.a();
+        LeaseElector b = set.b();
         assertThat(a.release()).isTrue();
         assertThat(a.mayWrite()).isFalse();
         LeaseElector.Outcome o = b.step("b:1", true);
@@ -139,10 +150,9 @@ class LeaseElectorTest {
 
     @Test
     void aHandoverMakesTheTargetTheHolderAtItsNextStep() {
-        LeaseElector a = elector("run-a", "a");
-        LeaseElector b = elector("run-b", "b");
-        a.step("a:1", true);
-        b.step("b:1", true);
+        HolderAndFollower set = aHoldsBFollows();
+        LeaseElector a = set.a();
+        LeaseElector b = set.b();
         assertThat(a.handOver("run-b", "b", "b:1")).isTrue();
         assertThat(a.mayWrite()).isFalse();
         assertThat(store.current().address()).isEqualTo("b:1");
