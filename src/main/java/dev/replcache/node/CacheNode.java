@@ -79,6 +79,11 @@ public final class CacheNode implements AutoCloseable {
     private volatile Runnable senderWakeup = () -> { };
     /** host:port announced to our master; null until known (gRPC on port 0 before it listens). */
     private volatile String announceAddress;
+    private volatile Election election = Election.NONE;
+    /** A link of this run completed a sync before it was replaced or promoted. */
+    private volatile boolean syncedBefore;
+    /** Monotonic ms of the last promotion (REPLICAOF NO ONE or a failover takeover), -1 before any. */
+    private volatile long promotedAtMs = -1;
     /** The port our gRPC server listens on, -1 before it does (REPLICAOF to it is refused). */
     private volatile int listenPort = -1;
     /** Port of the RESP server, 0 while none: announced to our master as Redis's listening-port. */
@@ -151,6 +156,10 @@ public final class CacheNode implements AutoCloseable {
         LinkDriver l = link;
         if (l != null) {
             throw new ReadOnlyReplicaException(l.master().toString());
+        }
+        String noLease = election.refusal();
+        if (noLease != null) {
+            throw new NoLeaseException(noLease);
         }
         WriteGuards guards = settings.guards();
         if (guards.minReplicasToWrite() > 0) {
@@ -407,6 +416,7 @@ public final class CacheNode implements AutoCloseable {
         LinkDriver current = link;
         long generation = nextLinkGeneration(); // before the close: the old link's load, if any, is void
         if (current != null) {
+            syncedBefore |= current.link().everSynced();
             current.close();
         }
         keyspace.setRole(KeyspaceRole.REPLICA);
@@ -524,8 +534,10 @@ public final class CacheNode implements AutoCloseable {
         // past what its master had, and a replica of that master could continue across it. A snapshot
         // the link is loading now must not install after this (it would bring the old master back).
         nextLinkGeneration();
+        syncedBefore |= current.link().everSynced();
         current.close();
         replicationLog.shiftReplicationId(ReplicationId.random(idRandom));
+        promotedAtMs = monotonic.millis();
         keyspace.setRole(KeyspaceRole.MASTER);
         link = null;
         log.info("Promoted to master: replId={} replId2={} valid up to offset {}", replicationLog.replId(),
@@ -670,10 +682,64 @@ public final class CacheNode implements AutoCloseable {
         keyspace.setRole(KeyspaceRole.REPLICA);
     }
 
+    /** The master this node follows, null on a master. */
+    public HostPort masterAddress() {
+        LinkDriver l = link;
+        return l == null ? null : l.master();
+    }
+
     /** The link to our master, for read-only views (state, progress, counters); null on a master. */
     public MasterLink masterLink() {
         LinkDriver l = link;
         return l == null ? null : l.link();
+    }
+
+    /**
+     * Who elects the master when it is not configured ({@code replcache.failover.mode=lease}): it
+     * fences client writes and shows in the replication view.
+     */
+    public interface Election {
+        Election NONE = new Election() {
+            @Override
+            public String refusal() {
+                return null;
+            }
+
+            @Override
+            public ReplicationView.LeaseView view() {
+                return null;
+            }
+        };
+
+        /** Null while this node may take client writes as a master, else why not. */
+        String refusal();
+
+        /** The election as this node sees it, or null. */
+        ReplicationView.LeaseView view();
+    }
+
+    public void setElection(Election election) {
+        this.election = Objects.requireNonNull(election, "election");
+    }
+
+    /**
+     * Whether this node completed a sync with a master in this run (on its current link or an
+     * earlier one): its data is a master's history, not only what a dump file held.
+     */
+    public boolean syncedThisRun() {
+        MasterLink l = masterLink();
+        return syncedBefore || l != null && l.everSynced();
+    }
+
+    /** How long ago this node was last promoted to master (monotonic ms), -1 if it never was in this run. */
+    public long msSincePromotion() {
+        long at = promotedAtMs;
+        return at < 0 ? -1 : monotonic.millis() - at;
+    }
+
+    /** {@code host:port} this node announces to its master and its peers, null before it is known. */
+    public String announceAddress() {
+        return announceAddress;
     }
 
     /** A random id per process, sent in Hello. */
@@ -697,7 +763,7 @@ public final class CacheNode implements AutoCloseable {
                             p.startedAtMs() < 0 ? 0 : monotonic.millis() - p.startedAtMs()), ml.refusedFullResync());
         }
         return ReplicationView.of(role(), replicationLog, master, masterView, keyspace.writesPaused(),
-                failover.state().redisName());
+                failover.state().redisName(), election.view());
     }
 
     @Override

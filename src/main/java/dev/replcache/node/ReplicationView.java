@@ -26,10 +26,11 @@ import java.util.Locale;
  *                 {@code waiting-for-sync}, {@code failover-in-progress}), or
  *                 {@code failover-outcome-unknown}: the target did not answer in time, and this
  *                 node stays its replica until it does
+ * @param lease    the master election under {@code replcache.failover.mode=lease}; null under {@code manual}
  */
 public record ReplicationView(String role, String replId, String replId2, long offset, long secondReplOffset,
                               BacklogView backlog, MasterLinkView master, List<ReplicaView> replicas,
-                              StatsView stats, boolean writesPaused, String failoverState) {
+                              StatsView stats, boolean writesPaused, String failoverState, LeaseView lease) {
 
     /** @param coverageMs how far back in time the backlog reaches */
     public record BacklogView(long firstOffset, long sizeBytes, long capacityBytes, long coverageMs) {
@@ -65,6 +66,29 @@ public record ReplicationView(String role, String replId, String replId2, long o
         }
     }
 
+    /**
+     * The lease election as this node sees it.
+     *
+     * @param name          this node's name in the set
+     * @param priority      its replica-priority (0 = never the master)
+     * @param synced        it synced with a master (or held the lease) in this run
+     * @param refused       it refused a resync and does not stand
+     * @param holder        it holds the lease
+     * @param mayWrite      it holds the lease and renewed it within renew-deadline: it takes writes
+     * @param epoch         the lease's transitions as last seen, -1 before any
+     * @param holderName    the holder's name as last seen, or null
+     * @param holderAddress the holder's replication address, or null
+     * @param holderLive    the holder's claim had not run out at the last look
+     * @param apiReachable  the last request to the API server succeeded
+     * @param transitions   the changes this node saw: acquired, lost, new holder
+     * @param lastTransition the last of them and why, or null
+     * @param lastTransitionAgeMs how long ago it was, -1 before any
+     */
+    public record LeaseView(String name, int priority, boolean synced, boolean refused, boolean holder,
+                            boolean mayWrite, long epoch, String holderName, String holderAddress, boolean holderLive,
+                            boolean apiReachable, long transitions, String lastTransition, long lastTransitionAgeMs) {
+    }
+
     public record ReplicaView(String id, String address, String state, long ackOffset, long lagBytes, long lagMs) {
     }
 
@@ -82,7 +106,7 @@ public record ReplicationView(String role, String replId, String replId2, long o
     }
 
     static ReplicationView of(String role, ReplicationLog log, ReplicationMaster master, MasterLinkView link,
-                              boolean writesPaused, String failoverState) {
+                              boolean writesPaused, String failoverState, LeaseView lease) {
         List<ReplicaView> replicas = master.replicas().stream()
                 .map(ReplicationView::replicaView)
                 .toList();
@@ -92,7 +116,7 @@ public record ReplicationView(String role, String replId, String replId2, long o
                         log.backlogCoverageMs()),
                 link, replicas,
                 new StatsView(s.syncFull(), s.syncPartialOk(), s.syncPartialErr(), s.syncAbandoned(),
-                        s.entriesBytesSent(), s.snapshotBytesSent(), s.slowReplicaDisconnects()), writesPaused, failoverState);
+                        s.entriesBytesSent(), s.snapshotBytesSent(), s.slowReplicaDisconnects()), writesPaused, failoverState, lease);
     }
 
     private static ReplicaView replicaView(ReplicaInfo r) {

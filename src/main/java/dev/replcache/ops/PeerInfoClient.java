@@ -22,9 +22,15 @@ public interface PeerInfoClient {
      *
      * @param master     {@code host:port} of its master, or empty on a master
      * @param linkStatus its link to the master ({@code connecting}, {@code sync}, {@code up}, {@code down}), or empty
+     * @param candidacy  what it says as a lease candidate, or null when it runs no election
      */
     record PeerInfo(String role, String replId, long offset, String master, String linkStatus,
-                    List<PeerReplica> replicas) {
+                    List<PeerReplica> replicas, Candidacy candidacy) {
+
+        /** A lease candidate's self-description (replcache.failover.mode=lease). */
+        public record Candidacy(String name, int priority, boolean synced, boolean refused, boolean holder, long epoch,
+                                boolean apiReachable) {
+        }
     }
 
     /** One replica as a node knows it. */

@@ -66,6 +66,13 @@ public final class TestNode implements AutoCloseable {
      * scanning, so that no other test's context picks them up.
      */
     public static TestNode start(String name, Path dataDir, Object[] beans, String... extra) {
+        TestNode n = new TestNode(name, dataDir, settings(dataDir, extra), beans);
+        n.boot();
+        return n;
+    }
+
+    /** A test node's settings: quick timers, loopback only, RESP off; {@code extra} replaces by name. */
+    static List<String> settings(Path dataDir, String... extra) {
         List<String> props = new ArrayList<>(List.of(
                 "server.port=0",
                 "server.address=127.0.0.1",
@@ -87,9 +94,7 @@ public final class TestNode implements AutoCloseable {
             props.removeIf(existing -> existing.startsWith(key));
             props.add(e);
         }
-        TestNode n = new TestNode(name, dataDir, props, beans);
-        n.boot();
-        return n;
+        return props;
     }
 
     private void boot() {

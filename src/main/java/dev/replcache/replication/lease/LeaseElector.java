@@ -99,6 +99,16 @@ public final class LeaseElector {
      * @param standing whether this node may take the lease over now (the candidate rules)
      */
     public Outcome step(String address, boolean standing) {
+        return step(address, () -> standing ? null : "this node does not stand");
+    }
+
+    /**
+     * As {@link #step(String, boolean)}, asking the candidate rules only when the lease is free:
+     * they may cost a round of calls to the siblings.
+     *
+     * @param whyNotStand null when this node stands, else why not (it goes into the outcome's reason)
+     */
+    public Outcome step(String address, java.util.function.Supplier<String> whyNotStand) {
         long sentAt = clock.millis();
         Optional<LeaseRecord> current;
         try {
@@ -109,8 +119,9 @@ public final class LeaseElector {
         long seenAt = clock.millis();
         if (current.isEmpty()) {
             observed = null;
-            if (!standing) {
-                return lostIfLeading(null, false, "the lease does not exist");
+            String notStanding = whyNotStand.get();
+            if (notStanding != null) {
+                return lostIfLeading(null, false, "the lease does not exist; " + notStanding);
             }
             return write(() -> store.create(desired(address, 0)), sentAt, "created the lease");
         }
@@ -124,9 +135,12 @@ public final class LeaseElector {
                     "renewed the lease");
         }
         boolean live = !rec.released() && seenAt < observedAt + rec.durationMs();
-        if (live || !standing) {
-            return lostIfLeading(rec, live, live ? "the lease is held by " + rec.holderName()
-                    : "the lease is free but this node does not stand");
+        if (live) {
+            return lostIfLeading(rec, true, "the lease is held by " + rec.holderName());
+        }
+        String notStanding = whyNotStand.get();
+        if (notStanding != null) {
+            return lostIfLeading(rec, false, "the lease is free; " + notStanding);
         }
         String why = rec.released() ? "took the released lease over from " + rec.holderName()
                 : "took the lease over from " + rec.holderName() + ", silent for " + (seenAt - observedAt) + " ms";

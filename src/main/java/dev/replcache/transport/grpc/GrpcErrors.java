@@ -49,6 +49,9 @@ public final class GrpcErrors {
                     : fe.started() ? Status.ABORTED : Status.FAILED_PRECONDITION;
             return status.withDescription(error.getMessage());
         }
+        if (error instanceof dev.replcache.node.NoLeaseException) {
+            return Status.UNAVAILABLE.withDescription(error.getMessage());
+        }
         if (error instanceof NodeStoppingException) {
             return Status.UNAVAILABLE.withDescription(error.getMessage());
         }

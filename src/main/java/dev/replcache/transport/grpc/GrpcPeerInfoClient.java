@@ -93,7 +93,10 @@ public final class GrpcPeerInfoClient implements PeerInfoClient, AutoCloseable {
                 info.getReplicasList().stream()
                         .map(r -> new PeerReplica(r.getId(), r.getAddress(), r.getState(), r.getAckOffset(),
                                 r.getLagBytes(), r.getLagMs()))
-                        .toList());
+                        .toList(),
+                info.hasLease() ? new PeerInfo.Candidacy(info.getLease().getName(), info.getLease().getPriority(),
+                        info.getLease().getSynced(), info.getLease().getRefused(), info.getLease().getHolder(),
+                        info.getLease().getEpoch(), info.getLease().getApiReachable()) : null);
     }
 
     @Override

@@ -296,6 +296,12 @@ public final class ReplicationGrpcService extends ReplicationServiceGrpc.Replica
                 .setSyncFull(v.stats().syncFull())
                 .setSyncPartialOk(v.stats().syncPartialOk())
                 .setSyncPartialErr(v.stats().syncPartialErr());
+        if (v.lease() != null) {
+            ReplicationView.LeaseView l = v.lease();
+            b.setLease(dev.replcache.api.replication.v1.LeaseCandidate.newBuilder().setName(l.name())
+                    .setPriority(l.priority()).setSynced(l.synced()).setRefused(l.refused()).setHolder(l.holder())
+                    .setEpoch(l.epoch()).setApiReachable(l.apiReachable()));
+        }
         if (v.master() != null) {
             b.setMasterHost(v.master().host()).setMasterPort(v.master().port()).setLinkStatus(v.master().linkStatus());
         }

@@ -124,6 +124,14 @@ class HttpProblemHandler extends ResponseEntityExceptionHandler {
                 ProblemType.NODE_STOPPING.status(), request);
     }
 
+    @ExceptionHandler(dev.replcache.node.NoLeaseException.class)
+    ResponseEntity<Object> noLease(dev.replcache.node.NoLeaseException e, WebRequest request) {
+        HttpHeaders headers = new HttpHeaders();
+        headers.set(HttpHeaders.RETRY_AFTER, "1");
+        return handleExceptionInternal(e, body(ProblemType.NO_MASTER, e.getMessage()), headers,
+                ProblemType.NO_MASTER.status(), request);
+    }
+
     @ExceptionHandler(ApiProblemException.class)
     ResponseEntity<Object> api(ApiProblemException e, WebRequest request) {
         return problem(e, e.type(), e.getMessage(), request);

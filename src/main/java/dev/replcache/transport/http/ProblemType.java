@@ -58,6 +58,8 @@ enum ProblemType {
     SAVE_FAILED("save-failed", "Save failed", HttpStatus.INTERNAL_SERVER_ERROR),
     /** The node is shutting down and takes no more writes; retry elsewhere or after its restart. */
     NODE_STOPPING("node-stopping", "Node is shutting down", HttpStatus.SERVICE_UNAVAILABLE),
+    /** failover.mode=lease: this node does not hold the master lease and no master is known yet; retry shortly. */
+    NO_MASTER("no-master", "No master elected", HttpStatus.SERVICE_UNAVAILABLE),
     /** Our bug: logged on the server, never described in the body. */
     INTERNAL("internal", "Internal error", HttpStatus.INTERNAL_SERVER_ERROR);
 

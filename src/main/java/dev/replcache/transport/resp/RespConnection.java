@@ -278,7 +278,8 @@ final class RespConnection extends ChannelInboundHandlerAdapter {
 
     /** Redis's reply for an exception a command may raise. */
     private static String messageOf(RuntimeException e) {
-        if (e instanceof RespError || e instanceof KeyspaceException || e instanceof FailoverException) {
+        if (e instanceof RespError || e instanceof KeyspaceException || e instanceof FailoverException
+                || e instanceof dev.replcache.node.NoLeaseException) {
             return e.getMessage();
         }
         if (e instanceof ReadOnlyReplicaException) {
