@@ -58,6 +58,27 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{ include "replcache.fullname" . }}-0.{{ include "replcache.peerDomain" . }}:{{ .Values.ports.grpc }}
 {{- end }}
 
+{{/* failover.mode=lease: the pods elect their master on a Lease. */}}
+{{- define "replcache.leaseMode" -}}
+{{- if eq .Values.failover.mode "lease" }}true{{- end }}
+{{- end }}
+
+{{/* The Lease the pods elect their master on. */}}
+{{- define "replcache.leaseName" -}}
+{{ include "replcache.fullname" . }}-master
+{{- end }}
+
+{{/* gRPC addresses of every pod of the set, comma-separated: the candidates ask each other. */}}
+{{- define "replcache.peers" -}}
+{{- $fullname := include "replcache.fullname" . -}}
+{{- $domain := include "replcache.peerDomain" . -}}
+{{- $peers := list -}}
+{{- range $i := until (int .Values.replicaCount) -}}
+{{- $peers = append $peers (printf "%s-%d.%s:%v" $fullname $i $domain $.Values.ports.grpc) -}}
+{{- end -}}
+{{- join "," $peers -}}
+{{- end }}
+
 {{- define "replcache.serviceAccountName" -}}
 {{- if .Values.serviceAccount.create }}
 {{- default (include "replcache.fullname" .) .Values.serviceAccount.name }}
@@ -81,6 +102,12 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 
 {{/* Value combinations the schema cannot express. */}}
 {{- define "replcache.validate" -}}
+{{- if and (include "replcache.leaseMode" .) (ne .Values.podManagementPolicy "Parallel") }}
+{{- fail "failover.mode=lease needs podManagementPolicy=Parallel: a fresh set elects its master only once every pod answers, and OrderedReady would start one pod at a time" }}
+{{- end }}
+{{- if and (include "replcache.leaseMode" .) (not .Values.serviceAccount.create) (not .Values.serviceAccount.name) }}
+{{- fail "failover.mode=lease needs a ServiceAccount the chart can bind its Role to: set serviceAccount.create=true or serviceAccount.name" }}
+{{- end }}
 {{- if and .Values.tls.enabled (eq .Values.tls.grpc.clientAuth "require") (not .Values.tls.replication.clientCertificate) }}
 {{- fail "tls.grpc.clientAuth=require needs tls.replication.clientCertificate=true: replicas must present a client certificate to the master" }}
 {{- end }}

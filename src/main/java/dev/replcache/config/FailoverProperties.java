@@ -30,6 +30,8 @@ import org.springframework.validation.annotation.Validated;
  *                      service account)
  * @param peerTimeout   how long a candidate waits for a sibling's answer
  * @param handoverTimeout at a clean stop, how long the master may spend handing over to a replica
+ * @param podName       this node's pod, labelled {@code replcache.dev/role=master|replica} for the
+ *                      chart's Services to select; empty = no label
  */
 @Validated
 @ConfigurationProperties("replcache.failover")
@@ -45,7 +47,8 @@ public record FailoverProperties(
         @DefaultValue("2s") @NotNull Duration retryPeriod,
         @DefaultValue("") @NotNull String apiUrl,
         @DefaultValue("1s") @NotNull Duration peerTimeout,
-        @DefaultValue("10s") @NotNull Duration handoverTimeout) {
+        @DefaultValue("10s") @NotNull Duration handoverTimeout,
+        @DefaultValue("") @NotNull String podName) {
 
     /** How the master is chosen. */
     public enum Mode { MANUAL, LEASE }

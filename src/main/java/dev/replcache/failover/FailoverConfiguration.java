@@ -65,7 +65,9 @@ public class FailoverConfiguration {
                 MONOTONIC_CLOCK);
         LeaseFailover failover = new LeaseFailover(node, elector, peerInfo, new LeaseFailover.Settings(name,
                 props.priority(), props.peers(), props.retryPeriod().toMillis(), 100, props.peerTimeout(),
-                props.handoverTimeout().toMillis()), MONOTONIC_CLOCK);
+                props.handoverTimeout().toMillis()), MONOTONIC_CLOCK,
+                props.podName().isEmpty() ? LeaseFailover.RolePublisher.NONE
+                        : new PodRoleLabel(client, namespace, props.podName()));
         node.setElection(failover);
         org.slf4j.LoggerFactory.getLogger(FailoverConfiguration.class)
                 .info("Lease failover on {}", store.describe());

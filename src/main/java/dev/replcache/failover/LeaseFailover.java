@@ -54,8 +54,21 @@ public final class LeaseFailover implements CacheNode.Election, AutoCloseable {
         }
     }
 
+    /**
+     * Where the node's role is published for the Services to select (its pod's
+     * {@code replcache.dev/role} label): {@code master} while it takes writes, else {@code replica}.
+     */
+    public interface RolePublisher {
+        RolePublisher NONE = role -> { };
+
+        /** @throws RuntimeException when it could not: it is tried again next round */
+        void publish(String role);
+    }
+
     private final CacheNode node;
     private final LeaseElector elector;
+    private final RolePublisher rolePublisher;
+    private volatile String publishedRole;
     private final PeerInfoClient peerInfo;
     private final Settings settings;
     private final MillisClock monotonic;
@@ -69,8 +82,9 @@ public final class LeaseFailover implements CacheNode.Election, AutoCloseable {
     private volatile String lastReason = "not started";
 
     public LeaseFailover(CacheNode node, LeaseElector elector, PeerInfoClient peerInfo, Settings settings,
-                         MillisClock monotonic) {
+                         MillisClock monotonic, RolePublisher rolePublisher) {
         this.node = node;
+        this.rolePublisher = rolePublisher;
         this.elector = elector;
         this.peerInfo = peerInfo;
         this.settings = settings;
@@ -96,6 +110,7 @@ public final class LeaseFailover implements CacheNode.Election, AutoCloseable {
             synchronized (stepLock) {
                 if (!stopped) {
                     round();
+                    publishRole();
                 }
             }
         } catch (RuntimeException e) {
@@ -175,6 +190,19 @@ public final class LeaseFailover implements CacheNode.Election, AutoCloseable {
             node.replicaOf(target);
         } catch (RuntimeException e) {
             log.warn("Lease failover: cannot follow {} yet: {}", target, e.getMessage());
+        }
+    }
+
+    private void publishRole() {
+        String role = elector.mayWrite() && node.masterAddress() == null ? "master" : "replica";
+        if (!role.equals(publishedRole)) {
+            try {
+                rolePublisher.publish(role);
+                publishedRole = role;
+                log.info("Lease failover: published role {}", role);
+            } catch (RuntimeException e) {
+                log.warn("Lease failover: cannot publish role {} yet: {}", role, e.getMessage());
+            }
         }
     }
 
@@ -279,6 +307,7 @@ public final class LeaseFailover implements CacheNode.Election, AutoCloseable {
                     Optional<ReplicationMaster.OnlineReplica> to = online.stream()
                             .filter(o -> o.address().equals(r.newMaster())).findFirst();
                     if (to.isPresent() && elector.handOver(to.get().replicaId(), r.newMaster(), r.newMaster())) {
+                        publishRole(); // replica: the write Service stops selecting this pod
                         log.info("Shutdown: handed the master role and the lease (epoch {}) over to {} in {} ms; "
                                 + "writes paused {} ms", elector.view().epoch(), r.newMaster(),
                                 monotonic.millis() - start, r.pausedMs());
@@ -295,6 +324,7 @@ public final class LeaseFailover implements CacheNode.Election, AutoCloseable {
                 }
             }
             boolean released = elector.release();
+            publishRole();
             log.info("Shutdown: {} the lease", released ? "released" : "could not release");
         }
     }

@@ -3,14 +3,17 @@ package dev.replcache.ops;
 import dev.replcache.node.CacheNode;
 import dev.replcache.node.ReplicationView;
 import dev.replcache.replication.MasterLink;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 
 /**
  * {@code replication} in {@code /actuator/health}: the node's role and, on a replica, the state
  * of its link to the master, a full sync's progress, how far behind it is and why the link last
- * dropped. A master is UP; a replica is UP while it follows the stream and OUT_OF_SERVICE
+ * dropped, and under {@code failover.mode=lease} the election as this node sees it. A master is
+ * UP (under lease mode: while it holds the lease and renewed it in time); a replica is UP while it follows the stream and OUT_OF_SERVICE
  * otherwise (connecting, syncing, link down). It is not part of the liveness group (a replica
  * with its link down is alive and serves stale reads) nor of readiness (see
  * {@link ReplicationReadinessIndicator}).
@@ -47,8 +50,22 @@ final class ReplicationHealthIndicator implements HealthIndicator {
         if (!view.replicas().isEmpty()) {
             b.withDetail("replicasMaxLagBytes", maxLagBytes).withDetail("replicasMaxLagMs", maxLagMs);
         }
+        ReplicationView.LeaseView lease = view.lease();
+        if (lease != null) {
+            Map<String, Object> l = new LinkedHashMap<>();
+            l.put("holder", lease.holder());
+            l.put("mayWrite", lease.mayWrite());
+            l.put("epoch", lease.epoch());
+            l.put("holderName", lease.holderName());
+            l.put("holderAddress", lease.holderAddress());
+            l.put("apiReachable", lease.apiReachable());
+            l.put("lastTransition", lease.lastTransition());
+            l.put("lastTransitionAgeMs", lease.lastTransitionAgeMs());
+            b.withDetail("lease", l);
+        }
         if (link == null || view.master() == null) {
-            return b.up().build();
+            // Under failover.mode=lease a master takes writes only while it holds a fresh lease.
+            return (lease == null || lease.mayWrite() ? b.up() : b.outOfService()).build();
         }
         MasterLink.State state = link.state();
         ReplicationView.MasterLinkView m = view.master();

@@ -3,6 +3,7 @@ package dev.replcache.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.replcache.keyspace.Bytes;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
@@ -107,6 +108,7 @@ class LeaseFailoverEndToEndTest {
             "replcache.failover.retry-period=500ms",
             "replcache.failover.peer-timeout=500ms",
             "replcache.failover.handover-timeout=5s",
+            "replcache.failover.pod-name=" + name,
             "logging.level.io.fabric8=WARN",
         };
     }
@@ -115,6 +117,11 @@ class LeaseFailoverEndToEndTest {
         TestNode n = TestNode.start(name, dir.resolve(name), grpcPort, lease(name, apiUrl, peers));
         toClose.add(n);
         return n;
+    }
+
+    private String roleLabel(String pod) {
+        Map<String, String> labels = kube.pods().inNamespace("test").withName(pod).get().getMetadata().getLabels();
+        return labels == null ? null : labels.get("replcache.dev/role");
     }
 
     private Lease currentLease() {
@@ -287,6 +294,14 @@ class LeaseFailoverEndToEndTest {
             assertThat(newMaster.node().keyspace().get(Bytes.utf8(k))).as(k).isNotNull();
         }
 
+        // Operators see why: health and metrics.
+        String health = a.get("/actuator/health").body();
+        assertThat(health).contains("\"mayWrite\":false").contains("\"apiReachable\":false");
+        assertThat(a.get("/actuator/prometheus").body()).contains("replcache_failover_writable 0.0")
+                .contains("replcache_failover_api_reachable 0.0");
+        assertThat(newMaster.get("/actuator/prometheus").body()).contains("replcache_failover_lease_holder 1.0")
+                .contains("replcache_failover_epoch 1.0");
+
         // After the election the old master acknowledges nothing, over any API.
         for (int i = 0; i < 20; i++) {
             HttpResponse<String> r = ha.send("PUT", "/v1/keys/late" + i, "x", Map.of());
@@ -308,11 +323,18 @@ class LeaseFailoverEndToEndTest {
         int pc = TestNode.freePort();
         String peers = peers(pa, pb, pc);
         String url = api.url("/");
+        for (String pod : List.of("a", "b", "c")) {
+            kube.pods().inNamespace("test").resource(new PodBuilder().withNewMetadata().withName(pod).endMetadata()
+                    .build()).create();
+        }
         TestNode a = node("a", pa, url, peers);
         TestNode b = node("b", pb, url, peers);
         TestNode c = node("c", pc, url, peers);
         await("a to hold the lease and b, c to follow it", Duration.ofSeconds(30),
                 () -> http(a).holdsLease() && follows(b, a.grpcAddress()) && follows(c, a.grpcAddress()));
+        // The chart's Services select on the role label each node sets on its own pod.
+        await("the role labels", Duration.ofSeconds(10), () -> "master".equals(roleLabel("a"))
+                && "replica".equals(roleLabel("b")) && "replica".equals(roleLabel("c")));
         long epochBefore = currentLease().getSpec().getLeaseTransitions();
 
         // A paced writer that moves to whichever node takes its writes; only WAIT-1 acks count.
@@ -359,6 +381,9 @@ class LeaseFailoverEndToEndTest {
         TestNode newMaster = holderName.equals("b") ? b : c;
         TestNode other = newMaster == b ? c : b;
         assertThat(http(newMaster).holdsLease()).isTrue();
+        assertThat(roleLabel("a")).isEqualTo("replica");
+        await("the new master's label", Duration.ofSeconds(5), () -> "master".equals(roleLabel(holderName)));
+        assertThat(roleLabel(other == b ? "b" : "c")).isEqualTo("replica");
         for (String k : acked) {
             assertThat(newMaster.node().keyspace().get(Bytes.utf8(k))).as(k).isNotNull();
         }

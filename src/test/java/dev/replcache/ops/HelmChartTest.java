@@ -3,6 +3,7 @@ package dev.replcache.ops;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
+import dev.replcache.config.FailoverProperties;
 import dev.replcache.config.GrpcProperties;
 import dev.replcache.config.ReplcacheProperties;
 import dev.replcache.config.ReplicationProperties;
@@ -425,6 +426,125 @@ class HelmChartTest {
         assertThat(runEntrypoint(container(sts), FULLNAME + "-0")).doesNotContainKey("REPLCACHE_REPLICATION_MASTER");
     }
 
+    // ---------------------------------------------------------------- failover.mode=lease
+
+    @Test
+    void underLeaseModeNoPodIsTheMasterByConfigurationAndEachBindsItsFailoverSettings() throws Exception {
+        List<Map<String, Object>> docs = render("lease-failover-values.yaml");
+        Map<String, Object> sts = single(docs, "StatefulSet");
+        Map<String, Object> container = container(sts);
+        assertThat(at(sts, "spec", "template", "spec", "automountServiceAccountToken")).isEqualTo(true);
+        assertThat(at(sts, "spec", "podManagementPolicy")).isEqualTo("Parallel");
+        assertThat(fieldRef(container, "REPLCACHE_FAILOVER_NAMESPACE")).isEqualTo("metadata.namespace");
+        String peers = String.join(",", FULLNAME + "-0." + HEADLESS + "." + NS + ".svc.cluster.local:9090",
+                FULLNAME + "-1." + HEADLESS + "." + NS + ".svc.cluster.local:9090",
+                FULLNAME + "-2." + HEADLESS + "." + NS + ".svc.cluster.local:9090");
+        for (int ordinal : new int[] {0, 1, 2}) {
+            String pod = FULLNAME + "-" + ordinal;
+            Map<String, String> env = runEntrypoint(container, pod);
+            assertThat(env).doesNotContainKey("REPLCACHE_REPLICATION_MASTER")
+                    .containsEntry("REPLCACHE_FAILOVER_MODE", "lease")
+                    .containsEntry("REPLCACHE_FAILOVER_NAME", pod)
+                    .containsEntry("REPLCACHE_FAILOVER_PODNAME", pod)
+                    .containsEntry("REPLCACHE_FAILOVER_PEERS", peers)
+                    .containsEntry("REPLCACHE_FAILOVER_LEASENAME", FULLNAME + "-master");
+            env.put("REPLCACHE_FAILOVER_NAMESPACE", NS); // what the kubelet resolves from the fieldRef
+            new ApplicationContextRunner()
+                    .withConfiguration(AutoConfigurations.of(ValidationAutoConfiguration.class))
+                    .withUserConfiguration(Props.class)
+                    .withInitializer(ctx -> ctx.getEnvironment().getPropertySources().addFirst(
+                            new SystemEnvironmentPropertySource(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
+                                    new HashMap<String, Object>(env))))
+                    .run(ctx -> {
+                        assertThat(ctx).hasNotFailed();
+                        FailoverProperties f = ctx.getBean(FailoverProperties.class);
+                        assertThat(f.mode()).isEqualTo(FailoverProperties.Mode.LEASE);
+                        assertThat(f.nodeName()).isEqualTo(pod);
+                        assertThat(f.podName()).isEqualTo(pod);
+                        assertThat(f.priority()).isEqualTo(50);
+                        assertThat(f.peers()).hasSize(3).contains(pod + "." + HEADLESS + "." + NS + ".svc.cluster.local:9090");
+                        assertThat(f.namespace()).isEqualTo(NS);
+                        assertThat(f.leaseDuration()).isEqualTo(java.time.Duration.ofSeconds(15));
+                        assertThat(f.renewDeadline()).isEqualTo(java.time.Duration.ofSeconds(10));
+                        assertThat(f.retryPeriod()).isEqualTo(java.time.Duration.ofSeconds(2));
+                        assertThat(ctx.getBean(ReplicationProperties.class).master()).isEmpty();
+                    });
+        }
+    }
+
+    @Test
+    void underLeaseModeTheRoleMayUseLeasesAndLabelPodsAndTheServicesSelectByRole() throws Exception {
+        List<Map<String, Object>> docs = render("lease-failover-values.yaml");
+        Map<String, Object> role = single(docs, "Role");
+        Map<String, Object> leases = null;
+        Map<String, Object> pods = null;
+        for (Object r : list(at(role, "rules"))) {
+            Map<String, Object> rule = map(r);
+            if (list(rule.get("resources")).contains("leases")) {
+                leases = rule;
+            } else if (list(rule.get("resources")).contains("pods")) {
+                pods = rule;
+            }
+        }
+        assertThat(leases).isNotNull();
+        assertThat(list(leases.get("apiGroups"))).containsExactly("coordination.k8s.io");
+        assertThat(list(leases.get("verbs"))).containsExactlyInAnyOrder("get", "list", "watch", "create", "update");
+        assertThat(pods).isNotNull();
+        assertThat(list(pods.get("verbs"))).containsExactlyInAnyOrder("get", "patch");
+        assertThat(list(at(role, "rules"))).hasSize(2);
+
+        Map<String, Object> binding = single(docs, "RoleBinding");
+        assertThat(at(binding, "roleRef", "name")).isEqualTo(at(role, "metadata", "name"));
+        Map<String, Object> subject = map(list(at(binding, "subjects")).get(0));
+        assertThat(subject).containsEntry("kind", "ServiceAccount")
+                .containsEntry("name", at(single(docs, "ServiceAccount"), "metadata", "name"))
+                .containsEntry("namespace", NS);
+        assertThat(at(single(docs, "StatefulSet"), "spec", "template", "spec", "serviceAccountName"))
+                .isEqualTo(subject.get("name"));
+
+        Map<String, Object> podLabels = map(at(single(docs, "StatefulSet"), "spec", "template", "metadata", "labels"));
+        Map<String, Object> write = map(at(named(docs, "Service", FULLNAME + "-write"), "spec", "selector"));
+        Map<String, Object> read = map(at(named(docs, "Service", FULLNAME + "-read"), "spec", "selector"));
+        assertThat(write).containsEntry("replcache.dev/role", "master").doesNotContainKey("statefulset.kubernetes.io/pod-name");
+        assertThat(read).containsEntry("replcache.dev/role", "replica");
+        // What a node adds to its pod's labels makes it match exactly one of them.
+        Map<String, Object> master = new LinkedHashMap<>(podLabels);
+        master.put("replcache.dev/role", "master");
+        Map<String, Object> replica = new LinkedHashMap<>(podLabels);
+        replica.put("replcache.dev/role", "replica");
+        assertThat(master).containsAllEntriesOf(write).doesNotContainEntry("replcache.dev/role", "replica");
+        assertThat(replica).containsAllEntriesOf(read);
+
+        Map<String, Object> policy = single(docs, "NetworkPolicy");
+        assertThat(map(at(policy, "spec", "podSelector", "matchLabels"))).isEqualTo(
+                map(at(single(docs, "StatefulSet"), "spec", "selector", "matchLabels")));
+        List<Object> ingress = list(at(policy, "spec", "ingress"));
+        assertThat(ingress).hasSize(3);
+        assertThat(String.valueOf(ingress.get(1))).contains("port=http").contains("port=grpc").contains("port=resp")
+                .contains("kubernetes.io/metadata.name=apps");
+        assertThat(String.valueOf(ingress.get(2))).contains("port=management");
+    }
+
+    @Test
+    void manualModeRendersNoRbacAndNoNetworkPolicyAndMountsNoToken() throws Exception {
+        List<Map<String, Object>> docs = render("default-values.yaml");
+        assertThat(byKind(docs, "Role")).isEmpty();
+        assertThat(byKind(docs, "RoleBinding")).isEmpty();
+        assertThat(byKind(docs, "NetworkPolicy")).isEmpty();
+        assertThat(at(single(docs, "StatefulSet"), "spec", "template", "spec", "automountServiceAccountToken"))
+                .isEqualTo(false);
+        assertThat(plainEnv(container(single(docs, "StatefulSet")))).doesNotContainKey("REPLCACHE_FAILOVER_MODE");
+    }
+
+    @Test
+    void leaseModeRefusesSettingsItCannotWorkWith() throws Exception {
+        assertRejected(List.of("failover.mode=sentinel"), "mode");
+        assertRejected(List.of("failover.mode=lease", "podManagementPolicy=OrderedReady"), "Parallel");
+        assertRejected(List.of("failover.mode=lease", "serviceAccount.create=false"), "ServiceAccount");
+        assertRejected(List.of("failover.leaseDuration=15"), "leaseDuration");
+        assertRejected(List.of("failover.priority=-1"), "priority");
+    }
+
     // ---------------------------------------------------------------- image, schema, lint, notes
 
     @Test
@@ -457,7 +577,7 @@ class HelmChartTest {
         try (Stream<Path> files = Files.list(CHART.resolve("ci"))) {
             List<String> names = files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".yaml")).sorted().toList();
             assertThat(names).contains("default-values.yaml", "persistence-tls-monitoring-values.yaml",
-                    "single-replica-values.yaml", "existing-secret-values.yaml");
+                    "single-replica-values.yaml", "existing-secret-values.yaml", "lease-failover-values.yaml");
             return names.stream();
         }
     }
@@ -498,7 +618,9 @@ class HelmChartTest {
                 .doesNotContain("<no value>");
         boolean httpAuth = envNames(container(sts)).contains("REPLCACHE_HTTP_AUTHTOKEN");
         assertThat(notes.contains("Authorization: Bearer")).isEqualTo(httpAuth);
-        if ((int) at(sts, "spec", "replicas") == 1) {
+        if (envNames(container(sts)).contains("REPLCACHE_FAILOVER_MODE")) {
+            assertThat(notes).contains("elect their master on the Lease " + NS + "/" + name + "-master");
+        } else if ((int) at(sts, "spec", "replicas") == 1) {
             assertThat(notes).contains("there are no replicas");
         } else {
             assertThat(notes).contains("replicate from it through " + envValue(container(sts), "CHART_MASTER_ADDRESS"));
@@ -508,7 +630,8 @@ class HelmChartTest {
     // ---------------------------------------------------------------- helpers
 
     @Configuration(proxyBeanMethods = false)
-    @EnableConfigurationProperties({ReplcacheProperties.class, GrpcProperties.class, ReplicationProperties.class})
+    @EnableConfigurationProperties({ReplcacheProperties.class, GrpcProperties.class, ReplicationProperties.class,
+        FailoverProperties.class})
     static class Props {
     }
 
