@@ -69,6 +69,7 @@ public final class LeaseFailover implements CacheNode.Election, AutoCloseable {
     private final LeaseElector elector;
     private final RolePublisher rolePublisher;
     private volatile String publishedRole;
+    private volatile String lastPublishFailure;
     private final PeerInfoClient peerInfo;
     private final Settings settings;
     private final MillisClock monotonic;
@@ -76,6 +77,7 @@ public final class LeaseFailover implements CacheNode.Election, AutoCloseable {
     private final AtomicLong transitions = new AtomicLong();
     private final Object stepLock = new Object();
     private volatile boolean heldThisRun;
+    private volatile long heldEpoch = dev.replcache.replication.MasterMessage.NO_EPOCH;
     private volatile boolean stopped;
     private volatile String lastTransition;
     private volatile long lastTransitionAtMs = -1;
@@ -147,6 +149,7 @@ public final class LeaseFailover implements CacheNode.Election, AutoCloseable {
         }
         if (v.leading()) {
             heldThisRun = true;
+            heldEpoch = v.epoch();
             if (node.masterAddress() != null) {
                 if (o.change() == LeaseElector.Change.ACQUIRED) {
                     log.info("Lease failover: promoting this node to master (epoch {})", v.epoch());
@@ -161,6 +164,10 @@ public final class LeaseFailover implements CacheNode.Election, AutoCloseable {
                 }
             }
             return;
+        }
+        if (node.masterAddress() != null) {
+            // A replica's stream carries its master's epoch; should a failover promote it, it holds none.
+            heldEpoch = dev.replcache.replication.MasterMessage.NO_EPOCH;
         }
         follow(v.holder(), v.holderLive(), address);
     }
@@ -188,6 +195,7 @@ public final class LeaseFailover implements CacheNode.Election, AutoCloseable {
             log.info("Lease failover: following the lease holder {} at {} (epoch {}), was {}", holder.holderName(),
                     target, holder.transitions(), current == null ? "a master" : "following " + current);
             node.replicaOf(target);
+            heldEpoch = dev.replcache.replication.MasterMessage.NO_EPOCH;
         } catch (RuntimeException e) {
             log.warn("Lease failover: cannot follow {} yet: {}", target, e.getMessage());
         }
@@ -199,9 +207,15 @@ public final class LeaseFailover implements CacheNode.Election, AutoCloseable {
             try {
                 rolePublisher.publish(role);
                 publishedRole = role;
+                lastPublishFailure = null;
                 log.info("Lease failover: published role {}", role);
             } catch (RuntimeException e) {
-                log.warn("Lease failover: cannot publish role {} yet: {}", role, e.getMessage());
+                // Tried again every round; said once until it changes.
+                if (!String.valueOf(e.getMessage()).equals(lastPublishFailure)) {
+                    log.warn("Lease failover: cannot publish role {} yet (retrying every round): {}", role,
+                            e.getMessage());
+                }
+                lastPublishFailure = String.valueOf(e.getMessage());
             }
         }
     }
@@ -256,6 +270,16 @@ public final class LeaseFailover implements CacheNode.Election, AutoCloseable {
 
     private boolean synced() {
         return heldThisRun || node.syncedThisRun();
+    }
+
+    @Override
+    public long knownEpoch() {
+        return elector.view().epoch();
+    }
+
+    @Override
+    public long heldEpoch() {
+        return heldEpoch;
     }
 
     @Override

@@ -120,6 +120,7 @@ public final class CacheNode implements AutoCloseable {
         this.replicationLog.setHistoryListener(this::onHistoryChanged);
         this.master.setUpstreamInSync(this::followingMaster);
         this.master.setFailoverTarget(this::takeOverForFailover);
+        this.master.setLeaseEpoch(this::streamEpoch);
         this.failover = new FailoverCoordinator(this, monotonic);
     }
 
@@ -427,6 +428,7 @@ public final class CacheNode implements AutoCloseable {
                 () -> snapshotLoadLimits(keyspace.usedMemory())), settings.replica(), monotonic,
                 random.split(), nodeId(), () -> announceAddress, hasHistory, newHandoverKey());
         masterLink.setRespPort(() -> respPort);
+        masterLink.setEpochFloor(() -> election.knownEpoch());
         if (failoverHandshake) {
             masterLink.startFailover(failoverKey);
         }
@@ -716,6 +718,22 @@ public final class CacheNode implements AutoCloseable {
 
         /** The election as this node sees it, or null. */
         ReplicationView.LeaseView view();
+
+        /** The newest lease epoch this node has seen: a master's stream of an older one is refused. */
+        default long knownEpoch() {
+            return dev.replcache.replication.MasterMessage.NO_EPOCH;
+        }
+
+        /** The epoch of the lease this node last held, which its stream carries while it is a master. */
+        default long heldEpoch() {
+            return dev.replcache.replication.MasterMessage.NO_EPOCH;
+        }
+    }
+
+    /** The lease epoch this node's replication stream carries: its own as a master, its master's as a replica. */
+    private long streamEpoch() {
+        LinkDriver l = link;
+        return l == null ? election.heldEpoch() : l.link().masterEpoch();
     }
 
     public void setElection(Election election) {

@@ -127,6 +127,8 @@ public final class MasterLink {
     private volatile long refusedFullResyncs;
     /** Coordinated failover: our first PSYNC hands the master role to the node we connect to. */
     private volatile boolean failoverPending;
+    private volatile java.util.function.LongSupplier epochFloor = () -> MasterMessage.NO_EPOCH;
+    private volatile long masterEpoch = MasterMessage.NO_EPOCH;
     /** With failoverPending: the target's handover key, which proves to it that we are its master. */
     private volatile String failoverKey = "";
     /**
@@ -310,8 +312,41 @@ public final class MasterLink {
         return diverged == null && (hasHistory || everSynced);
     }
 
+    /**
+     * The lowest lease epoch this link accepts from its master: the highest this node has seen.
+     * A master whose stream carries an older one was deposed; the link leaves it.
+     */
+    public void setEpochFloor(java.util.function.LongSupplier floor) {
+        this.epochFloor = Objects.requireNonNull(floor, "floor");
+    }
+
+    /** The lease epoch the master's stream carried last, {@link MasterMessage#NO_EPOCH} before any. */
+    public long masterEpoch() {
+        return masterEpoch;
+    }
+
+    private static long epochOf(MasterMessage m) {
+        if (m instanceof MasterMessage.Continue c) {
+            return c.epoch();
+        } else if (m instanceof MasterMessage.FullResync f) {
+            return f.epoch();
+        } else if (m instanceof MasterMessage.Ping p) {
+            return p.epoch();
+        }
+        return MasterMessage.NO_EPOCH;
+    }
+
     public Reaction onMessage(MasterMessage message) {
         lastHeardMs = clock.millis();
+        long epoch = epochOf(message);
+        if (epoch != MasterMessage.NO_EPOCH) {
+            long floor = epochFloor.getAsLong();
+            if (epoch < floor) {
+                return Reaction.drop("stale master: its stream is of lease epoch " + epoch + ", older than epoch " + floor
+                        + " this node has seen");
+            }
+            masterEpoch = epoch;
+        }
         if (message instanceof MasterMessage.Continue c) {
             return onContinue(c);
         } else if (message instanceof MasterMessage.FullResync f) {

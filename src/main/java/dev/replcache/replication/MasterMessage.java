@@ -3,8 +3,17 @@ package dev.replcache.replication;
 /** What a master sends a replica on the Sync stream (the proto's MasterMessage, transport-free). */
 public sealed interface MasterMessage {
 
-    /** Partial resync accepted: the stream continues from {@code offset} under {@code replId}. */
-    record Continue(ReplicationId replId, long offset) implements MasterMessage {
+    /** A message with no lease epoch: the master runs no election ({@code failover.mode=manual}) or never held one. */
+    long NO_EPOCH = -1;
+
+    /**
+     * Partial resync accepted: the stream continues from {@code offset} under {@code replId}.
+     * {@code epoch} is the lease epoch the master holds (or its own master's), {@link #NO_EPOCH} without one.
+     */
+    record Continue(ReplicationId replId, long offset, long epoch) implements MasterMessage {
+        public Continue(ReplicationId replId, long offset) {
+            this(replId, offset, NO_EPOCH);
+        }
     }
 
     /**
@@ -14,7 +23,12 @@ public sealed interface MasterMessage {
      * {@code secondReplOffset} the last offset of it the master holds (-1 with none).
      */
     record FullResync(ReplicationId replId, long offset, String snapshotId, long sizeEstimate, long keyCount,
-                      ReplicationId replId2, long secondReplOffset) implements MasterMessage {
+                      ReplicationId replId2, long secondReplOffset, long epoch) implements MasterMessage {
+        public FullResync(ReplicationId replId, long offset, String snapshotId, long sizeEstimate, long keyCount,
+                          ReplicationId replId2, long secondReplOffset) {
+            this(replId, offset, snapshotId, sizeEstimate, keyCount, replId2, secondReplOffset, NO_EPOCH);
+        }
+
         public FullResync(ReplicationId replId, long offset, String snapshotId, long sizeEstimate, long keyCount) {
             this(replId, offset, snapshotId, sizeEstimate, keyCount, ReplicationId.NONE, -1);
         }
@@ -56,7 +70,13 @@ public sealed interface MasterMessage {
     record GetAck() implements MasterMessage {
     }
 
-    /** Heartbeat, with the master's offset so an idle replica can measure its lag. */
-    record Ping(long masterOffset) implements MasterMessage {
+    /**
+     * Heartbeat, with the master's offset so an idle replica can measure its lag, and its lease
+     * epoch so a replica that learned of a newer one leaves a deposed master's stream.
+     */
+    record Ping(long masterOffset, long epoch) implements MasterMessage {
+        public Ping(long masterOffset) {
+            this(masterOffset, NO_EPOCH);
+        }
     }
 }

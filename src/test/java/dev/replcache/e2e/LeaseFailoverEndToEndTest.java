@@ -108,13 +108,14 @@ class LeaseFailoverEndToEndTest {
             "replcache.failover.retry-period=500ms",
             "replcache.failover.peer-timeout=500ms",
             "replcache.failover.handover-timeout=5s",
-            "replcache.failover.pod-name=" + name,
             "logging.level.io.fabric8=WARN",
         };
     }
 
-    private TestNode node(String name, int grpcPort, String apiUrl, String peers) {
-        TestNode n = TestNode.start(name, dir.resolve(name), grpcPort, lease(name, apiUrl, peers));
+    private TestNode node(String name, int grpcPort, String apiUrl, String peers, String... extra) {
+        List<String> settings = new ArrayList<>(List.of(lease(name, apiUrl, peers)));
+        settings.addAll(List.of(extra));
+        TestNode n = TestNode.start(name, dir.resolve(name), grpcPort, settings.toArray(String[]::new));
         toClose.add(n);
         return n;
     }
@@ -219,6 +220,9 @@ class LeaseFailoverEndToEndTest {
         assertThat(otherLink.fullSyncs()).isZero();
         await("the write after the kill on the other replica", Duration.ofSeconds(10),
                 () -> other.node().keyspace().get(Bytes.utf8("after")) != null);
+        // The new master's epoch travels in its stream (a replica refuses a stream of an older one).
+        await("the new epoch in the stream", Duration.ofSeconds(5),
+                () -> other.node().masterLink().masterEpoch() == epochBefore + 1);
 
         // The old master comes back: the lease is held, so it joins as a replica and resyncs.
         a.restart();
@@ -327,9 +331,9 @@ class LeaseFailoverEndToEndTest {
             kube.pods().inNamespace("test").resource(new PodBuilder().withNewMetadata().withName(pod).endMetadata()
                     .build()).create();
         }
-        TestNode a = node("a", pa, url, peers);
-        TestNode b = node("b", pb, url, peers);
-        TestNode c = node("c", pc, url, peers);
+        TestNode a = node("a", pa, url, peers, "replcache.failover.pod-name=a");
+        TestNode b = node("b", pb, url, peers, "replcache.failover.pod-name=b");
+        TestNode c = node("c", pc, url, peers, "replcache.failover.pod-name=c");
         await("a to hold the lease and b, c to follow it", Duration.ofSeconds(30),
                 () -> http(a).holdsLease() && follows(b, a.grpcAddress()) && follows(c, a.grpcAddress()));
         // The chart's Services select on the role label each node sets on its own pod.

@@ -36,18 +36,30 @@ final class ReplicationProtos {
             b.setSnapshotChunk(SnapshotChunk.newBuilder().setSnapshotId(c.snapshotId()).setSeq(c.seq())
                     .setData(UnsafeByteOperations.unsafeWrap(c.data())).setCrc32C(c.crc32c()));
         } else if (m instanceof MasterMessage.Continue c) {
-            b.setContinue(Continue.newBuilder().setReplId(c.replId().value()).setOffset(c.offset()));
+            Continue.Builder cb = Continue.newBuilder().setReplId(c.replId().value()).setOffset(c.offset());
+            if (c.epoch() != MasterMessage.NO_EPOCH) {
+                cb.setLeaseEpoch(c.epoch());
+            }
+            b.setContinue(cb);
         } else if (m instanceof MasterMessage.FullResync f) {
-            b.setFullResync(FullResync.newBuilder().setReplId(f.replId().value()).setOffset(f.offset())
+            FullResync.Builder fb = FullResync.newBuilder().setReplId(f.replId().value()).setOffset(f.offset())
                     .setSnapshotId(f.snapshotId()).setSizeEstimate(f.sizeEstimate()).setKeyCount(f.keyCount())
-                    .setReplId2(f.replId2().value()).setSecondReplOffset(f.secondReplOffset()));
+                    .setReplId2(f.replId2().value()).setSecondReplOffset(f.secondReplOffset());
+            if (f.epoch() != MasterMessage.NO_EPOCH) {
+                fb.setLeaseEpoch(f.epoch());
+            }
+            b.setFullResync(fb);
         } else if (m instanceof MasterMessage.SnapshotEnd e) {
             b.setSnapshotEnd(SnapshotEnd.newBuilder().setSnapshotId(e.snapshotId()).setTotalBytes(e.totalBytes())
                     .setChecksum(e.crc32c()));
         } else if (m instanceof MasterMessage.GetAck) {
             b.setGetAck(GetAck.getDefaultInstance());
         } else if (m instanceof MasterMessage.Ping p) {
-            b.setPing(Ping.newBuilder().setMasterOffset(p.masterOffset()));
+            Ping.Builder pb = Ping.newBuilder().setMasterOffset(p.masterOffset());
+            if (p.epoch() != MasterMessage.NO_EPOCH) {
+                pb.setLeaseEpoch(p.epoch());
+            }
+            b.setPing(pb);
         } else {
             throw new AssertionError("no proto for " + m);
         }
@@ -60,16 +72,19 @@ final class ReplicationProtos {
                     m.getEntries().getCrc32C());
             case SNAPSHOT_CHUNK -> new MasterMessage.SnapshotChunk(m.getSnapshotChunk().getSnapshotId(),
                     m.getSnapshotChunk().getSeq(), m.getSnapshotChunk().getData().toByteArray(), m.getSnapshotChunk().getCrc32C());
-            case CONTINUE -> new MasterMessage.Continue(replId(m.getContinue().getReplId()), m.getContinue().getOffset());
+            case CONTINUE -> new MasterMessage.Continue(replId(m.getContinue().getReplId()), m.getContinue().getOffset(),
+                    epoch(m.getContinue().hasLeaseEpoch(), m.getContinue().getLeaseEpoch()));
             case FULL_RESYNC -> new MasterMessage.FullResync(replId(m.getFullResync().getReplId()),
                     m.getFullResync().getOffset(), m.getFullResync().getSnapshotId(), m.getFullResync().getSizeEstimate(),
                     m.getFullResync().getKeyCount(),
                     m.getFullResync().getReplId2().isEmpty() ? ReplicationId.NONE : replId(m.getFullResync().getReplId2()),
-                    m.getFullResync().getReplId2().isEmpty() ? -1 : m.getFullResync().getSecondReplOffset());
+                    m.getFullResync().getReplId2().isEmpty() ? -1 : m.getFullResync().getSecondReplOffset(),
+                    epoch(m.getFullResync().hasLeaseEpoch(), m.getFullResync().getLeaseEpoch()));
             case SNAPSHOT_END -> new MasterMessage.SnapshotEnd(m.getSnapshotEnd().getSnapshotId(),
                     m.getSnapshotEnd().getTotalBytes(), m.getSnapshotEnd().getChecksum());
             case GET_ACK -> new MasterMessage.GetAck();
-            case PING -> new MasterMessage.Ping(m.getPing().getMasterOffset());
+            case PING -> new MasterMessage.Ping(m.getPing().getMasterOffset(),
+                    epoch(m.getPing().hasLeaseEpoch(), m.getPing().getLeaseEpoch()));
             case KIND_NOT_SET -> throw invalid("master message without a kind");
         };
     }
@@ -113,4 +128,12 @@ final class ReplicationProtos {
         return Status.INVALID_ARGUMENT.withDescription(what).asRuntimeException();
     }
 
+
+    /** A lease epoch from the wire: absent, or negative (never sent), is none. */
+    private static long epoch(boolean present, long value) {
+        if (!present || value < 0) {
+            return MasterMessage.NO_EPOCH;
+        }
+        return value;
+    }
 }
