@@ -6,6 +6,7 @@ import dev.replcache.node.CacheNode;
 import dev.replcache.node.FailoverCoordinator;
 import dev.replcache.node.ReplicationView;
 import dev.replcache.ops.PeerInfoClient;
+import dev.replcache.replication.LeaseEpoch;
 import dev.replcache.replication.MasterLink;
 import dev.replcache.replication.ReplicationMaster;
 import dev.replcache.replication.lease.Candidacy;
@@ -77,7 +78,9 @@ public final class LeaseFailover implements CacheNode.Election, AutoCloseable {
     private final AtomicLong transitions = new AtomicLong();
     private final Object stepLock = new Object();
     private volatile boolean heldThisRun;
-    private volatile long heldEpoch = dev.replcache.replication.MasterMessage.NO_EPOCH;
+    private volatile LeaseEpoch heldLease = LeaseEpoch.NONE;
+    /** The epoch of the last entry this node held as last seen (-1 before any). */
+    private volatile long lastHistoryEpoch = -1;
     private volatile boolean stopped;
     private volatile String lastTransition;
     private volatile long lastTransitionAtMs = -1;
@@ -141,6 +144,10 @@ public final class LeaseFailover implements CacheNode.Election, AutoCloseable {
         if (address == null) {
             return; // the gRPC server does not listen yet: nobody could follow us
         }
+        long history = node.historyEpoch();
+        if (history >= 0) {
+            lastHistoryEpoch = history; // kept across a FAILOVER promotion, whose target holds no lease yet
+        }
         LeaseElector.Outcome o = elector.step(address, this::whyNotStand);
         lastReason = o.reason();
         LeaseElector.View v = o.view();
@@ -149,11 +156,13 @@ public final class LeaseFailover implements CacheNode.Election, AutoCloseable {
         }
         if (v.leading()) {
             heldThisRun = true;
-            heldEpoch = v.epoch();
+            boolean newEpoch = heldLease.epoch() != v.epoch();
             if (node.masterAddress() != null) {
                 if (o.change() == LeaseElector.Change.ACQUIRED) {
                     log.info("Lease failover: promoting this node to master (epoch {})", v.epoch());
                     node.promote();
+                    // Its entries past the end of the old master's history are of the new epoch.
+                    heldLease = new LeaseEpoch(v.epoch(), node.replicationLog().secondReplOffset(), lastHistoryEpoch);
                 } else {
                     // An operator moved this node under another (REPLICAOF, FAILOVER): let the others elect.
                     log.info("Lease failover: this node holds the lease but follows {}; releasing the lease",
@@ -162,12 +171,14 @@ public final class LeaseFailover implements CacheNode.Election, AutoCloseable {
                     transition(LeaseElector.Change.LOST, new LeaseElector.Outcome(elector.view(),
                             LeaseElector.Change.LOST, "released: an operator made this node a replica"));
                 }
+            } else if (newEpoch) {
+                heldLease = new LeaseEpoch(v.epoch(), node.replicationLog().offset(), lastHistoryEpoch);
             }
             return;
         }
         if (node.masterAddress() != null) {
             // A replica's stream carries its master's epoch; should a failover promote it, it holds none.
-            heldEpoch = dev.replcache.replication.MasterMessage.NO_EPOCH;
+            heldLease = LeaseEpoch.NONE;
         }
         follow(v.holder(), v.holderLive(), address);
     }
@@ -195,7 +206,7 @@ public final class LeaseFailover implements CacheNode.Election, AutoCloseable {
             log.info("Lease failover: following the lease holder {} at {} (epoch {}), was {}", holder.holderName(),
                     target, holder.transitions(), current == null ? "a master" : "following " + current);
             node.replicaOf(target);
-            heldEpoch = dev.replcache.replication.MasterMessage.NO_EPOCH;
+            heldLease = LeaseEpoch.NONE;
         } catch (RuntimeException e) {
             log.warn("Lease failover: cannot follow {} yet: {}", target, e.getMessage());
         }
@@ -258,14 +269,14 @@ public final class LeaseFailover implements CacheNode.Election, AutoCloseable {
             return Optional.empty();
         }
         // A sibling that cannot reach the API server cannot take the lease: it must not hold the others back.
-        return Optional.of(new Candidacy.Candidate(c.name(), c.priority(), info.offset(), c.synced(),
+        return Optional.of(new Candidacy.Candidate(c.name(), c.priority(), c.historyEpoch(), info.offset(), c.synced(),
                 c.refused() || !c.apiReachable()));
     }
 
     private Candidacy.Candidate self() {
         MasterLink l = node.masterLink();
-        return new Candidacy.Candidate(settings.name(), settings.priority(), node.replicationLog().offset(),
-                synced(), l != null && l.refusedFullResync() != null);
+        return new Candidacy.Candidate(settings.name(), settings.priority(), node.historyEpoch(),
+                node.replicationLog().offset(), synced(), l != null && l.refusedFullResync() != null);
     }
 
     private boolean synced() {
@@ -278,8 +289,8 @@ public final class LeaseFailover implements CacheNode.Election, AutoCloseable {
     }
 
     @Override
-    public long heldEpoch() {
-        return heldEpoch;
+    public LeaseEpoch heldLease() {
+        return heldLease;
     }
 
     @Override
@@ -307,7 +318,7 @@ public final class LeaseFailover implements CacheNode.Election, AutoCloseable {
         return new ReplicationView.LeaseView(settings.name(), settings.priority(), synced(),
                 l != null && l.refusedFullResync() != null, v.leading(), elector.mayWrite(), v.epoch(),
                 h == null ? null : h.holderName(), h == null ? null : h.address(), v.holderLive(), v.reachable(),
-                transitions.get(), lastTransition, at < 0 ? -1 : monotonic.millis() - at);
+                transitions.get(), lastTransition, at < 0 ? -1 : monotonic.millis() - at, node.historyEpoch());
     }
 
     /**

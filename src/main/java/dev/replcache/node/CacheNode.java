@@ -8,6 +8,7 @@ import dev.replcache.keyspace.KeyspaceRole;
 import dev.replcache.keyspace.KeyspaceSnapshot;
 import dev.replcache.keyspace.MillisClock;
 import dev.replcache.replication.MasterConfig;
+import dev.replcache.replication.LeaseEpoch;
 import dev.replcache.replication.MasterLink;
 import dev.replcache.replication.PsyncDecision;
 import dev.replcache.replication.ReplicaConfig;
@@ -82,6 +83,11 @@ public final class CacheNode implements AutoCloseable {
     private volatile Election election = Election.NONE;
     /** A link of this run completed a sync before it was replaced or promoted. */
     private volatile boolean syncedBefore;
+    /**
+     * The lease of the master this node was promoted from: a FAILOVER's target carries it until
+     * the lease is handed to it, so its old master, now its replica, follows it.
+     */
+    private volatile LeaseEpoch promotedFromLease = LeaseEpoch.NONE;
     /** Monotonic ms of the last promotion (REPLICAOF NO ONE or a failover takeover), -1 before any. */
     private volatile long promotedAtMs = -1;
     /** The port our gRPC server listens on, -1 before it does (REPLICAOF to it is refused). */
@@ -120,7 +126,7 @@ public final class CacheNode implements AutoCloseable {
         this.replicationLog.setHistoryListener(this::onHistoryChanged);
         this.master.setUpstreamInSync(this::followingMaster);
         this.master.setFailoverTarget(this::takeOverForFailover);
-        this.master.setLeaseEpoch(this::streamEpoch);
+        this.master.setLeaseEpoch(this::streamLease);
         this.failover = new FailoverCoordinator(this, monotonic);
     }
 
@@ -416,6 +422,8 @@ public final class CacheNode implements AutoCloseable {
         boolean failoverHandshake = failoverKey != null;
         LinkDriver current = link;
         long generation = nextLinkGeneration(); // before the close: the old link's load, if any, is void
+        long ownHistoryEpoch = historyEpoch();
+        promotedFromLease = LeaseEpoch.NONE;
         if (current != null) {
             syncedBefore |= current.link().everSynced();
             current.close();
@@ -429,6 +437,7 @@ public final class CacheNode implements AutoCloseable {
                 random.split(), nodeId(), () -> announceAddress, hasHistory, newHandoverKey());
         masterLink.setRespPort(() -> respPort);
         masterLink.setEpochFloor(() -> election.knownEpoch());
+        masterLink.setHistoryEpoch(ownHistoryEpoch);
         if (failoverHandshake) {
             masterLink.startFailover(failoverKey);
         }
@@ -537,6 +546,7 @@ public final class CacheNode implements AutoCloseable {
         // the link is loading now must not install after this (it would bring the old master back).
         nextLinkGeneration();
         syncedBefore |= current.link().everSynced();
+        promotedFromLease = current.link().masterLease();
         current.close();
         replicationLog.shiftReplicationId(ReplicationId.random(idRandom));
         promotedAtMs = monotonic.millis();
@@ -721,19 +731,31 @@ public final class CacheNode implements AutoCloseable {
 
         /** The newest lease epoch this node has seen: a master's stream of an older one is refused. */
         default long knownEpoch() {
-            return dev.replcache.replication.MasterMessage.NO_EPOCH;
+            return -1;
         }
 
-        /** The epoch of the lease this node last held, which its stream carries while it is a master. */
-        default long heldEpoch() {
-            return dev.replcache.replication.MasterMessage.NO_EPOCH;
+        /** The lease this node holds as a master, which its stream carries; NONE when it holds none. */
+        default LeaseEpoch heldLease() {
+            return LeaseEpoch.NONE;
         }
     }
 
-    /** The lease epoch this node's replication stream carries: its own as a master, its master's as a replica. */
-    private long streamEpoch() {
+    /**
+     * The lease this node's replication stream carries: its own as a master, its master's as a
+     * replica (so a cascade passes it on).
+     */
+    public LeaseEpoch streamLease() {
         LinkDriver l = link;
-        return l == null ? election.heldEpoch() : l.link().masterEpoch();
+        if (l != null) {
+            return l.link().masterLease();
+        }
+        LeaseEpoch held = election.heldLease();
+        return held.isNone() ? promotedFromLease : held;
+    }
+
+    /** The lease epoch of the last entry this node holds ({@link LeaseEpoch#historyEpochAt}), -1 when unknown. */
+    public long historyEpoch() {
+        return streamLease().historyEpochAt(replicationLog.offset());
     }
 
     public void setElection(Election election) {

@@ -83,10 +83,13 @@ public record ReplicationView(String role, String replId, String replId2, long o
      * @param transitions   the changes this node saw: acquired, lost, new holder
      * @param lastTransition the last of them and why, or null
      * @param lastTransitionAgeMs how long ago it was, -1 before any
+     * @param historyEpoch  the epoch of the master whose history this node holds (candidates compare it
+     *                      before offsets), -1 with none
      */
     public record LeaseView(String name, int priority, boolean synced, boolean refused, boolean holder,
                             boolean mayWrite, long epoch, String holderName, String holderAddress, boolean holderLive,
-                            boolean apiReachable, long transitions, String lastTransition, long lastTransitionAgeMs) {
+                            boolean apiReachable, long transitions, String lastTransition, long lastTransitionAgeMs,
+                            long historyEpoch) {
     }
 
     public record ReplicaView(String id, String address, String state, long ackOffset, long lagBytes, long lagMs) {

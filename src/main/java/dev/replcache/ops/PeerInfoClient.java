@@ -29,7 +29,7 @@ public interface PeerInfoClient {
 
         /** A lease candidate's self-description (replcache.failover.mode=lease). */
         public record Candidacy(String name, int priority, boolean synced, boolean refused, boolean holder, long epoch,
-                                boolean apiReachable) {
+                                boolean apiReachable, long historyEpoch) {
         }
     }
 

@@ -127,8 +127,9 @@ public final class MasterLink {
     private volatile long refusedFullResyncs;
     /** Coordinated failover: our first PSYNC hands the master role to the node we connect to. */
     private volatile boolean failoverPending;
-    private volatile java.util.function.LongSupplier epochFloor = () -> MasterMessage.NO_EPOCH;
-    private volatile long masterEpoch = MasterMessage.NO_EPOCH;
+    private volatile java.util.function.LongSupplier epochFloor = () -> -1;
+    private volatile LeaseEpoch masterLease = LeaseEpoch.NONE;
+    private volatile long historyEpoch = -1;
     /** With failoverPending: the target's handover key, which proves to it that we are its master. */
     private volatile String failoverKey = "";
     /**
@@ -320,32 +321,47 @@ public final class MasterLink {
         this.epochFloor = Objects.requireNonNull(floor, "floor");
     }
 
-    /** The lease epoch the master's stream carried last, {@link MasterMessage#NO_EPOCH} before any. */
-    public long masterEpoch() {
-        return masterEpoch;
+    /**
+     * The lease epoch of the last entry this node held when the link began (-1 when unknown): a
+     * master elected in a newer epoch may take back writes past the history it shares with us.
+     */
+    public void setHistoryEpoch(long epoch) {
+        this.historyEpoch = epoch;
     }
 
-    private static long epochOf(MasterMessage m) {
+    /** The lease epoch the master's stream carried last, {@link LeaseEpoch#NONE} before any. */
+    public LeaseEpoch masterLease() {
+        return masterLease;
+    }
+
+    private static LeaseEpoch leaseOf(MasterMessage m) {
+        LeaseEpoch l = null;
         if (m instanceof MasterMessage.Continue c) {
-            return c.epoch();
+            l = c.lease();
         } else if (m instanceof MasterMessage.FullResync f) {
-            return f.epoch();
+            l = f.lease();
         } else if (m instanceof MasterMessage.Ping p) {
-            return p.epoch();
+            l = p.lease();
         }
-        return MasterMessage.NO_EPOCH;
+        return l == null ? LeaseEpoch.NONE : l;
     }
 
     public Reaction onMessage(MasterMessage message) {
         lastHeardMs = clock.millis();
-        long epoch = epochOf(message);
-        if (epoch != MasterMessage.NO_EPOCH) {
-            long floor = epochFloor.getAsLong();
-            if (epoch < floor) {
-                return Reaction.drop("stale master: its stream is of lease epoch " + epoch + ", older than epoch " + floor
-                        + " this node has seen");
+        LeaseEpoch lease = leaseOf(message);
+        long floor = epochFloor.getAsLong();
+        if (lease.isNone() && floor >= 0
+                && (message instanceof MasterMessage.Continue || message instanceof MasterMessage.FullResync)) {
+            // Under failover.mode=lease only the holder (or a failover's target, which carries its
+            // old master's lease until the handover) is a master to follow: not a node that restarted.
+            return Reaction.drop("stale master: it holds no lease, and this node has seen epoch " + floor);
+        }
+        if (!lease.isNone()) {
+            if (lease.epoch() < floor) {
+                return Reaction.drop("stale master: its stream is of lease epoch " + lease.epoch() + ", older than epoch "
+                        + floor + " this node has seen");
             }
-            masterEpoch = epoch;
+            masterLease = lease;
         }
         if (message instanceof MasterMessage.Continue c) {
             return onContinue(c);
@@ -432,6 +448,11 @@ public final class MasterLink {
         long ours = log.offset();
         if (shared < 0 || shared >= ours) {
             return null; // another history (the wipe guard below judges it), or all of ours is there
+        }
+        if (!f.lease().isNone() && f.lease().epoch() > historyEpoch) {
+            // The master was elected after the epoch of our last entry: what we hold past the shared
+            // point is a deposed master's, which the election (the better candidates) did not keep.
+            return null;
         }
         return "refused full resync: the master (replId " + f.replId() + ") holds our history " + log.replId()
                 + " only up to offset " + shared + " and we hold it up to " + ours + "; taking it would drop the "

@@ -3,16 +3,13 @@ package dev.replcache.replication;
 /** What a master sends a replica on the Sync stream (the proto's MasterMessage, transport-free). */
 public sealed interface MasterMessage {
 
-    /** A message with no lease epoch: the master runs no election ({@code failover.mode=manual}) or never held one. */
-    long NO_EPOCH = -1;
-
     /**
      * Partial resync accepted: the stream continues from {@code offset} under {@code replId}.
-     * {@code epoch} is the lease epoch the master holds (or its own master's), {@link #NO_EPOCH} without one.
+     * {@code lease} is the lease epoch the master holds (or its own master's), {@link LeaseEpoch#NONE} without one.
      */
-    record Continue(ReplicationId replId, long offset, long epoch) implements MasterMessage {
+    record Continue(ReplicationId replId, long offset, LeaseEpoch lease) implements MasterMessage {
         public Continue(ReplicationId replId, long offset) {
-            this(replId, offset, NO_EPOCH);
+            this(replId, offset, LeaseEpoch.NONE);
         }
     }
 
@@ -23,10 +20,10 @@ public sealed interface MasterMessage {
      * {@code secondReplOffset} the last offset of it the master holds (-1 with none).
      */
     record FullResync(ReplicationId replId, long offset, String snapshotId, long sizeEstimate, long keyCount,
-                      ReplicationId replId2, long secondReplOffset, long epoch) implements MasterMessage {
+                      ReplicationId replId2, long secondReplOffset, LeaseEpoch lease) implements MasterMessage {
         public FullResync(ReplicationId replId, long offset, String snapshotId, long sizeEstimate, long keyCount,
                           ReplicationId replId2, long secondReplOffset) {
-            this(replId, offset, snapshotId, sizeEstimate, keyCount, replId2, secondReplOffset, NO_EPOCH);
+            this(replId, offset, snapshotId, sizeEstimate, keyCount, replId2, secondReplOffset, LeaseEpoch.NONE);
         }
 
         public FullResync(ReplicationId replId, long offset, String snapshotId, long sizeEstimate, long keyCount) {
@@ -74,9 +71,9 @@ public sealed interface MasterMessage {
      * Heartbeat, with the master's offset so an idle replica can measure its lag, and its lease
      * epoch so a replica that learned of a newer one leaves a deposed master's stream.
      */
-    record Ping(long masterOffset, long epoch) implements MasterMessage {
+    record Ping(long masterOffset, LeaseEpoch lease) implements MasterMessage {
         public Ping(long masterOffset) {
-            this(masterOffset, NO_EPOCH);
+            this(masterOffset, LeaseEpoch.NONE);
         }
     }
 }

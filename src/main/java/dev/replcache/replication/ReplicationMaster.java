@@ -89,7 +89,7 @@ public final class ReplicationMaster {
     private volatile BooleanSupplier upstreamInSync = () -> true;
     private volatile FailoverTarget failoverTarget =
             (id, offset, key) -> new Refusal("this node does not take part in failovers", true);
-    private volatile java.util.function.LongSupplier leaseEpoch = () -> MasterMessage.NO_EPOCH;
+    private volatile java.util.function.Supplier<LeaseEpoch> leaseEpoch = () -> LeaseEpoch.NONE;
     /** Throttle policy: the delay for a client write now, refreshed on acks and ticks. */
     private volatile long throttleDelayMs;
 
@@ -130,10 +130,10 @@ public final class ReplicationMaster {
     }
 
     /**
-     * The lease epoch this node's stream carries (see {@link MasterMessage#NO_EPOCH}): read for
+     * The lease epoch this node's stream carries ({@link LeaseEpoch#NONE} without one): read for
      * every handshake answer and ping, so a replica can refuse a deposed master.
      */
-    public void setLeaseEpoch(java.util.function.LongSupplier epoch) {
+    public void setLeaseEpoch(java.util.function.Supplier<LeaseEpoch> epoch) {
         this.leaseEpoch = Objects.requireNonNull(epoch, "epoch");
     }
 
@@ -313,7 +313,7 @@ public final class ReplicationMaster {
             s.nextOffset = psync.offset();
             s.ackOffset = psync.offset();
             s.ackTimeMs = clock.millis();
-            s.control.add(new MasterMessage.Continue(log.replId(), psync.offset(), leaseEpoch.getAsLong()));
+            s.control.add(new MasterMessage.Continue(log.replId(), psync.offset(), leaseEpoch.get()));
             return;
         }
         s.fullSyncStartMs = clock.millis();
@@ -371,7 +371,7 @@ public final class ReplicationMaster {
         // than writes that the stream will bring after it.
         long keys = Math.max(transfer.keyCount, snapshots.datasetKeys());
         s.control.add(new MasterMessage.FullResync(log.replId(), transfer.offset, transfer.snapshotId, transfer.sizeBytes,
-                keys, log.replId2(), log.secondReplOffset(), leaseEpoch.getAsLong()));
+                keys, log.replId2(), log.secondReplOffset(), leaseEpoch.get()));
     }
 
     private ReplicaSession.SnapshotTransfer startSnapshot() {
@@ -573,7 +573,7 @@ public final class ReplicationMaster {
                 wake.add(s);
             } else if (now - s.lastPingMs >= config.pingIntervalMs() && s.control.isEmpty()) {
                 s.lastPingMs = now;
-                s.control.add(new MasterMessage.Ping(log.offset(), leaseEpoch.getAsLong()));
+                s.control.add(new MasterMessage.Ping(log.offset(), leaseEpoch.get()));
                 if (s.state == ReplicaSession.State.ONLINE) {
                     s.control.add(new MasterMessage.GetAck());
                     s.getAckAfterOffset = log.offset();

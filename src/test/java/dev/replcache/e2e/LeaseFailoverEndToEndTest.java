@@ -222,7 +222,9 @@ class LeaseFailoverEndToEndTest {
                 () -> other.node().keyspace().get(Bytes.utf8("after")) != null);
         // The new master's epoch travels in its stream (a replica refuses a stream of an older one).
         await("the new epoch in the stream", Duration.ofSeconds(5),
-                () -> other.node().masterLink().masterEpoch() == epochBefore + 1);
+                () -> other.node().masterLink().masterLease().epoch() == epochBefore + 1);
+        // Its entries past the promotion are of the new epoch: the other replica's last entry is.
+        assertThat(other.node().historyEpoch()).isEqualTo(epochBefore + 1);
 
         // The old master comes back: the lease is held, so it joins as a replica and resyncs.
         a.restart();

@@ -63,6 +63,23 @@ class RewindingResyncGuardTest {
     }
 
     @Test
+    void aMasterElectedInANewerLeaseEpochThanOurLastEntryMayTakeBackWhatADeposedMasterWrote() {
+        // We were the master of epoch 3 and wrote past 300; the replicas elected a new master at
+        // epoch 4, promoted at 300 of our history.
+        MasterLink deposed = link(false, true);
+        deposed.setHistoryEpoch(3);
+        assertThat(deposed.onMessage(new MasterMessage.FullResync(restarted, 300, "s", 100, 80, ours, 300,
+                new LeaseEpoch(4, 300, 3))).dropReason()).isNull();
+        assertThat(dataset.snapshotsBegun).isEqualTo(1);
+
+        // A master of our own epoch (or an older one) still may not.
+        MasterLink current = link(false, true);
+        current.setHistoryEpoch(4);
+        assertThat(current.onMessage(new MasterMessage.FullResync(restarted, 300, "s", 100, 80, ours, 300,
+                new LeaseEpoch(4, 250, 3))).dropReason()).startsWith("refused full resync");
+    }
+
+    @Test
     void theOperatorCanAllowTheRewind() {
         assertThat(offer(true, new MasterMessage.FullResync(restarted, 300, "s", 100, 80, ours, 300))).isNull();
         assertThat(dataset.snapshotsBegun).isEqualTo(1);

@@ -15,11 +15,15 @@ public final class Candidacy {
      * What a node says of itself to its siblings.
      *
      * @param priority Sentinel's replica-priority: lower wins a tie of offsets, 0 never stands
+     * @param historyEpoch the lease epoch of the newest master whose history it holds (the stream it
+     *                 follows or followed, or its own lease), -1 with none: as Raft compares the last
+     *                 log term before the index, offsets of histories of different masters mean nothing
      * @param synced   it completed a sync with a master in this run, or holds the lease (a node that
      *                 never synced knows no history to be sure of)
      * @param refused  it refused a resync (to protect its data): it stays out until an operator decides
      */
-    public record Candidate(String name, int priority, long offset, boolean synced, boolean refused) {
+    public record Candidate(String name, int priority, long historyEpoch, long offset, boolean synced,
+                            boolean refused) {
 
         boolean mayEverStand() {
             return priority > 0 && !refused;
@@ -27,10 +31,11 @@ public final class Candidacy {
     }
 
     /**
-     * A node that synced in this run first (its history is one a master had), then more history,
-     * then the lower priority, then the smaller name.
+     * A node that synced in this run first (its history is one a master had), then the history of
+     * the newest epoch, then more of it, then the lower priority, then the smaller name.
      */
     static final Comparator<Candidate> BEST_FIRST = Comparator.comparing((Candidate c) -> !c.synced())
+            .thenComparing(Comparator.comparingLong(Candidate::historyEpoch).reversed())
             .thenComparing(Comparator.comparingLong(Candidate::offset).reversed())
             .thenComparingInt(Candidate::priority)
             .thenComparing(Candidate::name);
@@ -56,8 +61,8 @@ public final class Candidacy {
         for (Optional<Candidate> s : siblings) {
             if (s.isPresent() && s.get().mayEverStand() && BEST_FIRST.compare(s.get(), me) < 0) {
                 Candidate better = s.get();
-                return better.name() + " is a better candidate (offset " + better.offset() + ", priority "
-                        + better.priority() + ")";
+                return better.name() + " is a better candidate (epoch " + better.historyEpoch() + ", offset "
+                        + better.offset() + ", priority " + better.priority() + ")";
             }
         }
         return null;

@@ -96,7 +96,8 @@ public final class GrpcPeerInfoClient implements PeerInfoClient, AutoCloseable {
                         .toList(),
                 info.hasLease() ? new PeerInfo.Candidacy(info.getLease().getName(), info.getLease().getPriority(),
                         info.getLease().getSynced(), info.getLease().getRefused(), info.getLease().getHolder(),
-                        info.getLease().getEpoch(), info.getLease().getApiReachable()) : null);
+                        info.getLease().getEpoch(), info.getLease().getApiReachable(),
+                        info.getLease().getHistoryEpoch()) : null);
     }
 
     @Override

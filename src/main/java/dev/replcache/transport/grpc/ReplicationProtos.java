@@ -37,16 +37,16 @@ final class ReplicationProtos {
                     .setData(UnsafeByteOperations.unsafeWrap(c.data())).setCrc32C(c.crc32c()));
         } else if (m instanceof MasterMessage.Continue c) {
             Continue.Builder cb = Continue.newBuilder().setReplId(c.replId().value()).setOffset(c.offset());
-            if (c.epoch() != MasterMessage.NO_EPOCH) {
-                cb.setLeaseEpoch(c.epoch());
+            if (!c.lease().isNone()) {
+                cb.setLease(toProto(c.lease()));
             }
             b.setContinue(cb);
         } else if (m instanceof MasterMessage.FullResync f) {
             FullResync.Builder fb = FullResync.newBuilder().setReplId(f.replId().value()).setOffset(f.offset())
                     .setSnapshotId(f.snapshotId()).setSizeEstimate(f.sizeEstimate()).setKeyCount(f.keyCount())
                     .setReplId2(f.replId2().value()).setSecondReplOffset(f.secondReplOffset());
-            if (f.epoch() != MasterMessage.NO_EPOCH) {
-                fb.setLeaseEpoch(f.epoch());
+            if (!f.lease().isNone()) {
+                fb.setLease(toProto(f.lease()));
             }
             b.setFullResync(fb);
         } else if (m instanceof MasterMessage.SnapshotEnd e) {
@@ -56,8 +56,8 @@ final class ReplicationProtos {
             b.setGetAck(GetAck.getDefaultInstance());
         } else if (m instanceof MasterMessage.Ping p) {
             Ping.Builder pb = Ping.newBuilder().setMasterOffset(p.masterOffset());
-            if (p.epoch() != MasterMessage.NO_EPOCH) {
-                pb.setLeaseEpoch(p.epoch());
+            if (!p.lease().isNone()) {
+                pb.setLease(toProto(p.lease()));
             }
             b.setPing(pb);
         } else {
@@ -73,18 +73,18 @@ final class ReplicationProtos {
             case SNAPSHOT_CHUNK -> new MasterMessage.SnapshotChunk(m.getSnapshotChunk().getSnapshotId(),
                     m.getSnapshotChunk().getSeq(), m.getSnapshotChunk().getData().toByteArray(), m.getSnapshotChunk().getCrc32C());
             case CONTINUE -> new MasterMessage.Continue(replId(m.getContinue().getReplId()), m.getContinue().getOffset(),
-                    epoch(m.getContinue().hasLeaseEpoch(), m.getContinue().getLeaseEpoch()));
+                    lease(m.getContinue().hasLease(), m.getContinue().getLease()));
             case FULL_RESYNC -> new MasterMessage.FullResync(replId(m.getFullResync().getReplId()),
                     m.getFullResync().getOffset(), m.getFullResync().getSnapshotId(), m.getFullResync().getSizeEstimate(),
                     m.getFullResync().getKeyCount(),
                     m.getFullResync().getReplId2().isEmpty() ? ReplicationId.NONE : replId(m.getFullResync().getReplId2()),
                     m.getFullResync().getReplId2().isEmpty() ? -1 : m.getFullResync().getSecondReplOffset(),
-                    epoch(m.getFullResync().hasLeaseEpoch(), m.getFullResync().getLeaseEpoch()));
+                    lease(m.getFullResync().hasLease(), m.getFullResync().getLease()));
             case SNAPSHOT_END -> new MasterMessage.SnapshotEnd(m.getSnapshotEnd().getSnapshotId(),
                     m.getSnapshotEnd().getTotalBytes(), m.getSnapshotEnd().getChecksum());
             case GET_ACK -> new MasterMessage.GetAck();
             case PING -> new MasterMessage.Ping(m.getPing().getMasterOffset(),
-                    epoch(m.getPing().hasLeaseEpoch(), m.getPing().getLeaseEpoch()));
+                    lease(m.getPing().hasLease(), m.getPing().getLease()));
             case KIND_NOT_SET -> throw invalid("master message without a kind");
         };
     }
@@ -130,10 +130,16 @@ final class ReplicationProtos {
 
 
     /** A lease epoch from the wire: absent, or negative (never sent), is none. */
-    private static long epoch(boolean present, long value) {
-        if (!present || value < 0) {
-            return MasterMessage.NO_EPOCH;
+    private static dev.replcache.replication.LeaseEpoch lease(boolean present,
+                                                              dev.replcache.api.replication.v1.LeaseEpoch l) {
+        if (!present || l.getEpoch() < 0) {
+            return dev.replcache.replication.LeaseEpoch.NONE;
         }
-        return value;
+        return new dev.replcache.replication.LeaseEpoch(l.getEpoch(), l.getStartOffset(), Math.max(-1, l.getPrevious()));
+    }
+
+    private static dev.replcache.api.replication.v1.LeaseEpoch toProto(dev.replcache.replication.LeaseEpoch l) {
+        return dev.replcache.api.replication.v1.LeaseEpoch.newBuilder().setEpoch(l.epoch())
+                .setStartOffset(l.startOffset()).setPrevious(l.previous()).build();
     }
 }

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class CandidacyTest {
 
     private static Candidate c(String name, int priority, long offset) {
-        return new Candidate(name, priority, offset, true, false);
+        return new Candidate(name, priority, 3, offset, true, false);
     }
 
     @Test
@@ -34,7 +34,7 @@ class CandidacyTest {
     @Test
     void priorityZeroAndARefusedResyncNeverStandAndAreNotWaitedFor() {
         Candidate never = c("a", 0, 900);
-        Candidate refused = new Candidate("b", 100, 900, true, true);
+        Candidate refused = new Candidate("b", 100, 3, 900, true, true);
         assertThat(Candidacy.whyNotStand(never, List.of())).contains("priority 0");
         assertThat(Candidacy.whyNotStand(refused, List.of())).contains("refused");
         assertThat(Candidacy.whyNotStand(c("c", 100, 10), List.of(Optional.of(never), Optional.of(refused)))).isNull();
@@ -42,14 +42,23 @@ class CandidacyTest {
 
     @Test
     void aNodeThatNeverSyncedStandsOnlyWhenEverySiblingAnsweredAndNoneKnowsMore() {
-        Candidate fresh = new Candidate("a", 100, 0, false, false);
+        Candidate fresh = new Candidate("a", 100, 3, 0, false, false);
         assertThat(Candidacy.whyNotStand(fresh, List.of(Optional.empty()))).contains("never synced");
-        Candidate otherFresh = new Candidate("b", 100, 0, false, false);
+        Candidate otherFresh = new Candidate("b", 100, 3, 0, false, false);
         assertThat(Candidacy.whyNotStand(fresh, List.of(Optional.of(otherFresh)))).as("bootstrap: by name").isNull();
         assertThat(Candidacy.whyNotStand(otherFresh, List.of(Optional.of(fresh)))).isNotNull();
         // A restarted old master with a bigger offset from its dump defers to a replica that synced.
-        Candidate restartedFromDump = new Candidate("a", 100, 9_000, false, false);
+        Candidate restartedFromDump = new Candidate("a", 100, 3, 9_000, false, false);
         assertThat(Candidacy.whyNotStand(restartedFromDump, List.of(Optional.of(c("b", 100, 5_000))))).isNotNull();
         assertThat(Candidacy.whyNotStand(c("b", 100, 5_000), List.of(Optional.of(restartedFromDump)))).isNull();
+    }
+
+    @Test
+    void theHistoryOfANewerEpochBeatsMoreHistoryOfAnOlderOne() {
+        // A deposed master kept writes of epoch 3 nobody else has; the replicas follow epoch 4's master.
+        Candidate deposed = new Candidate("a", 100, 3, 9_000, true, false);
+        Candidate current = new Candidate("b", 100, 4, 5_000, true, false);
+        assertThat(Candidacy.whyNotStand(deposed, List.of(Optional.of(current)))).contains("b is a better candidate");
+        assertThat(Candidacy.whyNotStand(current, List.of(Optional.of(deposed)))).isNull();
     }
 }
