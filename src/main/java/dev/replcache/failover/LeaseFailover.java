@@ -127,6 +127,31 @@ public final class LeaseFailover implements CacheNode.Election, AutoCloseable {
         }
     }
 
+    @Override
+    public void roleChanged() {
+        if (!stopped) {
+            try {
+                timer.execute(this::extraRound); // after the current one, if any: the lock orders them
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // stopping
+            }
+        }
+    }
+
+    /** A round outside the period (it does not schedule the next one). */
+    private void extraRound() {
+        try {
+            synchronized (stepLock) {
+                if (!stopped) {
+                    round();
+                    publishRole();
+                }
+            }
+        } catch (RuntimeException e) {
+            log.error("Lease failover: a round failed", e);
+        }
+    }
+
     private long nextDelayMs() {
         return awaitingHandover() ? settings.fastPollMs() : settings.retryPeriodMs();
     }
@@ -148,7 +173,7 @@ public final class LeaseFailover implements CacheNode.Election, AutoCloseable {
         if (history >= 0) {
             lastHistoryEpoch = history; // kept across a FAILOVER promotion, whose target holds no lease yet
         }
-        LeaseElector.Outcome o = elector.step(address, this::whyNotStand);
+        LeaseElector.Outcome o = elector.step(address, this::whyNotStand, this::awaitingHandover);
         lastReason = o.reason();
         LeaseElector.View v = o.view();
         if (o.change() != LeaseElector.Change.NONE) {
@@ -164,12 +189,15 @@ public final class LeaseFailover implements CacheNode.Election, AutoCloseable {
                     // Its entries past the end of the old master's history are of the new epoch.
                     heldLease = new LeaseEpoch(v.epoch(), node.replicationLog().secondReplOffset(), lastHistoryEpoch);
                 } else {
-                    // An operator moved this node under another (REPLICAOF, FAILOVER): let the others elect.
-                    log.info("Lease failover: this node holds the lease but follows {}; releasing the lease",
-                            node.masterAddress());
-                    elector.release();
+                    // An operator moved this node under another (FAILOVER, REPLICAOF): the lease goes
+                    // where it now replicates from; a FAILOVER's target takes it at its next step, and
+                    // any other node leaves it until it runs out, when the set elects again.
+                    String to = node.masterAddress().toString();
+                    boolean handed = elector.handOver(to, to);
+                    log.info("Lease failover: this node holds the lease but follows {}; {}", to,
+                            handed ? "handed the lease over to it" : "could not hand the lease over");
                     transition(LeaseElector.Change.LOST, new LeaseElector.Outcome(elector.view(),
-                            LeaseElector.Change.LOST, "released: an operator made this node a replica"));
+                            LeaseElector.Change.LOST, "handed over: an operator made this node a replica of " + to));
                 }
             } else if (newEpoch) {
                 heldLease = new LeaseEpoch(v.epoch(), node.replicationLog().offset(), lastHistoryEpoch);
@@ -333,15 +361,13 @@ public final class LeaseFailover implements CacheNode.Election, AutoCloseable {
             if (!elector.view().leading()) {
                 return;
             }
-            List<ReplicationMaster.OnlineReplica> online = node.master().onlineReplicas();
-            if (node.masterAddress() == null && !online.isEmpty()) {
+            HostPort to = node.masterAddress() == null ? handoverTarget() : null;
+            if (to != null) {
                 long start = monotonic.millis();
                 try {
-                    FailoverCoordinator.Result r = node.failover(null, timeoutMs).get(timeoutMs + 1_000,
+                    FailoverCoordinator.Result r = node.failover(to, timeoutMs).get(timeoutMs + 1_000,
                             TimeUnit.MILLISECONDS);
-                    Optional<ReplicationMaster.OnlineReplica> to = online.stream()
-                            .filter(o -> o.address().equals(r.newMaster())).findFirst();
-                    if (to.isPresent() && elector.handOver(to.get().replicaId(), r.newMaster(), r.newMaster())) {
+                    if (elector.handOver(r.newMaster(), r.newMaster())) {
                         publishRole(); // replica: the write Service stops selecting this pod
                         log.info("Shutdown: handed the master role and the lease (epoch {}) over to {} in {} ms; "
                                 + "writes paused {} ms", elector.view().epoch(), r.newMaster(),
@@ -362,6 +388,37 @@ public final class LeaseFailover implements CacheNode.Election, AutoCloseable {
             publishRole();
             log.info("Shutdown: {} the lease", released ? "released" : "could not release");
         }
+    }
+
+    /**
+     * The online replica to hand over to: the most caught-up one that may be the master (its
+     * priority is not 0 and it refused no resync, as it answers), or null when there is none.
+     */
+    private HostPort handoverTarget() {
+        List<ReplicationMaster.OnlineReplica> online = new ArrayList<>(node.master().onlineReplicas());
+        online.sort(java.util.Comparator.comparingLong(ReplicationMaster.OnlineReplica::ackOffset).reversed());
+        for (ReplicationMaster.OnlineReplica r : online) {
+            if (r.address().isEmpty()) {
+                continue;
+            }
+            Optional<Candidacy.Candidate> c;
+            try {
+                c = peerInfo.info(r.address(), settings.peerTimeout()).thenApply(LeaseFailover::candidate)
+                        .exceptionally(e -> Optional.empty()).join();
+            } catch (RuntimeException e) {
+                c = Optional.empty();
+            }
+            if (c.isPresent() && c.get().priority() > 0 && !c.get().refused()) {
+                try {
+                    return HostPort.parse(r.address(), "the replica's announced address");
+                } catch (IllegalArgumentException e) {
+                    log.warn("Shutdown: replica {} announced an unusable address", r.address());
+                }
+            }
+        }
+        log.info("Shutdown: no replica may take over (online: {})", online.stream()
+                .map(ReplicationMaster.OnlineReplica::address).toList());
+        return null;
     }
 
     private void stopTimer() {

@@ -444,6 +444,7 @@ public final class CacheNode implements AutoCloseable {
         LinkDriver driver = new LinkDriver(masterLink, masterAddress, connector);
         link = driver;
         log.info("Now a replica of {}{}", masterAddress, failoverHandshake ? " (failover: handing the master role over)" : "");
+        election.roleChanged();
         if (announceAddress != null) {
             driver.tick(); // else the first tick after the gRPC server listens connects
         }
@@ -554,6 +555,7 @@ public final class CacheNode implements AutoCloseable {
         link = null;
         log.info("Promoted to master: replId={} replId2={} valid up to offset {}", replicationLog.replId(),
                 replicationLog.replId2(), replicationLog.secondReplOffset());
+        election.roleChanged();
     }
 
     /** Drops the link to the master (it reconnects, resyncing partially when it can). */
@@ -737,6 +739,14 @@ public final class CacheNode implements AutoCloseable {
         /** The lease this node holds as a master, which its stream carries; NONE when it holds none. */
         default LeaseEpoch heldLease() {
             return LeaseEpoch.NONE;
+        }
+
+        /**
+         * The node became a replica or a master (REPLICAOF, FAILOVER, promotion): the election
+         * looks again soon rather than at its next period. Called under the node's lock: it must
+         * only schedule.
+         */
+        default void roleChanged() {
         }
     }
 

@@ -405,4 +405,38 @@ class LeaseFailoverEndToEndTest {
                 longestGapMs);
         assertThat(acked.size()).isGreaterThan(10);
     }
+
+    @Test
+    void anOperatorsFailoverMovesTheLeaseToItsTargetAndAPriorityZeroNodeNeverTakesIt() throws Exception {
+        int pa = TestNode.freePort();
+        int pb = TestNode.freePort();
+        int pc = TestNode.freePort();
+        String peers = peers(pa, pb, pc);
+        String url = api.url("/");
+        TestNode a = node("a", pa, url, peers);
+        TestNode b = node("b", pb, url, peers);
+        TestNode c = node("c", pc, url, peers, "replcache.failover.priority=0");
+        await("a to hold the lease and b, c to follow it", Duration.ofSeconds(30),
+                () -> http(a).holdsLease() && follows(b, a.grpcAddress()) && follows(c, a.grpcAddress()));
+        assertThat(http(a).putAcked("before", "failover")).isTrue();
+        long epochBefore = currentLease().getSpec().getLeaseTransitions();
+
+        // FAILOVER by hand (Redis's FAILOVER TO): the lease follows the role instead of an election.
+        HttpResponse<String> failover = a.json("POST", "/v1/replication/failover",
+                "{\"to\":\"" + b.grpcAddress() + "\",\"timeoutMs\":5000}");
+        assertThat(failover.statusCode()).as(failover.body()).isEqualTo(200);
+        await("b to hold the lease, a and c to follow it", Duration.ofSeconds(15),
+                () -> http(b).holdsLease() && follows(a, b.grpcAddress()) && follows(c, b.grpcAddress()));
+        assertThat(currentLease().getSpec().getLeaseTransitions()).isEqualTo(epochBefore + 1);
+        assertThat(currentLease().getSpec().getHolderIdentity()).isEqualTo(b.node().nodeId());
+        assertThat(b.node().keyspace().get(Bytes.utf8("before"))).isEqualTo(Bytes.utf8("failover"));
+
+        // Stopping b hands over to a, never to c (priority 0), although c is as caught up.
+        b.close();
+        toClose.remove(b);
+        await("a to hold the lease again", Duration.ofSeconds(15),
+                () -> http(a).holdsLease() && follows(c, a.grpcAddress()));
+        assertThat(currentLease().getMetadata().getAnnotations()).containsEntry("replcache.dev/holder-name", "a");
+        assertThat(http(c).holdsLease()).isFalse();
+    }
 }

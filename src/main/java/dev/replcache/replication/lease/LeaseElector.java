@@ -60,6 +60,12 @@ public final class LeaseElector {
     public record Outcome(View view, Change change, String reason) {
     }
 
+    /**
+     * The holder of a lease handed over to an address: the node there takes it at its next step
+     * (writing its own identity), the others see it held meanwhile.
+     */
+    public static final String HANDOVER_PREFIX = "handover-to:";
+
     private final LeaseStore store;
     private final Settings settings;
     private final MillisClock clock;
@@ -109,6 +115,17 @@ public final class LeaseElector {
      * @param whyNotStand null when this node stands, else why not (it goes into the outcome's reason)
      */
     public Outcome step(String address, java.util.function.Supplier<String> whyNotStand) {
+        return step(address, whyNotStand, () -> false);
+    }
+
+    /**
+     * As {@link #step(String, java.util.function.Supplier)}, also taking a lease handed over to
+     * {@code address} ({@link #handOver}) when {@code acceptHandover} says this node is the one
+     * the handover was meant for (a FAILOVER's target waiting for it), not a node that restarted
+     * at that address.
+     */
+    public Outcome step(String address, java.util.function.Supplier<String> whyNotStand,
+                        java.util.function.BooleanSupplier acceptHandover) {
         long sentAt = clock.millis();
         Optional<LeaseRecord> current;
         try {
@@ -130,7 +147,8 @@ public final class LeaseElector {
             observed = rec;
             observedAt = seenAt;
         }
-        if (settings.identity().equals(rec.holder())) {
+        boolean handedToUs = rec.holder().equals(HANDOVER_PREFIX + address) && acceptHandover.getAsBoolean();
+        if (settings.identity().equals(rec.holder()) || handedToUs) {
             return write(() -> store.replace(desired(address, rec.transitions()), rec.version()), sentAt,
                     "renewed the lease");
         }
@@ -153,9 +171,9 @@ public final class LeaseElector {
      *
      * @return false when this node does not hold the lease or the store refused
      */
-    public boolean handOver(String toIdentity, String toName, String toAddress) {
-        return giveAway(rec -> new LeaseRecord(toIdentity, toName, toAddress, settings.leaseDurationMs(),
-                rec.transitions() + 1, null));
+    public boolean handOver(String toName, String toAddress) {
+        return giveAway(rec -> new LeaseRecord(HANDOVER_PREFIX + toAddress, toName, toAddress,
+                settings.leaseDurationMs(), rec.transitions() + 1, null));
     }
 
     /** Gives the lease up (a stop with nobody to hand over to): the others may take it at once. */

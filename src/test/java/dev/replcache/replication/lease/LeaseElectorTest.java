@@ -153,14 +153,20 @@ class LeaseElectorTest {
         HolderAndFollower set = aHoldsBFollows();
         LeaseElector a = set.a();
         LeaseElector b = set.b();
-        assertThat(a.handOver("run-b", "b", "b:1")).isTrue();
+        assertThat(a.handOver("b", "b:1")).isTrue();
         assertThat(a.mayWrite()).isFalse();
         assertThat(store.current().address()).isEqualTo("b:1");
-        LeaseElector.Outcome o = b.step("b:1", true);
+        // A node at that address that is not waiting for a handover (it restarted there) leaves it.
+        LeaseElector restartedB = elector("run-b2", "b");
+        LeaseElector.Outcome refused = restartedB.step("b:1", () -> null, () -> false);
+        assertThat(refused.view().leading()).isFalse();
+        assertThat(refused.view().holderLive()).isTrue();
+        LeaseElector.Outcome o = b.step("b:1", () -> null, () -> true);
         assertThat(o.change()).isEqualTo(LeaseElector.Change.ACQUIRED);
         assertThat(o.view().epoch()).isEqualTo(1);
+        assertThat(store.current().holder()).isEqualTo("run-b");
         assertThat(a.step("a:1", true).view().leading()).isFalse();
-        assertThat(a.handOver("run-c", "c", "c:1")).as("only the holder hands over").isFalse();
+        assertThat(a.handOver("c", "c:1")).as("only the holder hands over").isFalse();
     }
 
     @Test
