@@ -49,6 +49,9 @@ final class LeaseSimulation {
         long partialSyncs;
         long ackedKeptAtElection;
         long ackedLostNoWitness;
+        long lostNoLiveHolder;
+        long lostHolderCutOff;
+        long lostHolderCouldNotStand;
         long maxEpoch;
 
         void add(Stats o) {
@@ -64,6 +67,9 @@ final class LeaseSimulation {
             partialSyncs += o.partialSyncs;
             ackedKeptAtElection += o.ackedKeptAtElection;
             ackedLostNoWitness += o.ackedLostNoWitness;
+            lostNoLiveHolder += o.lostNoLiveHolder;
+            lostHolderCutOff += o.lostHolderCutOff;
+            lostHolderCouldNotStand += o.lostHolderCouldNotStand;
             maxEpoch = Math.max(maxEpoch, o.maxEpoch);
         }
 
@@ -71,8 +77,10 @@ final class LeaseSimulation {
             return String.format("lease simulation: %d steps; %d writes taken, %d refused; %d acked with WAIT 1; "
                             + "%d elections (highest epoch %d); faults: %d crashes, %d API cuts, %d sibling cuts; "
                             + "syncs: %d full, %d partial; at elections: %d acked writes kept, %d lost with no node "
-                            + "holding them able to stand", steps, writes, refusedWrites, acked, elections, maxEpoch,
-                    crashes, apiCuts, peerCuts, fullSyncs, partialSyncs, ackedKeptAtElection, ackedLostNoWitness);
+                            + "holding them able to stand (%d: no live node held them; %d: the holders were cut off "
+                            + "from the winner; %d: a holder answered but could not stand)", steps, writes,
+                    refusedWrites, acked, elections, maxEpoch, crashes, apiCuts, peerCuts, fullSyncs, partialSyncs,
+                    ackedKeptAtElection, ackedLostNoWitness, lostNoLiveHolder, lostHolderCutOff, lostHolderCouldNotStand);
         }
     }
 
@@ -268,14 +276,26 @@ final class LeaseSimulation {
                 still.add(id);
                 continue;
             }
+            boolean answered = false;
             for (Candidacy.Candidate c : n.lastAnswers) {
                 Node s = byName(c.name());
-                if (c.priority() > 0 && !c.refused() && c.synced() && s.log.contains(id)) {
+                if (!s.log.contains(id)) {
+                    continue;
+                }
+                answered = true;
+                if (c.priority() > 0 && !c.refused() && c.synced()) {
                     throw fail(n.name + " took epoch " + epoch + " without acked write " + id + " that " + c.name()
                             + " held and could stand with (" + c + " vs " + n.candidate() + ")");
                 }
             }
             stats.ackedLostNoWitness++;
+            if (answered) {
+                stats.lostHolderCouldNotStand++; // it answered, but priority 0, off the API server, refused or unsynced
+            } else if (nodes.stream().anyMatch(s -> s != n && s.alive && s.log.contains(id))) {
+                stats.lostHolderCutOff++; // alive but cut off from the winner
+            } else {
+                stats.lostNoLiveHolder++; // every node that held it crashed (or restarted from an older dump)
+            }
         }
         acked.clear();
         acked.addAll(still);
