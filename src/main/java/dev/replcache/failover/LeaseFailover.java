@@ -76,6 +76,7 @@ public final class LeaseFailover implements CacheNode.Election, AutoCloseable {
     private final MillisClock monotonic;
     private final ScheduledExecutorService timer;
     private final AtomicLong transitions = new AtomicLong();
+    private final AtomicLong chain = new AtomicLong();
     private final Object stepLock = new Object();
     private volatile boolean heldThisRun;
     private volatile LeaseEpoch heldLease = LeaseEpoch.NONE;
@@ -104,11 +105,16 @@ public final class LeaseFailover implements CacheNode.Election, AutoCloseable {
     public void start() {
         log.info("Lease failover: node {} (priority {}, elector identity {}), siblings {}", settings.name(),
                 settings.priority(), elector.settings().identity(), settings.peers());
-        timer.execute(this::tick);
+        long generation = chain.get();
+        timer.execute(() -> tick(generation));
     }
 
-    private void tick() {
-        if (stopped) {
+    /**
+     * One round, then the next one scheduled. Each chain of rounds has a generation: a role change
+     * starts a new chain at once (its rounds may need to come faster), and the old one ends.
+     */
+    private void tick(long generation) {
+        if (stopped || generation != chain.get()) {
             return;
         }
         try {
@@ -121,8 +127,12 @@ public final class LeaseFailover implements CacheNode.Election, AutoCloseable {
         } catch (RuntimeException e) {
             log.error("Lease failover: a round failed", e);
         } finally {
-            if (!stopped) {
-                timer.schedule(this::tick, nextDelayMs(), TimeUnit.MILLISECONDS);
+            if (!stopped && generation == chain.get()) {
+                try {
+                    timer.schedule(() -> tick(generation), nextDelayMs(), TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    // stopping
+                }
             }
         }
     }
@@ -130,25 +140,12 @@ public final class LeaseFailover implements CacheNode.Election, AutoCloseable {
     @Override
     public void roleChanged() {
         if (!stopped) {
+            long generation = chain.incrementAndGet();
             try {
-                timer.execute(this::extraRound); // after the current one, if any: the lock orders them
+                timer.execute(() -> tick(generation)); // after the current round, if any: the lock orders them
             } catch (java.util.concurrent.RejectedExecutionException e) {
                 // stopping
             }
-        }
-    }
-
-    /** A round outside the period (it does not schedule the next one). */
-    private void extraRound() {
-        try {
-            synchronized (stepLock) {
-                if (!stopped) {
-                    round();
-                    publishRole();
-                }
-            }
-        } catch (RuntimeException e) {
-            log.error("Lease failover: a round failed", e);
         }
     }
 

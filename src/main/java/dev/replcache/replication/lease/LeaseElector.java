@@ -150,7 +150,7 @@ public final class LeaseElector {
         boolean handedToUs = rec.holder().equals(HANDOVER_PREFIX + address) && acceptHandover.getAsBoolean();
         if (settings.identity().equals(rec.holder()) || handedToUs) {
             return write(() -> store.replace(desired(address, rec.transitions()), rec.version()), sentAt,
-                    "renewed the lease");
+                    handedToUs ? "took the lease handed over to this node" : "renewed the lease");
         }
         boolean live = !rec.released() && seenAt < observedAt + rec.durationMs();
         if (live) {
