@@ -88,6 +88,21 @@ function renderView(v) {
       + s.syncPartialErr + ', abandoned ' + s.syncAbandoned + ' · sent: snapshots ' + fmtBytes(s.snapshotBytesSent)
       + ', stream ' + fmtBytes(s.entriesBytesSent));
 
+  const l = v.lease;
+  $('lease').hidden = !l;
+  if (l) {
+    text('lease-holder', l.holderName ? l.holderName + ' at ' + l.holderAddress + (l.holderLive ? '' : ' (expired)')
+        : 'nobody');
+    text('lease-this', l.holder ? (l.mayWrite ? 'this node: takes writes' : 'this node: fenced, could not renew in time')
+        : '');
+    text('lease-epoch', String(l.epoch), l.epoch);
+    text('lease-self', l.name + ', priority ' + l.priority + (l.synced ? ', synced' : ', never synced in this run')
+        + (l.refused ? ', refused a resync' : '') + (l.apiReachable ? '' : ', API server unreachable')
+        + ', history epoch ' + l.historyEpoch);
+    text('lease-transition', l.lastTransition ? l.lastTransition + ' (' + fmtMs(l.lastTransitionAgeMs) + ' ago, '
+        + l.transitions + ' seen)' : '—');
+  }
+
   const m = v.master;
   $('link').hidden = !m;
   if (m) {

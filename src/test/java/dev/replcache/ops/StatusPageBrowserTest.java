@@ -102,6 +102,7 @@ class StatusPageBrowserTest {
         assertThat(text(dom, "node-id")).isEqualTo(master.node().nodeId());
         assertThat(text(dom, "sync-stats")).startsWith("full 1, partial ok 0");
         assertThat(startTag(dom, "link")).contains("hidden");
+        assertThat(startTag(dom, "lease")).as("no lease card under failover.mode=manual").contains("hidden");
         assertThat(dom).doesNotContain("id=\"error\" class=\"error\">"); // the error line stays hidden
         // The topology: this node, and below it the replica with its state, offsets and lag.
         String topology = element(dom, "topology");
@@ -131,5 +132,38 @@ class StatusPageBrowserTest {
         chromium.screenshot(master.url("/"), target.resolve("status-page.png"), BUDGET_MS);
         chromium.screenshot(replica.url("/"), target.resolve("status-page-replica.png"), BUDGET_MS);
         assertThat(Files.size(target.resolve("status-page.png"))).isGreaterThan(10_000);
+    }
+
+    @Test
+    void underLeaseModeThePageShowsTheLeaseItsHolderAndItsEpoch() throws Exception {
+        Chromium chromium = Chromium.find(tmp.resolve("chromium"));
+        io.fabric8.kubernetes.client.server.mock.KubernetesMockServer api =
+                new io.fabric8.kubernetes.client.server.mock.KubernetesMockServer(new io.fabric8.mockwebserver.Context(),
+                        new io.fabric8.mockwebserver.MockWebServer(), new java.util.HashMap<>(),
+                        new io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher(), false);
+        api.init(java.net.InetAddress.getLoopbackAddress(), 0);
+        try {
+            // A set of one: no sibling to wait for, so it takes the lease at its first round.
+            master = TestNode.start("solo", tmp.resolve("solo"), "replcache.failover.mode=lease",
+                    "replcache.failover.name=solo", "replcache.failover.api-url=" + api.url("/"),
+                    "replcache.failover.namespace=test", "replcache.failover.retry-period=200ms",
+                    "replcache.failover.renew-deadline=1s", "replcache.failover.lease-duration=2s",
+                    "logging.level.io.fabric8=WARN");
+            await().atMost(Duration.ofSeconds(20)).until(() -> master.send("PUT", "/v1/keys/k", "v").statusCode() == 204);
+            String dom = chromium.dumpDom(master.url("/"), BUDGET_MS);
+            Files.writeString(Path.of("target").resolve("status-page-lease.html"), dom);
+            assertThat(startTag(dom, "lease")).doesNotContain("hidden");
+            assertThat(text(dom, "lease-holder")).startsWith("solo at 127.0.0.1:" + master.grpcPort());
+            assertThat(text(dom, "lease-this")).isEqualTo("this node: takes writes");
+            assertThat(element(dom, "lease-epoch")).contains("data-value=\"0\"");
+            assertThat(text(dom, "lease-self")).startsWith("solo, priority 100");
+            assertThat(text(dom, "lease-transition")).startsWith("acquired: created the lease");
+        } finally {
+            if (master != null) {
+                master.close();
+                master = null;
+            }
+            api.destroy();
+        }
     }
 }
