@@ -4,20 +4,13 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -251,10 +244,10 @@ public final class LeaseFailoverBench {
             @Override
             public int master() throws Exception {
                 for (Proc s : sentinels) {
-                    try (Resp r = new Resp(s.port)) {
+                    try (ReplicationBench.Resp r = resp(s.port)) {
                         Object a = r.call("SENTINEL", "get-master-addr-by-name", "mymaster");
-                        if (a instanceof List<?> l && l.size() == 2) {
-                            int port = Integer.parseInt(String.valueOf(l.get(1)));
+                        if (a instanceof Object[] l && l.length == 2) {
+                            int port = Integer.parseInt(String.valueOf(l[1]));
                             for (int i = 0; i < 3; i++) {
                                 if (ports[i] == port && role(ports[i]).equals("master")) {
                                     return i;
@@ -273,9 +266,9 @@ public final class LeaseFailoverBench {
                 String info = info(ports[node]);
                 boolean sentinelsSeeIt = true;
                 for (Proc s : sentinels) {
-                    try (Resp r = new Resp(s.port)) {
+                    try (ReplicationBench.Resp r = resp(s.port)) {
                         Object reps = r.call("SENTINEL", "replicas", "mymaster");
-                        String all = String.valueOf(reps);
+                        String all = reps instanceof Object[] arr ? java.util.Arrays.deepToString(arr) : String.valueOf(reps);
                         sentinelsSeeIt &= all.contains(Integer.toString(ports[node])) && !all.contains("s_down");
                     } catch (IOException e) {
                         sentinelsSeeIt = false;
@@ -290,7 +283,7 @@ public final class LeaseFailoverBench {
     }
 
     private static String info(int port) {
-        try (Resp r = new Resp(port)) {
+        try (ReplicationBench.Resp r = resp(port)) {
             return String.valueOf(r.call("INFO", "replication"));
         } catch (IOException e) {
             return "";
@@ -357,7 +350,7 @@ public final class LeaseFailoverBench {
             int newMaster = w.newMaster;
             Thread.sleep(500);
             long lost = 0;
-            try (Resp r = new Resp(c.nodes().get(newMaster).respPort())) {
+            try (ReplicationBench.Resp r = resp(c.nodes().get(newMaster).respPort())) {
                 for (String key : w.acked.keySet()) {
                     Object n = r.call("EXISTS", key);
                     if (!Long.valueOf(1).equals(n)) {
@@ -412,7 +405,7 @@ public final class LeaseFailoverBench {
         public void run() {
             long interval = 1_000_000_000L / rate;
             long next = System.nanoTime();
-            Resp conn = null;
+            ReplicationBench.Resp conn = null;
             int connected = -1;
             for (long seq = 0; running.get(); seq++) {
                 LockSupport.parkNanos(next - System.nanoTime());
@@ -421,7 +414,7 @@ public final class LeaseFailoverBench {
                 try {
                     if (conn == null || connected != target) {
                         closeQuietly(conn);
-                        conn = new Resp(nodes.get(target).respPort());
+                        conn = resp(nodes.get(target).respPort());
                         connected = target;
                     }
                     conn.call("SET", key, "v");
@@ -454,83 +447,8 @@ public final class LeaseFailoverBench {
         }
     }
 
-    /** A minimal RESP client with a short timeout: a killed server must not hold the writer. */
-    private static final class Resp implements Closeable {
-        private final Socket socket;
-        private final InputStream in;
-        private final OutputStream out;
-
-        Resp(int port) throws IOException {
-            socket = new Socket();
-            socket.setTcpNoDelay(true);
-            socket.connect(new InetSocketAddress(HOST, port), 1_000);
-            socket.setSoTimeout(2_000);
-            in = new BufferedInputStream(socket.getInputStream());
-            out = new BufferedOutputStream(socket.getOutputStream());
-        }
-
-        Object call(String... args) throws IOException {
-            StringBuilder b = new StringBuilder().append('*').append(args.length).append("\r\n");
-            for (String a : args) {
-                b.append('$').append(a.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(a).append("\r\n");
-            }
-            out.write(b.toString().getBytes(StandardCharsets.UTF_8));
-            out.flush();
-            Object r = read();
-            if (r instanceof IOException e) {
-                throw new IOException(String.join(" ", args) + " -> " + e.getMessage());
-            }
-            return r;
-        }
-
-        private Object read() throws IOException {
-            String line = line();
-            char type = line.charAt(0);
-            String rest = line.substring(1);
-            switch (type) {
-                case '+':
-                    return rest;
-                case '-':
-                    return new IOException(rest);
-                case ':':
-                    return Long.parseLong(rest);
-                case '$': {
-                    int n = Integer.parseInt(rest);
-                    if (n < 0) {
-                        return null;
-                    }
-                    byte[] data = in.readNBytes(n + 2);
-                    return new String(data, 0, n, StandardCharsets.UTF_8);
-                }
-                case '*': {
-                    int n = Integer.parseInt(rest);
-                    List<Object> items = new ArrayList<>();
-                    for (int i = 0; i < n; i++) {
-                        items.add(read());
-                    }
-                    return items;
-                }
-                default:
-                    throw new IOException("bad RESP reply: " + line);
-            }
-        }
-
-        private String line() throws IOException {
-            StringBuilder b = new StringBuilder();
-            int c;
-            while ((c = in.read()) != '\r') {
-                if (c < 0) {
-                    throw new IOException("connection closed");
-                }
-                b.append((char) c);
-            }
-            in.read();
-            return b.toString();
-        }
-
-        @Override
-        public void close() throws IOException {
-            socket.close();
-        }
+    /** RESP with short timeouts: a killed server must not hold the writer. */
+    private static ReplicationBench.Resp resp(int port) throws IOException {
+        return new ReplicationBench.Resp(port, 1_000, 2_000);
     }
 }

@@ -676,10 +676,15 @@ public final class ReplicationBench {
         private final OutputStream out;
 
         Resp(int port) throws IOException {
+            this(port, 5_000, 300_000); // a replica loading an RDB answers only after the load
+        }
+
+        /** With other timeouts: a client that must notice a killed server at once. */
+        Resp(int port, int connectTimeoutMs, int readTimeoutMs) throws IOException {
             socket = new Socket();
             socket.setTcpNoDelay(true);
-            socket.connect(new InetSocketAddress(HOST, port), 5000);
-            socket.setSoTimeout(300_000); // a replica loading an RDB answers only after the load
+            socket.connect(new InetSocketAddress(HOST, port), connectTimeoutMs);
+            socket.setSoTimeout(readTimeoutMs);
             in = new BufferedInputStream(socket.getInputStream(), 1 << 16);
             out = new BufferedOutputStream(socket.getOutputStream(), 1 << 16);
         }

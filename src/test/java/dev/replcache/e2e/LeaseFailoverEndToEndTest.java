@@ -153,6 +153,36 @@ class LeaseFailoverEndToEndTest {
                 && "up".equals(replica.node().replicationView().master().linkStatus());
     }
 
+    /** Waits until {@code master} holds the lease and the replicas follow it. */
+    private static void awaitSet(Http master, String masterAddress, TestNode... replicas) {
+        await("the master to hold the lease and its replicas to follow it", Duration.ofSeconds(30), () -> {
+            if (!master.holdsLease()) {
+                return false;
+            }
+            for (TestNode r : replicas) {
+                if (!follows(r, masterAddress)) {
+                    return false;
+                }
+            }
+            return true;
+        });
+    }
+
+    /** Writes {@code after=value} to the nodes in turn until one takes it (within the lease and then some). */
+    private static TestNode firstToTakeAWrite(String what, String value, TestNode... candidates) {
+        TestNode[] winner = new TestNode[1];
+        await(what, Duration.ofMillis(LEASE_MS + 15_000), () -> {
+            for (TestNode n : candidates) {
+                if (http(n).put("after", value) == 204) {
+                    winner[0] = n;
+                    return true;
+                }
+            }
+            return false;
+        });
+        return winner[0];
+    }
+
     private static String peers(int... ports) {
         StringBuilder b = new StringBuilder();
         for (int p : ports) {
@@ -176,8 +206,7 @@ class LeaseFailoverEndToEndTest {
         Http ha = http(a);
 
         // A fresh set: nobody has synced, everyone answered, so the smallest name stands and wins.
-        await("a to hold the lease and b, c to follow it", Duration.ofSeconds(30),
-                () -> ha.holdsLease() && follows(b, a.grpcAddress()) && follows(c, a.grpcAddress()));
+        awaitSet(ha, a.grpcAddress(), b, c);
         assertThat(currentLease().getMetadata().getAnnotations()).containsEntry("replcache.dev/holder-name", "a");
         long epochBefore = currentLease().getSpec().getLeaseTransitions();
 
@@ -191,16 +220,7 @@ class LeaseFailoverEndToEndTest {
 
         a.kill();
         long killedAt = System.nanoTime();
-        TestNode[] winner = new TestNode[1];
-        await("a replica to take writes", Duration.ofMillis(LEASE_MS + 15_000), () -> {
-            for (TestNode n : List.of(b, c)) {
-                if (http(n).put("after", "kill") == 204) {
-                    winner[0] = n;
-                    return true;
-                }
-            }
-            return false;
-        });
+        TestNode[] winner = {firstToTakeAWrite("a replica to take writes", "kill", b, c)};
         long failoverMs = (System.nanoTime() - killedAt) / 1_000_000;
         TestNode newMaster = winner[0];
         TestNode other = newMaster == b ? c : b;
@@ -251,8 +271,7 @@ class LeaseFailoverEndToEndTest {
         TestNode b = node("b", pb, api.url("/"), peers);
         TestNode c = node("c", pc, api.url("/"), peers);
         Http ha = http(a);
-        await("a to hold the lease and b, c to follow it", Duration.ofSeconds(30),
-                () -> ha.holdsLease() && follows(b, a.grpcAddress()) && follows(c, a.grpcAddress()));
+        awaitSet(ha, a.grpcAddress(), b, c);
 
         // Writes run against a while its way to the API server is cut; its replicas stay connected.
         List<String> acked = new ArrayList<>();
@@ -277,16 +296,7 @@ class LeaseFailoverEndToEndTest {
         await("a to refuse writes", Duration.ofMillis(RENEW_DEADLINE_MS + 3_000), () -> ha.put("probe", "x") == 503);
         long fencedAfterMs = (System.nanoTime() - cutAt) / 1_000_000;
 
-        TestNode[] winner = new TestNode[1];
-        await("b or c to take writes", Duration.ofMillis(LEASE_MS + 15_000), () -> {
-            for (TestNode n : List.of(b, c)) {
-                if (http(n).put("after", "cut") == 204) {
-                    winner[0] = n;
-                    return true;
-                }
-            }
-            return false;
-        });
+        TestNode[] winner = {firstToTakeAWrite("b or c to take writes", "cut", b, c)};
         long newMasterAt = System.nanoTime();
         running.set(false);
         writer.join();
@@ -336,8 +346,7 @@ class LeaseFailoverEndToEndTest {
         TestNode a = node("a", pa, url, peers, "replcache.failover.pod-name=a");
         TestNode b = node("b", pb, url, peers, "replcache.failover.pod-name=b");
         TestNode c = node("c", pc, url, peers, "replcache.failover.pod-name=c");
-        await("a to hold the lease and b, c to follow it", Duration.ofSeconds(30),
-                () -> http(a).holdsLease() && follows(b, a.grpcAddress()) && follows(c, a.grpcAddress()));
+        awaitSet(http(a), a.grpcAddress(), b, c);
         // The chart's Services select on the role label each node sets on its own pod.
         await("the role labels", Duration.ofSeconds(10), () -> "master".equals(roleLabel("a"))
                 && "replica".equals(roleLabel("b")) && "replica".equals(roleLabel("c")));
@@ -416,8 +425,7 @@ class LeaseFailoverEndToEndTest {
         TestNode a = node("a", pa, url, peers);
         TestNode b = node("b", pb, url, peers);
         TestNode c = node("c", pc, url, peers, "replcache.failover.priority=0");
-        await("a to hold the lease and b, c to follow it", Duration.ofSeconds(30),
-                () -> http(a).holdsLease() && follows(b, a.grpcAddress()) && follows(c, a.grpcAddress()));
+        awaitSet(http(a), a.grpcAddress(), b, c);
         assertThat(http(a).putAcked("before", "failover")).isTrue();
         long epochBefore = currentLease().getSpec().getLeaseTransitions();
 

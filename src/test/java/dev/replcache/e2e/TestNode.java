@@ -170,7 +170,13 @@ public final class TestNode implements AutoCloseable {
 
     public HttpResponse<String> http(String method, String path, String body, String contentType,
                                      java.util.Map<String, String> headers) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort() + path))
+        return request(httpPort(), method, path, body, contentType, headers);
+    }
+
+    /** One HTTP request to a node's API on 127.0.0.1 (this JVM's or another's). */
+    static HttpResponse<String> request(int port, String method, String path, String body, String contentType,
+                                        java.util.Map<String, String> headers) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .timeout(Duration.ofSeconds(30))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (contentType != null) {

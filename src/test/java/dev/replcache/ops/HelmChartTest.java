@@ -114,13 +114,7 @@ class HelmChartTest {
         String token = decode(at(secret, "data", "replication-auth-token"));
         env.put("REPLCACHE_REPLICATION_AUTHTOKEN", token); // what the kubelet resolves from secretKeyRef
 
-        new ApplicationContextRunner()
-                .withConfiguration(AutoConfigurations.of(ValidationAutoConfiguration.class))
-                .withUserConfiguration(Props.class)
-                .withInitializer(ctx -> ctx.getEnvironment().getPropertySources().addFirst(
-                        new SystemEnvironmentPropertySource(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
-                                new HashMap<String, Object>(env))))
-                .run(ctx -> {
+        boundTo(env).run(ctx -> {
                     assertThat(ctx).hasNotFailed();
                     ReplicationProperties repl = ctx.getBean(ReplicationProperties.class);
                     assertThat(repl.master()).isEqualTo(MASTER_DNS + ":9090");
@@ -449,13 +443,7 @@ class HelmChartTest {
                     .containsEntry("REPLCACHE_FAILOVER_PEERS", peers)
                     .containsEntry("REPLCACHE_FAILOVER_LEASENAME", FULLNAME + "-master");
             env.put("REPLCACHE_FAILOVER_NAMESPACE", NS); // what the kubelet resolves from the fieldRef
-            new ApplicationContextRunner()
-                    .withConfiguration(AutoConfigurations.of(ValidationAutoConfiguration.class))
-                    .withUserConfiguration(Props.class)
-                    .withInitializer(ctx -> ctx.getEnvironment().getPropertySources().addFirst(
-                            new SystemEnvironmentPropertySource(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
-                                    new HashMap<String, Object>(env))))
-                    .run(ctx -> {
+            boundTo(env).run(ctx -> {
                         assertThat(ctx).hasNotFailed();
                         FailoverProperties f = ctx.getBean(FailoverProperties.class);
                         assertThat(f.mode()).isEqualTo(FailoverProperties.Mode.LEASE);
@@ -633,6 +621,16 @@ class HelmChartTest {
     @EnableConfigurationProperties({ReplcacheProperties.class, GrpcProperties.class, ReplicationProperties.class,
         FailoverProperties.class})
     static class Props {
+    }
+
+    /** ReplCache's settings bound from a pod's environment, as the kubelet would set it. */
+    private static ApplicationContextRunner boundTo(Map<String, String> env) {
+        return new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(ValidationAutoConfiguration.class))
+                .withUserConfiguration(Props.class)
+                .withInitializer(ctx -> ctx.getEnvironment().getPropertySources().addFirst(
+                        new SystemEnvironmentPropertySource(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
+                                new HashMap<String, Object>(env))));
     }
 
     record ProcessResult(int exitCode, String stdout, String stderr) {
