@@ -319,6 +319,11 @@ public final class LeaseFailover implements CacheNode.Election, AutoCloseable {
     }
 
     @Override
+    public boolean mayWrite() {
+        return elector.mayWrite();
+    }
+
+    @Override
     public String refusal() {
         if (elector.mayWrite()) {
             return null;

@@ -54,6 +54,8 @@ public final class Keyspace {
     private volatile KeyspaceRole role = KeyspaceRole.MASTER;
     /** Client writes refused and nothing removed by time (a failover hands over at a fixed offset). */
     private volatile boolean writesPaused;
+    /** Whether the node may extend its history by time now (see {@link #setTimeDeletionGuard}). */
+    private volatile java.util.function.BooleanSupplier timeDeletionGuard = () -> true;
 
     private static final class Segment {
         final int index;
@@ -141,7 +143,16 @@ public final class Keyspace {
 
     /** Whether this keyspace deletes expired keys and evicts: a master that is not paused. */
     private boolean deletesByTime() {
-        return role == KeyspaceRole.MASTER && !writesPaused;
+        return role == KeyspaceRole.MASTER && !writesPaused && timeDeletionGuard.getAsBoolean();
+    }
+
+    /**
+     * A master that may not extend its history now (failover.mode=lease without a fresh lease: a
+     * deposed or not yet elected master) neither expires nor evicts: it hides expired keys, as a
+     * replica does, so that no DEL of its own lands past what the elected master has.
+     */
+    public void setTimeDeletionGuard(java.util.function.BooleanSupplier allowed) {
+        this.timeDeletionGuard = Objects.requireNonNull(allowed, "allowed");
     }
 
     // ------------------------------------------------------------------ strings

@@ -119,6 +119,7 @@ public final class CacheNode implements AutoCloseable {
         this.replicationLog = ReplicationLog.fresh(idRandom, settings.backlogBytes(), monotonic);
         this.replicationLog.setAppendListener(() -> senderWakeup.run());
         this.keyspace = new Keyspace(settings.keyspace(), clock, random.split(), replicationLog);
+        this.keyspace.setTimeDeletionGuard(() -> election.mayWrite());
         this.snapshotFiles = new SnapshotFiles(settings.dataDir(), () -> keyspace, this::cut);
         this.master = new ReplicationMaster(replicationLog, snapshotFiles, settings.master(), monotonic,
                 settings.replica().authToken());
@@ -586,6 +587,7 @@ public final class CacheNode implements AutoCloseable {
     Keyspace newKeyspace(KeyspaceRole role) {
         Keyspace ks = new Keyspace(settings.keyspace(), clock, random.split(), replicationLog);
         ks.setRole(role);
+        ks.setTimeDeletionGuard(() -> election.mayWrite());
         return ks;
     }
 
@@ -727,6 +729,11 @@ public final class CacheNode implements AutoCloseable {
 
         /** Null while this node may take client writes as a master, else why not. */
         String refusal();
+
+        /** Whether this node may extend its history now (client writes, expiry, eviction) as a master. */
+        default boolean mayWrite() {
+            return refusal() == null;
+        }
 
         /** The election as this node sees it, or null. */
         ReplicationView.LeaseView view();

@@ -89,6 +89,29 @@ class ExpiryTest extends KeyspaceTestBase {
     }
 
     @Nested
+    class OnAMasterWithoutTheRightToWrite {
+
+        @Test
+        void aFencedMasterHidesExpiredKeysButDeletesNothingUntilItMayWriteAgain() {
+            boolean[] mayWrite = {false}; // failover.mode=lease: no fresh lease
+            ks.setTimeDeletionGuard(() -> mayWrite[0]);
+            long at = now() + 100;
+            ks.apply(setEntry("k", "v", at));
+            log.drain();
+            clock.advance(101);
+            assertThat(ks.get(b("k"))).isNull();
+            assertThat(ks.activeExpireCycle()).isZero();
+            assertThat(ks.contents()).containsOnlyKeys(b("k"));
+            assertThat(log.entries()).isEmpty();
+
+            mayWrite[0] = true;
+            assertThat(ks.activeExpireCycle()).isEqualTo(1);
+            assertThat(ks.contents()).isEmpty();
+            assertThat(log.drain()).containsExactly(delEntry("k"));
+        }
+    }
+
+    @Nested
     class OnAReplica {
 
         @Test
