@@ -33,14 +33,15 @@ public class FailoverConfiguration {
 
     /**
      * The API server client: {@code api-url} when set, else the environment (in a pod its service
-     * account). Each request is bounded by the retry period and never retried inside the client:
-     * the elector's next round is the retry, and its fence does not wait for a hung request.
+     * account). Each request is bounded by half the renew deadline (at least the retry period) and
+     * never retried inside the client: the elector's next round is the retry, and its fence does
+     * not wait for a hung request.
      */
     @Bean(destroyMethod = "close")
     KubernetesClient leaseKubernetesClient(FailoverProperties props) {
         Config base = props.apiUrl().isEmpty() ? Config.autoConfigure(null)
                 : new ConfigBuilder(Config.empty()).withMasterUrl(props.apiUrl()).build();
-        int timeoutMs = (int) props.retryPeriod().toMillis();
+        int timeoutMs = (int) Math.max(props.retryPeriod().toMillis(), props.renewDeadline().toMillis() / 2);
         Config config = new ConfigBuilder(base)
                 .withRequestTimeout(timeoutMs)
                 .withConnectionTimeout(timeoutMs)

@@ -157,7 +157,8 @@ class StatusPageBrowserTest {
             assertThat(text(dom, "lease-this")).isEqualTo("this node: takes writes");
             assertThat(element(dom, "lease-epoch")).contains("data-value=\"0\"");
             assertThat(text(dom, "lease-self")).startsWith("solo, priority 100");
-            assertThat(text(dom, "lease-transition")).startsWith("acquired: created the lease");
+            // Created, or (a slow first answer the client gave up on) found already ours and renewed.
+            assertThat(text(dom, "lease-transition")).startsWith("acquired: ").contains("the lease");
         } finally {
             if (master != null) {
                 master.close();
