@@ -464,22 +464,25 @@ class HelmChartTest {
     void underLeaseModeTheRoleMayUseLeasesAndLabelPodsAndTheServicesSelectByRole() throws Exception {
         List<Map<String, Object>> docs = render("lease-failover-values.yaml");
         Map<String, Object> role = single(docs, "Role");
-        Map<String, Object> leases = null;
+        List<Object> leaseVerbs = new ArrayList<>();
         Map<String, Object> pods = null;
         for (Object r : list(at(role, "rules"))) {
             Map<String, Object> rule = map(r);
             if (list(rule.get("resources")).contains("leases")) {
-                leases = rule;
+                assertThat(list(rule.get("apiGroups"))).containsExactly("coordination.k8s.io");
+                leaseVerbs.addAll(list(rule.get("verbs")));
+                if (list(rule.get("verbs")).contains("update")) {
+                    assertThat(list(rule.get("resourceNames"))).containsExactly(FULLNAME + "-master");
+                }
             } else if (list(rule.get("resources")).contains("pods")) {
                 pods = rule;
             }
         }
-        assertThat(leases).isNotNull();
-        assertThat(list(leases.get("apiGroups"))).containsExactly("coordination.k8s.io");
-        assertThat(list(leases.get("verbs"))).containsExactlyInAnyOrder("get", "list", "watch", "create", "update");
+        assertThat(leaseVerbs).containsExactlyInAnyOrder("get", "list", "watch", "create", "update");
         assertThat(pods).isNotNull();
         assertThat(list(pods.get("verbs"))).containsExactlyInAnyOrder("get", "patch");
-        assertThat(list(at(role, "rules"))).hasSize(2);
+        assertThat(list(pods.get("resourceNames"))).containsExactly(FULLNAME + "-0", FULLNAME + "-1", FULLNAME + "-2");
+        assertThat(list(at(role, "rules"))).hasSize(3);
 
         Map<String, Object> binding = single(docs, "RoleBinding");
         assertThat(at(binding, "roleRef", "name")).isEqualTo(at(role, "metadata", "name"));
