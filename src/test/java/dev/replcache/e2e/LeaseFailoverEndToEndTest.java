@@ -447,4 +447,40 @@ class LeaseFailoverEndToEndTest {
         assertThat(currentLease().getMetadata().getAnnotations()).containsEntry("replcache.dev/holder-name", "a");
         assertThat(http(c).holdsLease()).isFalse();
     }
+
+    @Test
+    void aReplicaThatNeverSyncedDoesNotStandWhenTheMasterDies() {
+        int pm = TestNode.freePort();
+        int pb = TestNode.freePort();
+        int pz = TestNode.freePort();
+        String peers = peers(pm, pb, pz);
+        String url = api.url("/");
+        String token = "replcache.replication.auth-token=s3cret";
+        ChildNode m = ChildNode.start("m", dir.resolve("m"), pm, withExtra(lease("m", url, peers), token));
+        toClose.add(m);
+        TestNode z = node("z", pz, url, peers, token);
+        // b presents the wrong replication token: its link to the master never completes a sync.
+        // (Its priority only keeps it out of the fresh election, where nobody has synced yet.)
+        TestNode b = node("b", pb, url, peers, "replcache.replication.auth-token=guess",
+                "replcache.failover.priority=200");
+        m.awaitUp(Duration.ofSeconds(90));
+        awaitSet(http(m), m.grpcAddress(), z);
+        await("b to follow m without syncing", Duration.ofSeconds(10),
+                () -> String.valueOf(b.node().masterAddress()).equals(m.grpcAddress()));
+        assertThat(b.node().syncedThisRun()).isFalse();
+
+        m.kill();
+        TestNode winner = firstToTakeAWrite("a replica to take writes", "kill", b, z);
+        assertThat(winner).as("the synced replica wins, not the one that never synced").isSameAs(z);
+        // b could not have stood: it never synced, and its dead master did not answer.
+        assertThat(b.node().replicationView().lease().holder()).isFalse();
+        assertThat(currentLease().getMetadata().getAnnotations()).containsEntry("replcache.dev/holder-name", "z");
+        assertThat(http(b).put("x", "y")).isNotEqualTo(204);
+    }
+
+    private static String[] withExtra(String[] settings, String... extra) {
+        String[] all = java.util.Arrays.copyOf(settings, settings.length + extra.length);
+        System.arraycopy(extra, 0, all, settings.length, extra.length);
+        return all;
+    }
 }
