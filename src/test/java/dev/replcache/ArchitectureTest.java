@@ -47,8 +47,19 @@ class ArchitectureTest {
     void coreIsFreeOfSpringGrpcAndProtobuf() {
         ArchRule rule = noClasses().that().resideInAnyPackage("dev.replcache.keyspace..", "dev.replcache.replication..")
                 .should().dependOnClassesThat().resideInAnyPackage(
-                        "org.springframework..", "io.grpc..", "com.google.protobuf..", "jakarta..");
+                        "org.springframework..", "io.grpc..", "com.google.protobuf..", "jakarta..", "io.fabric8..");
         rule.check(classes);
+    }
+
+    @Test
+    void theKubernetesLeaseIsAnAdapterNothingElseDependsOn() {
+        // The node sees the election only as CacheNode.Election; the Kubernetes client stays in failover.
+        noClasses().that().resideOutsideOfPackage("dev.replcache.failover..")
+                .should().dependOnClassesThat().resideInAPackage("dev.replcache.failover..")
+                .check(classes);
+        noClasses().that().resideOutsideOfPackage("dev.replcache.failover..")
+                .should().dependOnClassesThat().resideInAPackage("io.fabric8..")
+                .check(classes);
     }
 
     @Test

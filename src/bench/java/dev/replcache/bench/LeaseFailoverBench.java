@@ -117,7 +117,7 @@ public final class LeaseFailoverBench {
             } else {
                 cluster = redis(servers, sentinels, work);
             }
-            run(system, cluster, rounds, rate);
+            run(system, servers, cluster, rounds, rate);
         } finally {
             for (Proc p : sentinels) {
                 p.kill();
@@ -133,7 +133,6 @@ public final class LeaseFailoverBench {
 
     /** What differs between the two systems: who the master is, when a restarted node is back. */
     private interface Cluster {
-        List<Proc> nodes();
 
         int master() throws Exception;
 
@@ -165,11 +164,6 @@ public final class LeaseFailoverBench {
             p.start();
         }
         Cluster c = new Cluster() {
-            @Override
-            public List<Proc> nodes() {
-                return servers;
-            }
-
             @Override
             public int master() throws Exception {
                 for (int i = 0; i < 3; i++) {
@@ -237,11 +231,6 @@ public final class LeaseFailoverBench {
         }
         Cluster c = new Cluster() {
             @Override
-            public List<Proc> nodes() {
-                return servers;
-            }
-
-            @Override
             public int master() throws Exception {
                 for (Proc s : sentinels) {
                     try (ReplicationBench.Resp r = resp(s.port)) {
@@ -308,7 +297,7 @@ public final class LeaseFailoverBench {
         throw new IllegalStateException("the set did not form within " + seconds + " s");
     }
 
-    private static void run(String system, Cluster c, int rounds, int rate) throws Exception {
+    private static void run(String system, List<Proc> servers, Cluster c, int rounds, int rate) throws Exception {
         List<Long> times = new ArrayList<>();
         long lostTotal = 0;
         long ackedTotal = 0;
@@ -325,7 +314,7 @@ public final class LeaseFailoverBench {
                     Thread.sleep(wait);
                 }
             }
-            Writer w = new Writer(c.nodes(), master, rate, "r" + round + "-");
+            Writer w = new Writer(servers, master, rate, "r" + round + "-");
             Thread t = new Thread(w, "writer");
             t.start();
             Thread.sleep(2_000);
@@ -333,7 +322,7 @@ public final class LeaseFailoverBench {
             lastKill = System.currentTimeMillis();
             w.killed = master;
             w.killedAt = killedAt;
-            c.nodes().get(master).kill();
+            servers.get(master).kill();
             long deadline = killedAt + 120_000_000_000L;
             while (w.firstAckAfterKill == 0 && System.nanoTime() < deadline) {
                 Thread.sleep(10);
@@ -350,7 +339,7 @@ public final class LeaseFailoverBench {
             int newMaster = w.newMaster;
             Thread.sleep(500);
             long lost = 0;
-            try (ReplicationBench.Resp r = resp(c.nodes().get(newMaster).respPort())) {
+            try (ReplicationBench.Resp r = resp(servers.get(newMaster).respPort())) {
                 for (String key : w.acked.keySet()) {
                     Object n = r.call("EXISTS", key);
                     if (!Long.valueOf(1).equals(n)) {
@@ -364,7 +353,7 @@ public final class LeaseFailoverBench {
             System.out.printf(Locale.ROOT, "round=%d system=%s failoverMs=%d acked=%d lost=%d%n", round, system,
                     failoverMs, w.acked.size(), lost);
             System.out.flush();
-            c.nodes().get(master).start();
+            servers.get(master).start();
             long rejoinDeadline = System.nanoTime() + 180_000_000_000L;
             while (!c.rejoined(master, newMaster)) {
                 if (System.nanoTime() > rejoinDeadline) {

@@ -2,7 +2,6 @@ package dev.replcache.failover;
 
 import dev.replcache.config.FailoverProperties;
 import dev.replcache.config.ReplicationProperties;
-import dev.replcache.keyspace.MillisClock;
 import dev.replcache.node.CacheNode;
 import dev.replcache.ops.PeerInfoClient;
 import dev.replcache.replication.lease.LeaseElector;
@@ -28,8 +27,6 @@ import org.springframework.core.Ordered;
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnProperty(name = "replcache.failover.mode", havingValue = "lease")
 public class FailoverConfiguration {
-
-    private static final MillisClock MONOTONIC_CLOCK = () -> System.nanoTime() / 1_000_000;
 
     /**
      * The API server client: {@code api-url} when set, else the environment (in a pod its service
@@ -63,10 +60,10 @@ public class FailoverConfiguration {
         String name = props.nodeName();
         LeaseElector elector = new LeaseElector(store, new LeaseElector.Settings(node.nodeId(), name,
                 props.leaseDuration().toMillis(), props.renewDeadline().toMillis(), props.retryPeriod().toMillis()),
-                MONOTONIC_CLOCK);
+                node.monotonicClock());
         LeaseFailover failover = new LeaseFailover(node, elector, peerInfo, new LeaseFailover.Settings(name,
                 props.priority(), props.peers(), props.retryPeriod().toMillis(), 100, props.peerTimeout(),
-                props.handoverTimeout().toMillis()), MONOTONIC_CLOCK,
+                props.handoverTimeout().toMillis()), node.monotonicClock(),
                 props.podName().isEmpty() ? LeaseFailover.RolePublisher.NONE
                         : new PodRoleLabel(client, namespace, props.podName()));
         node.setElection(failover);

@@ -79,9 +79,8 @@ public final class LeaseFailover implements CacheNode.Election, AutoCloseable {
     private final AtomicLong chain = new AtomicLong();
     private final Object stepLock = new Object();
     private volatile boolean heldThisRun;
+    /** The lease this node streams as a master; NONE once it becomes a replica (see {@link #roleChanged}). */
     private volatile LeaseEpoch heldLease = LeaseEpoch.NONE;
-    /** The epoch of the last entry this node held as last seen (-1 before any). */
-    private volatile long lastHistoryEpoch = -1;
     private volatile boolean stopped;
     private volatile String lastTransition;
     private volatile long lastTransitionAtMs = -1;
@@ -139,6 +138,10 @@ public final class LeaseFailover implements CacheNode.Election, AutoCloseable {
 
     @Override
     public void roleChanged() {
+        if (node.masterAddress() != null) {
+            // A replica streams its master's lease; should a failover promote it, it holds none of its own.
+            heldLease = LeaseEpoch.NONE;
+        }
         if (!stopped) {
             long generation = chain.incrementAndGet();
             try {
@@ -166,10 +169,9 @@ public final class LeaseFailover implements CacheNode.Election, AutoCloseable {
         if (address == null) {
             return; // the gRPC server does not listen yet: nobody could follow us
         }
-        long history = node.historyEpoch();
-        if (history >= 0) {
-            lastHistoryEpoch = history; // kept across a FAILOVER promotion, whose target holds no lease yet
-        }
+        // The epoch of our last entry before this round: a FAILOVER's target still streams its old
+        // master's lease (CacheNode.streamLease), so its history keeps that epoch.
+        long previousEpoch = node.historyEpoch();
         LeaseElector.Outcome o = elector.step(address, this::whyNotStand, this::awaitingHandover);
         lastReason = o.reason();
         LeaseElector.View v = o.view();
@@ -184,7 +186,7 @@ public final class LeaseFailover implements CacheNode.Election, AutoCloseable {
                     log.info("Lease failover: promoting this node to master (epoch {})", v.epoch());
                     node.promote();
                     // Its entries past the end of the old master's history are of the new epoch.
-                    heldLease = new LeaseEpoch(v.epoch(), node.replicationLog().secondReplOffset(), lastHistoryEpoch);
+                    heldLease = new LeaseEpoch(v.epoch(), node.replicationLog().secondReplOffset(), previousEpoch);
                 } else {
                     // An operator moved this node under another (FAILOVER, REPLICAOF): the lease goes
                     // where it now replicates from; a FAILOVER's target takes it at its next step, and
@@ -197,13 +199,9 @@ public final class LeaseFailover implements CacheNode.Election, AutoCloseable {
                             LeaseElector.Change.LOST, "handed over: an operator made this node a replica of " + to));
                 }
             } else if (newEpoch) {
-                heldLease = new LeaseEpoch(v.epoch(), node.replicationLog().offset(), lastHistoryEpoch);
+                heldLease = new LeaseEpoch(v.epoch(), node.replicationLog().offset(), previousEpoch);
             }
             return;
-        }
-        if (node.masterAddress() != null) {
-            // A replica's stream carries its master's epoch; should a failover promote it, it holds none.
-            heldLease = LeaseEpoch.NONE;
         }
         follow(v.holder(), v.holderLive(), address);
     }
@@ -231,7 +229,6 @@ public final class LeaseFailover implements CacheNode.Election, AutoCloseable {
             log.info("Lease failover: following the lease holder {} at {} (epoch {}), was {}", holder.holderName(),
                     target, holder.transitions(), current == null ? "a master" : "following " + current);
             node.replicaOf(target);
-            heldLease = LeaseEpoch.NONE;
         } catch (RuntimeException e) {
             log.warn("Lease failover: cannot follow {} yet: {}", target, e.getMessage());
         }
@@ -299,13 +296,18 @@ public final class LeaseFailover implements CacheNode.Election, AutoCloseable {
     }
 
     private Candidacy.Candidate self() {
-        MasterLink l = node.masterLink();
         return new Candidacy.Candidate(settings.name(), settings.priority(), node.historyEpoch(),
-                node.replicationLog().offset(), synced(), l != null && l.refusedFullResync() != null);
+                node.replicationLog().offset(), synced(), refusedResync());
     }
 
     private boolean synced() {
         return heldThisRun || node.syncedThisRun();
+    }
+
+    /** This node's link refused a full resync (to protect its data): it does not stand until REPLICAOF. */
+    private boolean refusedResync() {
+        MasterLink l = node.masterLink();
+        return l != null && l.refusedFullResync() != null;
     }
 
     @Override
@@ -342,11 +344,9 @@ public final class LeaseFailover implements CacheNode.Election, AutoCloseable {
     @Override
     public ReplicationView.LeaseView view() {
         LeaseElector.View v = elector.view();
-        MasterLink l = node.masterLink();
         LeaseRecord h = v.holder();
         long at = lastTransitionAtMs;
-        return new ReplicationView.LeaseView(settings.name(), settings.priority(), synced(),
-                l != null && l.refusedFullResync() != null, v.leading(), elector.mayWrite(), v.epoch(),
+        return new ReplicationView.LeaseView(settings.name(), settings.priority(), synced(), refusedResync(), v.leading(), elector.mayWrite(), v.epoch(),
                 h == null ? null : h.holderName(), h == null ? null : h.address(), v.holderLive(), v.reachable(),
                 transitions.get(), lastTransition, at < 0 ? -1 : monotonic.millis() - at, node.historyEpoch());
     }

@@ -788,6 +788,11 @@ public final class CacheNode implements AutoCloseable {
         return syncedBefore || l != null && l.everSynced();
     }
 
+    /** The node's monotonic clock (elapsed time for timeouts and lag; never the wall clock). */
+    public MillisClock monotonicClock() {
+        return monotonic;
+    }
+
     /** How long ago this node was last promoted to master (monotonic ms), -1 if it never was in this run. */
     public long msSincePromotion() {
         long at = promotedAtMs;

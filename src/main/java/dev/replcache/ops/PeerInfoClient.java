@@ -28,8 +28,8 @@ public interface PeerInfoClient {
                     List<PeerReplica> replicas, Candidacy candidacy) {
 
         /** A lease candidate's self-description (replcache.failover.mode=lease). */
-        public record Candidacy(String name, int priority, boolean synced, boolean refused, boolean holder, long epoch,
-                                boolean apiReachable, long historyEpoch) {
+        public record Candidacy(String name, int priority, boolean synced, boolean refused, boolean apiReachable,
+                                long historyEpoch) {
         }
     }
 

@@ -183,25 +183,26 @@ class LeaseFailoverEndToEndTest {
         return winner[0];
     }
 
-    private static String peers(int... ports) {
-        StringBuilder b = new StringBuilder();
-        for (int p : ports) {
-            b.append(b.isEmpty() ? "" : ",").append("127.0.0.1:").append(p);
+    /** Three free gRPC ports, fixed before the nodes start so each can list the others as peers. */
+    private record Ports(int a, int b, int c) {
+        static Ports free() {
+            return new Ports(TestNode.freePort(), TestNode.freePort(), TestNode.freePort());
         }
-        return b.toString();
+
+        String peers() {
+            return "127.0.0.1:" + a + ",127.0.0.1:" + b + ",127.0.0.1:" + c;
+        }
     }
 
     @Test
     void aKilledMasterIsReplacedWithinTheLeaseAndNoWaitedWriteIsLost() {
-        int pa = TestNode.freePort();
-        int pb = TestNode.freePort();
-        int pc = TestNode.freePort();
-        String peers = peers(pa, pb, pc);
+        Ports p = Ports.free();
+        String peers = p.peers();
         String url = api.url("/");
-        ChildNode a = ChildNode.start("a", dir.resolve("a"), pa, lease("a", url, peers));
+        ChildNode a = ChildNode.start("a", dir.resolve("a"), p.a(), lease("a", url, peers));
         toClose.add(a);
-        TestNode b = node("b", pb, url, peers);
-        TestNode c = node("c", pc, url, peers);
+        TestNode b = node("b", p.b(), url, peers);
+        TestNode c = node("c", p.c(), url, peers);
         a.awaitUp(Duration.ofSeconds(90));
         Http ha = http(a);
 
@@ -261,15 +262,13 @@ class LeaseFailoverEndToEndTest {
 
     @Test
     void aMasterCutOffFromTheApiServerStopsWritingBeforeAnotherIsElected() throws Exception {
-        int pa = TestNode.freePort();
-        int pb = TestNode.freePort();
-        int pc = TestNode.freePort();
-        String peers = peers(pa, pb, pc);
+        Ports p = Ports.free();
+        String peers = p.peers();
         TcpProxy aToApi = new TcpProxy("127.0.0.1", api.getPort());
         toClose.add(aToApi);
-        TestNode a = node("a", pa, aToApi.url(), peers);
-        TestNode b = node("b", pb, api.url("/"), peers);
-        TestNode c = node("c", pc, api.url("/"), peers);
+        TestNode a = node("a", p.a(), aToApi.url(), peers);
+        TestNode b = node("b", p.b(), api.url("/"), peers);
+        TestNode c = node("c", p.c(), api.url("/"), peers);
         Http ha = http(a);
         awaitSet(ha, a.grpcAddress(), b, c);
 
@@ -334,18 +333,16 @@ class LeaseFailoverEndToEndTest {
 
     @Test
     void aStoppingMasterHandsItsRoleAndTheLeaseOverWithoutLosingAWrite() throws Exception {
-        int pa = TestNode.freePort();
-        int pb = TestNode.freePort();
-        int pc = TestNode.freePort();
-        String peers = peers(pa, pb, pc);
+        Ports p = Ports.free();
+        String peers = p.peers();
         String url = api.url("/");
         for (String pod : List.of("a", "b", "c")) {
             kube.pods().inNamespace("test").resource(new PodBuilder().withNewMetadata().withName(pod).endMetadata()
                     .build()).create();
         }
-        TestNode a = node("a", pa, url, peers, "replcache.failover.pod-name=a");
-        TestNode b = node("b", pb, url, peers, "replcache.failover.pod-name=b");
-        TestNode c = node("c", pc, url, peers, "replcache.failover.pod-name=c");
+        TestNode a = node("a", p.a(), url, peers, "replcache.failover.pod-name=a");
+        TestNode b = node("b", p.b(), url, peers, "replcache.failover.pod-name=b");
+        TestNode c = node("c", p.c(), url, peers, "replcache.failover.pod-name=c");
         awaitSet(http(a), a.grpcAddress(), b, c);
         // The chart's Services select on the role label each node sets on its own pod.
         await("the role labels", Duration.ofSeconds(10), () -> "master".equals(roleLabel("a"))
@@ -417,14 +414,12 @@ class LeaseFailoverEndToEndTest {
 
     @Test
     void anOperatorsFailoverMovesTheLeaseToItsTargetAndAPriorityZeroNodeNeverTakesIt() throws Exception {
-        int pa = TestNode.freePort();
-        int pb = TestNode.freePort();
-        int pc = TestNode.freePort();
-        String peers = peers(pa, pb, pc);
+        Ports p = Ports.free();
+        String peers = p.peers();
         String url = api.url("/");
-        TestNode a = node("a", pa, url, peers);
-        TestNode b = node("b", pb, url, peers);
-        TestNode c = node("c", pc, url, peers, "replcache.failover.priority=0");
+        TestNode a = node("a", p.a(), url, peers);
+        TestNode b = node("b", p.b(), url, peers);
+        TestNode c = node("c", p.c(), url, peers, "replcache.failover.priority=0");
         awaitSet(http(a), a.grpcAddress(), b, c);
         assertThat(http(a).putAcked("before", "failover")).isTrue();
         long epochBefore = currentLease().getSpec().getLeaseTransitions();
@@ -450,18 +445,16 @@ class LeaseFailoverEndToEndTest {
 
     @Test
     void aReplicaThatNeverSyncedDoesNotStandWhenTheMasterDies() {
-        int pm = TestNode.freePort();
-        int pb = TestNode.freePort();
-        int pz = TestNode.freePort();
-        String peers = peers(pm, pb, pz);
+        Ports p = Ports.free();
+        String peers = p.peers();
         String url = api.url("/");
         String token = "replcache.replication.auth-token=s3cret";
-        ChildNode m = ChildNode.start("m", dir.resolve("m"), pm, withExtra(lease("m", url, peers), token));
+        ChildNode m = ChildNode.start("m", dir.resolve("m"), p.a(), withExtra(lease("m", url, peers), token));
         toClose.add(m);
-        TestNode z = node("z", pz, url, peers, token);
+        TestNode z = node("z", p.c(), url, peers, token);
         // b presents the wrong replication token: its link to the master never completes a sync.
         // (Its priority only keeps it out of the fresh election, where nobody has synced yet.)
-        TestNode b = node("b", pb, url, peers, "replcache.replication.auth-token=guess",
+        TestNode b = node("b", p.b(), url, peers, "replcache.replication.auth-token=guess",
                 "replcache.failover.priority=200");
         m.awaitUp(Duration.ofSeconds(90));
         awaitSet(http(m), m.grpcAddress(), z);

@@ -5,6 +5,7 @@ import dev.replcache.node.FailoverException;
 import dev.replcache.node.InvalidRequestException;
 import dev.replcache.node.NotEnoughReplicasException;
 import dev.replcache.node.LimitExceededException;
+import dev.replcache.node.NoLeaseException;
 import dev.replcache.node.NodeStoppingException;
 import dev.replcache.node.ReadOnlyReplicaException;
 import dev.replcache.node.SaveFailedException;
@@ -49,10 +50,7 @@ public final class GrpcErrors {
                     : fe.started() ? Status.ABORTED : Status.FAILED_PRECONDITION;
             return status.withDescription(error.getMessage());
         }
-        if (error instanceof dev.replcache.node.NoLeaseException) {
-            return Status.UNAVAILABLE.withDescription(error.getMessage());
-        }
-        if (error instanceof NodeStoppingException) {
+        if (error instanceof NodeStoppingException || error instanceof NoLeaseException) {
             return Status.UNAVAILABLE.withDescription(error.getMessage());
         }
         if (error instanceof SaveInProgressException) {

@@ -95,8 +95,7 @@ public final class GrpcPeerInfoClient implements PeerInfoClient, AutoCloseable {
                                 r.getLagBytes(), r.getLagMs()))
                         .toList(),
                 info.hasLease() ? new PeerInfo.Candidacy(info.getLease().getName(), info.getLease().getPriority(),
-                        info.getLease().getSynced(), info.getLease().getRefused(), info.getLease().getHolder(),
-                        info.getLease().getEpoch(), info.getLease().getApiReachable(),
+                        info.getLease().getSynced(), info.getLease().getRefused(), info.getLease().getApiReachable(),
                         info.getLease().getHistoryEpoch()) : null);
     }
 

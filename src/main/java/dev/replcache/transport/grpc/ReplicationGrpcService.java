@@ -299,9 +299,8 @@ public final class ReplicationGrpcService extends ReplicationServiceGrpc.Replica
         if (v.lease() != null) {
             ReplicationView.LeaseView l = v.lease();
             b.setLease(dev.replcache.api.replication.v1.LeaseCandidate.newBuilder().setName(l.name())
-                    .setPriority(l.priority()).setSynced(l.synced()).setRefused(l.refused()).setHolder(l.holder())
-                    .setEpoch(l.epoch()).setApiReachable(l.apiReachable())
-                    .setHistoryEpoch(l.historyEpoch()));
+                    .setPriority(l.priority()).setSynced(l.synced()).setRefused(l.refused())
+                    .setApiReachable(l.apiReachable()).setHistoryEpoch(l.historyEpoch()));
         }
         if (v.master() != null) {
             b.setMasterHost(v.master().host()).setMasterPort(v.master().port()).setLinkStatus(v.master().linkStatus());
