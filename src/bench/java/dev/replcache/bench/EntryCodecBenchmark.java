@@ -12,8 +12,8 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * Cost of the replication stream's entry codec per entry: encode (append to a batch buffer, as a
- * master fills an {@code Entries} message) and decode (walk a batch, as a replica does), for a
+ * Cost of the replication stream's entry codec per entry: encode (each entry to an array of its
+ * exact size, as the write path frames it) and decode (walk a batch, as a replica does), for a
  * typical mix: SET of a 16-byte key and 100-byte value with an expiry, DEL of one key, HSET of
  * three fields. Prints figures; asserts nothing (benchmarks are not tests).
  *
@@ -51,7 +51,7 @@ public final class EntryCodecBenchmark {
         ByteArrayOutputStream out = new ByteArrayOutputStream(64 * 1024);
         long encodedBytes = 0;
         for (int i = 0; i < total; i++) {
-            EntryCodec.encode(pool[i & (POOL - 1)], out);
+            out.writeBytes(EntryCodec.encode(pool[i & (POOL - 1)]));
             if ((i + 1) % BATCH_ENTRIES == 0 || i == total - 1) {
                 batches.add(out.toByteArray());
                 encodedBytes += out.size();
@@ -62,7 +62,7 @@ public final class EntryCodecBenchmark {
         long[] encodeNs = new long[MEASURED_ROUNDS];
         long[] decodeNs = new long[MEASURED_ROUNDS];
         for (int round = -WARMUP_ROUNDS; round < MEASURED_ROUNDS; round++) {
-            long e = encodeRound(pool, total, out);
+            long e = encodeRound(pool, total);
             long d = decodeRound(batches, total);
             if (round >= 0) {
                 encodeNs[round] = e;
@@ -77,19 +77,15 @@ public final class EntryCodecBenchmark {
         report("decode", decodeNs, total, encodedBytes);
     }
 
-    private static long encodeRound(CommandEntry[] pool, int total, ByteArrayOutputStream out) {
+    private static long encodeRound(CommandEntry[] pool, int total) {
+        // As the write path does: each entry to one array of exactly its size.
         long start = System.nanoTime();
         long size = 0;
-        out.reset();
         for (int i = 0; i < total; i++) {
-            EntryCodec.encode(pool[i & (POOL - 1)], out);
-            if ((i + 1) % BATCH_ENTRIES == 0) {
-                size += out.size();
-                out.reset();
-            }
+            size += EntryCodec.encode(pool[i & (POOL - 1)]).length;
         }
         long elapsed = System.nanoTime() - start;
-        sink = size + out.size();
+        sink = size;
         return elapsed;
     }
 

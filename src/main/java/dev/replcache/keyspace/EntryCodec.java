@@ -1,6 +1,5 @@
 package dev.replcache.keyspace;
 
-import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -31,15 +30,74 @@ public final class EntryCodec {
     private EntryCodec() {
     }
 
-    /** Encodes one entry to a fresh array. */
+    /** Encodes one entry to a fresh array of exactly its size. */
     public static byte[] encode(CommandEntry entry) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(64);
-        encode(entry, out);
-        return out.toByteArray();
+        byte[] out = new byte[encodedSize(entry)];
+        encodeInto(entry, out, 0);
+        return out;
     }
 
-    /** Appends the encoding of one entry to {@code out}. */
-    public static void encode(CommandEntry entry, ByteArrayOutputStream out) {
+    /** Bytes the encoding of {@code entry} takes. */
+    public static int encodedSize(CommandEntry entry) {
+        SizeSink size = new SizeSink();
+        encode(entry, size);
+        return size.size;
+    }
+
+    /**
+     * Writes the encoding of {@code entry} into {@code dst} from {@code pos}, which must have
+     * {@link #encodedSize} bytes of room; returns the position after it. No allocation besides
+     * the sort of a hash's or an MSET's pairs: this runs for every write, under the write lock.
+     */
+    public static int encodeInto(CommandEntry entry, byte[] dst, int pos) {
+        ArraySink sink = new ArraySink(dst, pos);
+        encode(entry, sink);
+        return sink.pos;
+    }
+
+    /** Where an encoding goes: one pass counts the bytes, a second writes them in place. */
+    private abstract static class Sink {
+        abstract void write(int b);
+
+        abstract void write(byte[] b, int off, int len);
+    }
+
+    private static final class SizeSink extends Sink {
+        int size;
+
+        @Override
+        void write(int b) {
+            size++;
+        }
+
+        @Override
+        void write(byte[] b, int off, int len) {
+            size += len;
+        }
+    }
+
+    private static final class ArraySink extends Sink {
+        final byte[] dst;
+        int pos;
+
+        ArraySink(byte[] dst, int pos) {
+            this.dst = dst;
+            this.pos = pos;
+        }
+
+        @Override
+        void write(int b) {
+            dst[pos++] = (byte) b;
+        }
+
+        @Override
+        void write(byte[] b, int off, int len) {
+            System.arraycopy(b, off, dst, pos, len);
+            pos += len;
+        }
+    }
+
+    private static void encode(CommandEntry entry, Sink out) {
         // Java 17 has no pattern switch: an instanceof chain over the sealed type, ending in
         // an assertion so that a new entry type cannot be silently dropped.
         if (entry instanceof CommandEntry.Set s) {
@@ -86,7 +144,7 @@ public final class EntryCodec {
     }
 
     /** Pairs in byte order of their keys (the canonical form {@code Reader.readPairs} insists on). */
-    private static void writeSortedPairs(ByteArrayOutputStream out, Map<Bytes, Bytes> pairs) {
+    private static void writeSortedPairs(Sink out, Map<Bytes, Bytes> pairs) {
         List<Map.Entry<Bytes, Bytes>> sorted = new ArrayList<>(pairs.entrySet());
         sorted.sort(Map.Entry.comparingByKey(Comparator.naturalOrder()));
         writeVarLong(out, sorted.size());
@@ -228,12 +286,12 @@ public final class EntryCodec {
         }
     }
 
-    private static void writeBytes(ByteArrayOutputStream out, Bytes b) {
+    private static void writeBytes(Sink out, Bytes b) {
         writeVarLong(out, b.length());
         out.write(b.unsafeArray(), 0, b.length());
     }
 
-    private static void writeVarLong(ByteArrayOutputStream out, long v) {
+    private static void writeVarLong(Sink out, long v) {
         while ((v & ~0x7fL) != 0) {
             out.write((int) ((v & 0x7f) | 0x80));
             v >>>= 7;

@@ -14,23 +14,23 @@ public final class StreamFrames {
     private StreamFrames() {
     }
 
-    /** One entry as stream bytes. */
+    /** One entry as stream bytes: its length as a varint, then its encoding, in one array. */
     public static byte[] frame(CommandEntry entry) {
-        byte[] body = EntryCodec.encode(entry);
-        // One array, sized up front: this runs for every write, inside the keyspace's write lock.
+        // Sized up front and written in place: this runs for every write, inside the keyspace's write lock.
+        int bodyLength = EntryCodec.encodedSize(entry);
         int prefix = 1;
-        for (int len = body.length >>> 7; len != 0; len >>>= 7) {
+        for (int len = bodyLength >>> 7; len != 0; len >>>= 7) {
             prefix++;
         }
-        byte[] frame = new byte[prefix + body.length];
+        byte[] frame = new byte[prefix + bodyLength];
         int pos = 0;
-        int len = body.length;
+        int len = bodyLength;
         while ((len & ~0x7f) != 0) {
             frame[pos++] = (byte) ((len & 0x7f) | 0x80);
             len >>>= 7;
         }
         frame[pos] = (byte) len;
-        System.arraycopy(body, 0, frame, prefix, body.length);
+        EntryCodec.encodeInto(entry, frame, prefix);
         return frame;
     }
 }

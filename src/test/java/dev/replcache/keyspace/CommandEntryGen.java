@@ -49,7 +49,7 @@ final class CommandEntryGen {
     static byte[] encodeAll(List<CommandEntry> entries) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (CommandEntry e : entries) {
-            EntryCodec.encode(e, out);
+            out.writeBytes(EntryCodec.encode(e));
         }
         return out.toByteArray();
     }

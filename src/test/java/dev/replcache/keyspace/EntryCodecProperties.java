@@ -30,6 +30,22 @@ class EntryCodecProperties {
         });
     }
 
+
+    @Test
+    void encodingInPlaceWritesExactlyTheCountedBytesAndNothingAround() {
+        PropertyCheck.forAll("encodingInPlaceWritesExactlyTheCountedBytesAndNothingAround", 500, CommandEntryGen::entry,
+                entry -> {
+                    byte[] alone = EntryCodec.encode(entry);
+                    int size = EntryCodec.encodedSize(entry);
+                    assertThat(size).isEqualTo(alone.length);
+                    byte[] dst = new byte[size + 7];
+                    Arrays.fill(dst, (byte) 0x5a);
+                    assertThat(EntryCodec.encodeInto(entry, dst, 3)).isEqualTo(3 + size);
+                    assertThat(Arrays.copyOfRange(dst, 3, 3 + size)).isEqualTo(alone);
+                    assertThat(Arrays.copyOfRange(dst, 0, 3)).containsOnly((byte) 0x5a);
+                    assertThat(Arrays.copyOfRange(dst, 3 + size, dst.length)).containsOnly((byte) 0x5a);
+                });
+    }
     @Test
     void aBatchDecodesEntryByEntryAtTheRightPositions() {
         PropertyCheck.forAll("aBatchDecodesEntryByEntryAtTheRightPositions", 300, CommandEntryGen::entryList,
