@@ -17,6 +17,11 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
@@ -86,16 +91,19 @@ public final class RespServer implements SmartLifecycle {
         long queryLimit = properties.clientQueryBufferLimit().toBytes();
         long idleMs = properties.timeout().toMillis();
         ChannelHandler inputCounter = new InputCounter(clients);
-        boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("resp-accept", true), NioIoHandler.newFactory());
+        // Netty's native epoll transport where it loads (Linux x86-64): fewer system calls and
+        // less garbage per request than NIO's selector.
+        boolean epoll = Epoll.isAvailable();
+        Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("resp-accept", true), ioHandler(epoll));
         // One event loop per CPU by default: on 2 cores, Netty's default of two per CPU measured
         // 25% fewer SETs/s with 16 in flight (more threads contending for the keyspace's write lock).
         int threads = properties.ioThreads() > 0 ? properties.ioThreads() : Runtime.getRuntime().availableProcessors();
-        workers = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("resp-io", true),
-                NioIoHandler.newFactory());
+        workers = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("resp-io", true), ioHandler(epoll));
         connections = new DefaultChannelGroup("resp", GlobalEventExecutor.INSTANCE);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(boss, workers)
-                .channel(NioServerSocketChannel.class)
+                .channel(channelType)
                 .option(ChannelOption.SO_BACKLOG, 511) // Redis's tcp-backlog
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
@@ -126,9 +134,14 @@ public final class RespServer implements SmartLifecycle {
         }
         port = ((InetSocketAddress) listening.localAddress()).getPort();
         node.respListeningAt(port);
-        log.info("RESP server listening on {}:{} ({}{}, proto-max-bulk-len {} bytes, timeout {})", properties.address(), port,
-                ssl == null ? "plaintext" : "TLS", commands.passwordRequired() ? ", password required" : "", maxBulk,
-                properties.timeout().isZero() ? "none" : properties.timeout());
+        log.info("RESP server listening on {}:{} ({}{}, proto-max-bulk-len {} bytes, timeout {}, {} x {})",
+                properties.address(), port, ssl == null ? "plaintext" : "TLS",
+                commands.passwordRequired() ? ", password required" : "", maxBulk,
+                properties.timeout().isZero() ? "none" : properties.timeout(), threads, epoll ? "epoll" : "nio");
+    }
+
+    private static IoHandlerFactory ioHandler(boolean epoll) {
+        return epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     }
 
     private static SslContext sslContext(GrpcProperties.Tls tls) {
