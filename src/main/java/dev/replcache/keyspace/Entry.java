@@ -14,11 +14,14 @@ public final class Entry {
 
     private final Value value;
     private final long expireAtMs;
+    /** {@code value.memoryBytes()}, kept so that replacing an entry need not load its old value. */
+    private final long valueMemoryBytes;
     private volatile long lastAccessMs;
 
     public Entry(Value value, long expireAtMs, long lastAccessMs) {
         this.value = Objects.requireNonNull(value, "value");
         this.expireAtMs = expireAtMs;
+        this.valueMemoryBytes = value.memoryBytes();
         this.lastAccessMs = lastAccessMs;
     }
 
@@ -38,6 +41,10 @@ public final class Entry {
     /** As Redis's {@code keyIsExpired}: a key is expired once the clock is past its expiry. */
     public boolean isExpiredAt(long nowMs) {
         return expireAtMs != NO_EXPIRY && nowMs > expireAtMs;
+    }
+
+    long valueMemoryBytes() {
+        return valueMemoryBytes;
     }
 
     long lastAccessMs() {

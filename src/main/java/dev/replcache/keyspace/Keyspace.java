@@ -1121,13 +1121,13 @@ public final class Keyspace {
 
     /** The bookkeeping of {@code key} going from {@code old} (null: absent) to {@code entry}. */
     private void account(Bytes key, Entry old, Entry entry) {
-        long delta = MemoryEstimate.entry(key, entry.value(), entry.expireAtMs());
+        long delta = MemoryEstimate.entry(key, entry);
         if (old == null) {
             if (tracksAllKeys) {
                 allKeys.add(key);
             }
         } else {
-            delta -= MemoryEstimate.entry(key, old.value(), old.expireAtMs());
+            delta -= MemoryEstimate.entry(key, old);
         }
         if (entry.hasExpiry()) {
             volatileKeys.add(key);
@@ -1149,7 +1149,7 @@ public final class Keyspace {
         if (old.hasExpiry()) {
             volatileKeys.remove(key);
         }
-        usedMemory -= MemoryEstimate.entry(key, old.value(), old.expireAtMs());
+        usedMemory -= MemoryEstimate.entry(key, old);
         return old;
     }
 

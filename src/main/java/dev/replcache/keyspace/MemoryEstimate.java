@@ -10,17 +10,17 @@ final class MemoryEstimate {
 
     /** byte[] header (16) is added per array by {@link #bytes}. Bytes object: header + ref + hash = 24. */
     static final long BYTES_OBJECT = 24;
-    /** StringValue record: header + ref = 16. */
+    /** StringValue: header + ref to its array = 16 (the array is added by {@link #array}). */
     static final long STRING_VALUE = 16;
     /** HashValue: header, two fields (24) + unmodifiable wrapper (16) + HashMap (48) + table (16). */
     static final long HASH_VALUE = 104;
     /** One HashMap node (32) + a table slot (~8) per hash field. */
     static final long HASH_FIELD = 40;
     /**
-     * Per key: ConcurrentHashMap node (32) + table slot (~8) + Entry (32) + the all-keys sample
+     * Per key: ConcurrentHashMap node (32) + table slot (~8) + Entry (40) + the all-keys sample
      * index: ArrayList slot (4) + HashMap node (32) + table slot (~8) + boxed Integer (16).
      */
-    static final long KEY_OVERHEAD = 132;
+    static final long KEY_OVERHEAD = 140;
     /** The volatile-keys sample index, for keys with a TTL. */
     static final long EXPIRE_OVERHEAD = 60;
 
@@ -28,7 +28,12 @@ final class MemoryEstimate {
     }
 
     static long bytes(Bytes b) {
-        return BYTES_OBJECT + align(16 + b.length());
+        return BYTES_OBJECT + array(b.length());
+    }
+
+    /** A byte[] of {@code length}: 16-byte header, aligned to 8. */
+    static long array(int length) {
+        return align(16L + length);
     }
 
     static long hashField(Bytes field, Bytes value) {
@@ -38,6 +43,12 @@ final class MemoryEstimate {
     static long entry(Bytes key, Value value, long expireAtMs) {
         return KEY_OVERHEAD + bytes(key) + value.memoryBytes()
                 + (expireAtMs == Entry.NO_EXPIRY ? 0 : EXPIRE_OVERHEAD);
+    }
+
+    /** As {@link #entry(Bytes, Value, long)}, from what the entry keeps: no load of its value. */
+    static long entry(Bytes key, Entry entry) {
+        return KEY_OVERHEAD + bytes(key) + entry.valueMemoryBytes()
+                + (entry.hasExpiry() ? EXPIRE_OVERHEAD : 0);
     }
 
     private static long align(long n) {
