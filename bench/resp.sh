@@ -4,8 +4,10 @@
 #
 #   redis-benchmark -t set,get -c 50 -d 100 -r 1000000 -n <requests> [-P 16]
 #
-# Each test runs on Redis and then on ReplCache, back to back. ReplCache gets one unmeasured
-# warm-up run of each (the JIT compiles the RESP path); Redis needs none.
+# Each test runs on Redis and then on ReplCache, back to back, in BENCH_ROUNDS rounds; the table
+# gives the medians over rounds and each round's ratio (this shared 2-core VM swings by up to 1.8x
+# between identical runs, so one round proves little). ReplCache gets one unmeasured warm-up run
+# of each (the JIT compiles the RESP path); Redis needs none.
 # All traffic goes to 127.0.0.1; every run is bounded in count and time; every process started
 # is stopped by its pid.
 #
@@ -14,6 +16,7 @@
 #
 # Environment (all optional):
 #   BENCH_BUILD=0          use the jar in target/ as it is (no ./mvnw package)
+#   BENCH_ROUNDS           rounds of the four tests (3)
 #   BENCH_MAX_LOAD         wait until the 1-minute load average is below this (1.5; 0 = do not wait),
 #                          polling every 30 s, for at most BENCH_LOAD_WAIT_SECONDS (900)
 #   BENCH_SERVER_JAVA_OPTS extra JVM options for ReplCache
@@ -31,6 +34,7 @@ REDIS_PORT=${BENCH_REDIS_PORT:-16379}
 HTTP_PORT=${BENCH_HTTP_PORT:-18080}
 GRPC_PORT=${BENCH_GRPC_PORT:-19090}
 MAX_LOAD=${BENCH_MAX_LOAD:-1.5}
+ROUNDS=${BENCH_ROUNDS:-3}
 LOAD_WAIT_SECONDS=${BENCH_LOAD_WAIT_SECONDS:-900}
 SERVER_JAVA_OPTS=${BENCH_SERVER_JAVA_OPTS:-}
 RUN_TIMEOUT=600          # seconds: upper bound for one redis-benchmark run
@@ -38,6 +42,7 @@ STOP_TIMEOUT=45          # seconds: SIGTERM grace for a process we started, then
 COMMAND="$0${*:+ $*}"
 
 [[ $REQUESTS =~ ^[1-9][0-9]*$ ]] || { echo "requests must be a positive integer, got '$REQUESTS'" >&2; exit 2; }
+[[ $ROUNDS =~ ^[1-9][0-9]?$ ]] || { echo "BENCH_ROUNDS must be 1-99, got '$ROUNDS'" >&2; exit 2; }
 for tool in redis-server redis-cli redis-benchmark java timeout; do
   command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install redis-server redis-tools" >&2; exit 1; }
 done
@@ -94,31 +99,45 @@ echo "== warm-up of ReplCache (not measured)" >&2
 for p in 1 16; do bench_line "$RESP_PORT" "$p" set >/dev/null; bench_line "$RESP_PORT" "$p" get >/dev/null; done
 
 declare -A R C
-for p in 1 16; do
-  for op in set get; do
-    R[$op,$p]=$(bench_line "$REDIS_PORT" "$p" "$op"); echo "redis $op P$p: ${R[$op,$p]}" >&2
-    C[$op,$p]=$(bench_line "$RESP_PORT" "$p" "$op"); echo "replcache $op P$p: ${C[$op,$p]}" >&2
+for ((round = 1; round <= ROUNDS; round++)); do
+  for p in 1 16; do
+    for op in set get; do
+      R[$op,$p,$round]=$(bench_line "$REDIS_PORT" "$p" "$op"); echo "round $round redis $op P$p: ${R[$op,$p,$round]}" >&2
+      C[$op,$p,$round]=$(bench_line "$RESP_PORT" "$p" "$op"); echo "round $round replcache $op P$p: ${C[$op,$p,$round]}" >&2
+    done
   done
 done
 stop_pid "$server_pid"; stop_pid "$redis_pid"; pids=()
 LOAD_END=$(loadavg)
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+column_of() { # array-name op pipeline column(1=rps 2=p50 3=p99) -> the values of every round
+  local -n runs=$1; local r
+  for ((r = 1; r <= ROUNDS; r++)); do awk -v c="$4" '{ print $c }' <<<"${runs[$2,$3,$r]}"; done
+}
 mkdir -p bench/results
 out="bench/results/resp-$(date -u +%Y%m%dT%H%M%SZ).md"
 {
   echo "# ReplCache RESP benchmark, $TIME_START"
   echo
   echo "Machine: $(nproc) cores; $(java -version 2>&1 | head -1); $(redis-server --version | cut -d' ' -f1-3); ReplCache $GIT_REV."
-  echo "redis-benchmark -t set,get -c $CLIENTS -d $VALUE -r $KEYSPACE -n $REQUESTS [-P 16]; client and servers share the machine; each test on Redis then on ReplCache, back to back; ReplCache after one unmeasured warm-up run of each."
+  echo "redis-benchmark -t set,get -c $CLIENTS -d $VALUE -r $KEYSPACE -n $REQUESTS [-P 16]; client and servers share the machine; each test on Redis then on ReplCache, back to back, in $ROUNDS rounds: medians over the rounds, and each round's ratio; ReplCache after one unmeasured warm-up run of each."
   echo "Load average (1/5/15 min): $LOAD_START at start, $LOAD_END at end; $load_note. Command: $COMMAND"
   echo
-  echo "| run | ReplCache ops/s | p50 ms | p99 ms | Redis ops/s | Redis p50 ms | Redis p99 ms | ReplCache / Redis |"
-  echo "|---|---|---|---|---|---|---|---|"
+  echo "| run | ReplCache ops/s | p50 ms | p99 ms | Redis ops/s | Redis p50 ms | Redis p99 ms | ratio per round | ReplCache / Redis (median) |"
+  echo "|---|---|---|---|---|---|---|---|---|"
   for p in 1 16; do
     for op in set get; do
-      read -r cr cp50 cp99 <<<"${C[$op,$p]}"; read -r rr rp50 rp99 <<<"${R[$op,$p]}"
-      echo "| ${op^^} -P $p | $cr | $cp50 | $cp99 | $rr | $rp50 | $rp99 | $(ratio "$cr" "$rr") |"
+      cols=()
+      for arr in C R; do
+        for c in 1 2 3; do cols+=("$(column_of "$arr" "$op" "$p" "$c" | median)"); done
+      done
+      per_round=()
+      for ((r = 1; r <= ROUNDS; r++)); do
+        per_round+=("$(ratio "$(cut -d' ' -f1 <<<"${C[$op,$p,$r]}")" "$(cut -d' ' -f1 <<<"${R[$op,$p,$r]}")")")
+      done
+      echo "| ${op^^} -P $p | ${cols[0]} | ${cols[1]} | ${cols[2]} | ${cols[3]} | ${cols[4]} | ${cols[5]} | ${per_round[*]} | $(printf '%s\n' "${per_round[@]}" | median) |"
     done
   done
 } | tee "$out"
