@@ -32,7 +32,7 @@ import org.springframework.validation.annotation.Validated;
  * @param maxclients               most connections at once (Redis's {@code maxclients}); one more
  *                                 gets {@code -ERR max number of clients reached}
  * @param ioThreads                network threads that read, run and answer commands
- *                                 (Redis's {@code io-threads}); 0 = half the CPUs, at least 1
+ *                                 (Redis's {@code io-threads}); 0 = one per CPU
  * @param tls                      serve TLS only, with the certificate, key, trust certificates
  *                                 and client-auth of {@code replcache.grpc.tls.*}
  * @param shutdownGracePeriod      at shutdown, how long open connections may finish what they
