@@ -44,20 +44,9 @@ final class GrpcOperationInterceptor implements ServerInterceptor {
         return next.startCall(new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
             @Override
             public void close(Status status, Metadata trailers) {
-                command.record(outcome(status.getCode()), System.nanoTime() - start);
+                command.record(OperationMetrics.Outcome.ofGrpcStatus(status.getCode()), System.nanoTime() - start);
                 super.close(status, trailers);
             }
         }, headers);
-    }
-
-    static OperationMetrics.Outcome outcome(Status.Code code) {
-        return switch (code) {
-            case OK -> OperationMetrics.Outcome.OK;
-            case NOT_FOUND -> OperationMetrics.Outcome.NOT_FOUND;
-            case CANCELLED, DEADLINE_EXCEEDED -> OperationMetrics.Outcome.CANCELLED;
-            case INVALID_ARGUMENT, FAILED_PRECONDITION, OUT_OF_RANGE, RESOURCE_EXHAUSTED, ALREADY_EXISTS,
-                 PERMISSION_DENIED, UNAUTHENTICATED, ABORTED -> OperationMetrics.Outcome.CLIENT_ERROR;
-            case UNKNOWN, INTERNAL, UNAVAILABLE, UNIMPLEMENTED, DATA_LOSS -> OperationMetrics.Outcome.SERVER_ERROR;
-        };
     }
 }

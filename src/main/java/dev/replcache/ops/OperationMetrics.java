@@ -57,6 +57,17 @@ public final class OperationMetrics {
             }
             return status < 500 ? CLIENT_ERROR : SERVER_ERROR;
         }
+
+        public static Outcome ofGrpcStatus(io.grpc.Status.Code code) {
+            return switch (code) {
+                case OK -> OK;
+                case NOT_FOUND -> NOT_FOUND;
+                case CANCELLED, DEADLINE_EXCEEDED -> CANCELLED;
+                case INVALID_ARGUMENT, FAILED_PRECONDITION, OUT_OF_RANGE, RESOURCE_EXHAUSTED, ALREADY_EXISTS,
+                     PERMISSION_DENIED, UNAUTHENTICATED, ABORTED -> CLIENT_ERROR;
+                case UNKNOWN, INTERNAL, UNAVAILABLE, UNIMPLEMENTED, DATA_LOSS -> SERVER_ERROR;
+            };
+        }
     }
 
     private static final Outcome[] OUTCOMES = Outcome.values();

@@ -3,6 +3,12 @@ package dev.replcache.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.google.protobuf.ByteString;
+import dev.replcache.api.cache.v1.CacheServiceGrpc;
+import dev.replcache.api.cache.v1.GetRequest;
+import dev.replcache.api.cache.v1.PipelineRequest;
+import dev.replcache.api.cache.v1.PipelineResponse;
+import dev.replcache.api.cache.v1.SetRequest;
 import dev.replcache.api.replication.v1.Ack;
 import dev.replcache.api.replication.v1.Hello;
 import dev.replcache.api.replication.v1.MasterMessage;
@@ -15,8 +21,12 @@ import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
+import io.grpc.stub.StreamObserver;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -161,8 +171,55 @@ class SlowReplicaEndToEndTest {
         // Reads are never held.
         assertThat(master.http("GET", "/v1/keys/slowed", null, null).statusCode()).isEqualTo(200);
         assertThat(master.node().throttledWrites()).isEqualTo(throttledBefore + 1);
+        // A Pipeline stream's writes are held one by one, like unary ones; its reads are not.
+        List<PipelineResponse> responses = pipeline(master, List.of(
+                pipelinedSet("p1"), pipelinedGet("p1"), pipelinedSet("p2"), pipelinedSet("p3"), pipelinedGet("p3")));
+        assertThat(responses).extracting(r -> r.getResultCase().name()).containsExactly("SET", "GET", "SET", "SET", "GET");
+        assertThat(responses.get(4).getGet().getValue().toStringUtf8()).isEqualTo("v");
+        assertThat(master.node().throttledWrites()).isEqualTo(throttledBefore + 4);
         // Throttling does not cut the replica off.
         assertThat(stalled.closed.get()).isNull();
         assertThat(master.node().master().stats().slowReplicaDisconnects()).isZero();
+    }
+
+    private static PipelineRequest pipelinedSet(String key) {
+        return PipelineRequest.newBuilder().setSet(SetRequest.newBuilder().setKey(ByteString.copyFromUtf8(key))
+                .setValue(ByteString.copyFromUtf8("v"))).build();
+    }
+
+    private static PipelineRequest pipelinedGet(String key) {
+        return PipelineRequest.newBuilder().setGet(GetRequest.newBuilder().setKey(ByteString.copyFromUtf8(key))).build();
+    }
+
+    /** Sends the commands on one Pipeline stream over gRPC and returns the responses once it ended. */
+    private static List<PipelineResponse> pipeline(TestNode node, List<PipelineRequest> requests) {
+        ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", node.grpcPort()).usePlaintext().build();
+        try {
+            List<PipelineResponse> responses = new CopyOnWriteArrayList<>();
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            StreamObserver<PipelineRequest> in = CacheServiceGrpc.newStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
+                    .pipeline(new StreamObserver<>() {
+                        @Override
+                        public void onNext(PipelineResponse r) {
+                            responses.add(r);
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                            done.completeExceptionally(t);
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                            done.complete(null);
+                        }
+                    });
+            requests.forEach(in::onNext);
+            in.onCompleted();
+            done.join();
+            return responses;
+        } finally {
+            channel.shutdownNow();
+        }
     }
 }

@@ -49,17 +49,17 @@ class OperationMetricsTest {
 
     @Test
     void grpcCodesMapToOutcomes() {
-        assertThat(GrpcOperationInterceptor.outcome(Status.Code.OK)).isEqualTo(OperationMetrics.Outcome.OK);
-        assertThat(GrpcOperationInterceptor.outcome(Status.Code.NOT_FOUND)).isEqualTo(OperationMetrics.Outcome.NOT_FOUND);
-        assertThat(GrpcOperationInterceptor.outcome(Status.Code.INVALID_ARGUMENT)).isEqualTo(OperationMetrics.Outcome.CLIENT_ERROR);
-        assertThat(GrpcOperationInterceptor.outcome(Status.Code.FAILED_PRECONDITION)).isEqualTo(OperationMetrics.Outcome.CLIENT_ERROR);
-        assertThat(GrpcOperationInterceptor.outcome(Status.Code.RESOURCE_EXHAUSTED)).isEqualTo(OperationMetrics.Outcome.CLIENT_ERROR);
-        assertThat(GrpcOperationInterceptor.outcome(Status.Code.CANCELLED)).isEqualTo(OperationMetrics.Outcome.CANCELLED);
-        assertThat(GrpcOperationInterceptor.outcome(Status.Code.DEADLINE_EXCEEDED)).isEqualTo(OperationMetrics.Outcome.CANCELLED);
-        assertThat(GrpcOperationInterceptor.outcome(Status.Code.INTERNAL)).isEqualTo(OperationMetrics.Outcome.SERVER_ERROR);
+        assertThat(OperationMetrics.Outcome.ofGrpcStatus(Status.Code.OK)).isEqualTo(OperationMetrics.Outcome.OK);
+        assertThat(OperationMetrics.Outcome.ofGrpcStatus(Status.Code.NOT_FOUND)).isEqualTo(OperationMetrics.Outcome.NOT_FOUND);
+        assertThat(OperationMetrics.Outcome.ofGrpcStatus(Status.Code.INVALID_ARGUMENT)).isEqualTo(OperationMetrics.Outcome.CLIENT_ERROR);
+        assertThat(OperationMetrics.Outcome.ofGrpcStatus(Status.Code.FAILED_PRECONDITION)).isEqualTo(OperationMetrics.Outcome.CLIENT_ERROR);
+        assertThat(OperationMetrics.Outcome.ofGrpcStatus(Status.Code.RESOURCE_EXHAUSTED)).isEqualTo(OperationMetrics.Outcome.CLIENT_ERROR);
+        assertThat(OperationMetrics.Outcome.ofGrpcStatus(Status.Code.CANCELLED)).isEqualTo(OperationMetrics.Outcome.CANCELLED);
+        assertThat(OperationMetrics.Outcome.ofGrpcStatus(Status.Code.DEADLINE_EXCEEDED)).isEqualTo(OperationMetrics.Outcome.CANCELLED);
+        assertThat(OperationMetrics.Outcome.ofGrpcStatus(Status.Code.INTERNAL)).isEqualTo(OperationMetrics.Outcome.SERVER_ERROR);
         EnumSet<OperationMetrics.Outcome> seen = EnumSet.noneOf(OperationMetrics.Outcome.class);
         for (Status.Code code : Status.Code.values()) {
-            seen.add(GrpcOperationInterceptor.outcome(code));
+            seen.add(OperationMetrics.Outcome.ofGrpcStatus(code));
         }
         assertThat(seen).containsExactlyInAnyOrder(OperationMetrics.Outcome.values());
     }

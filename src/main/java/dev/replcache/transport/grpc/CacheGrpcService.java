@@ -55,11 +55,18 @@ import dev.replcache.node.CacheNode;
 import dev.replcache.node.InvalidRequestException;
 import dev.replcache.node.LimitExceededException;
 import dev.replcache.node.RequestLimits;
+import dev.replcache.api.cache.v1.CommandError;
+import dev.replcache.api.cache.v1.PipelineRequest;
+import dev.replcache.api.cache.v1.PipelineResponse;
+import dev.replcache.ops.OperationMetrics;
+import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -75,24 +82,111 @@ public final class CacheGrpcService extends CacheServiceGrpc.CacheServiceImplBas
     /** Keys per Scan response when the request leaves count at 0. */
     static final int DEFAULT_SCAN_COUNT = 100;
 
-    private final CacheNode node;
+    private static final String PIPELINE_METHOD = CacheServiceGrpc.getPipelineMethod().getFullMethodName();
 
-    public CacheGrpcService(CacheNode node) {
+    private final CacheNode node;
+    private final int pipelineWindow;
+    /** Timers of pipelined commands, under the unary calls' names; null without metrics. */
+    private final Map<PipelineRequest.CommandCase, OperationMetrics.Command> pipelined;
+
+    /**
+     * @param pipelineWindow commands of one Pipeline stream read ahead of their responses at most
+     * @param metrics        where pipelined commands are timed (under their unary names); null = nowhere
+     */
+    public CacheGrpcService(CacheNode node, int pipelineWindow, OperationMetrics metrics) {
         this.node = Objects.requireNonNull(node, "node");
+        if (pipelineWindow < 1) {
+            throw new IllegalArgumentException("pipelineWindow must be >= 1, got " + pipelineWindow);
+        }
+        this.pipelineWindow = pipelineWindow;
+        if (metrics == null) {
+            this.pipelined = null;
+        } else {
+            Map<PipelineRequest.CommandCase, OperationMetrics.Command> m = new EnumMap<>(PipelineRequest.CommandCase.class);
+            for (PipelineRequest.CommandCase c : PipelineRequest.CommandCase.values()) {
+                if (c != PipelineRequest.CommandCase.COMMAND_NOT_SET) {
+                    m.put(c, metrics.grpc(c.name().replace("_", "").toLowerCase(Locale.ROOT)));
+                }
+            }
+            this.pipelined = m;
+        }
+    }
+
+    // ------------------------------------------------------------------ pipelining
+
+    @Override
+    public StreamObserver<PipelineRequest> pipeline(StreamObserver<PipelineResponse> out) {
+        return PipelineCall.start(out, this::pipelined, node, pipelineWindow);
+    }
+
+    /** One pipelined command: its response, or the status its unary call would have ended with. */
+    PipelineResponse pipelined(PipelineRequest request) {
+        PipelineRequest.CommandCase command = request.getCommandCase();
+        OperationMetrics.Command timer = pipelined == null ? null : pipelined.get(command);
+        long started = System.nanoTime();
+        PipelineResponse response;
+        try {
+            response = run(request);
+        } catch (RuntimeException e) {
+            Status status = GrpcErrors.toStatus(e, PIPELINE_METHOD + " (" + command + ")");
+            response = PipelineResponse.newBuilder().setError(CommandError.newBuilder()
+                    .setCode(status.getCode().value())
+                    .setMessage(status.getDescription() == null ? "" : status.getDescription())).build();
+            if (timer != null) {
+                timer.record(OperationMetrics.Outcome.ofGrpcStatus(status.getCode()), System.nanoTime() - started);
+            }
+            return response;
+        }
+        if (timer != null) {
+            timer.record(OperationMetrics.Outcome.OK, System.nanoTime() - started);
+        }
+        return response;
+    }
+
+    private PipelineResponse run(PipelineRequest r) {
+        PipelineResponse.Builder b = PipelineResponse.newBuilder();
+        return switch (r.getCommandCase()) {
+            case GET -> b.setGet(get(r.getGet())).build();
+            case SET -> b.setSet(set(r.getSet())).build();
+            case DELETE -> b.setDelete(delete(r.getDelete())).build();
+            case GET_DEL -> b.setGetDel(getDel(r.getGetDel())).build();
+            case EXISTS -> b.setExists(exists(r.getExists())).build();
+            case M_GET -> b.setMGet(mGet(r.getMGet())).build();
+            case M_SET -> b.setMSet(mSet(r.getMSet())).build();
+            case INCR -> b.setIncr(incr(r.getIncr())).build();
+            case APPEND -> b.setAppend(append(r.getAppend())).build();
+            case EXPIRE -> b.setExpire(expire(r.getExpire())).build();
+            case PERSIST -> b.setPersist(persist(r.getPersist())).build();
+            case TTL -> b.setTtl(ttl(r.getTtl())).build();
+            case H_SET -> b.setHSet(hSet(r.getHSet())).build();
+            case H_GET -> b.setHGet(hGet(r.getHGet())).build();
+            case H_DEL -> b.setHDel(hDel(r.getHDel())).build();
+            case H_GET_ALL -> b.setHGetAll(hGetAll(r.getHGetAll())).build();
+            case H_INCR_BY -> b.setHIncrBy(hIncrBy(r.getHIncrBy())).build();
+            case COMMAND_NOT_SET -> throw new InvalidRequestException("a pipelined request must set one command");
+        };
     }
 
     // ------------------------------------------------------------------ strings
 
     @Override
     public void get(GetRequest request, StreamObserver<GetResponse> out) {
+        reply(out, get(request));
+    }
+
+    GetResponse get(GetRequest request) {
         Bytes value = node.keyspace().get(key(request.getKey()));
-        reply(out, value == null
+        return value == null
                 ? GetResponse.getDefaultInstance()
-                : GetResponse.newBuilder().setFound(true).setValue(wrap(value)).build());
+                : GetResponse.newBuilder().setFound(true).setValue(wrap(value)).build();
     }
 
     @Override
     public void set(SetRequest request, StreamObserver<SetResponse> out) {
+        reply(out, set(request));
+    }
+
+    SetResponse set(SetRequest request) {
         Bytes key = key(request.getKey());
         Bytes value = limits().checkValue(bytes(request.getValue()));
         SetCondition condition = condition(request.getCondition());
@@ -102,19 +196,27 @@ public final class CacheGrpcService extends CacheServiceGrpc.CacheServiceImplBas
         if (result.previous() != null) {
             response.setHadPrevious(true).setPrevious(wrap(result.previous()));
         }
-        reply(out, response.build());
+        return response.build();
     }
 
     @Override
     public void getDel(GetRequest request, StreamObserver<GetResponse> out) {
+        reply(out, getDel(request));
+    }
+
+    GetResponse getDel(GetRequest request) {
         Bytes value = node.writableKeyspace().getDel(key(request.getKey()));
-        reply(out, value == null
+        return value == null
                 ? GetResponse.getDefaultInstance()
-                : GetResponse.newBuilder().setFound(true).setValue(wrap(value)).build());
+                : GetResponse.newBuilder().setFound(true).setValue(wrap(value)).build();
     }
 
     @Override
     public void mGet(MGetRequest request, StreamObserver<MGetResponse> out) {
+        reply(out, mGet(request));
+    }
+
+    MGetResponse mGet(MGetRequest request) {
         List<Bytes> values = node.keyspace().mget(keys(request.getKeysList()));
         MGetResponse.Builder response = MGetResponse.newBuilder();
         for (Bytes value : values) {
@@ -122,11 +224,15 @@ public final class CacheGrpcService extends CacheServiceGrpc.CacheServiceImplBas
                     ? OptionalValue.getDefaultInstance()
                     : OptionalValue.newBuilder().setFound(true).setValue(wrap(value)).build());
         }
-        reply(out, response.build());
+        return response.build();
     }
 
     @Override
     public void mSet(MSetRequest request, StreamObserver<MSetResponse> out) {
+        reply(out, mSet(request));
+    }
+
+    MSetResponse mSet(MSetRequest request) {
         limits().checkBatch(request.getEntriesList(), "entries");
         // Insertion order, and a key named twice keeps its last value, as MSET does.
         Map<Bytes, Bytes> pairs = new LinkedHashMap<>();
@@ -134,43 +240,63 @@ public final class CacheGrpcService extends CacheServiceGrpc.CacheServiceImplBas
             pairs.put(key(kv.getKey()), limits().checkValue(bytes(kv.getValue())));
         }
         node.writableKeyspace().mset(pairs);
-        reply(out, MSetResponse.getDefaultInstance());
+        return MSetResponse.getDefaultInstance();
     }
 
     /** INCRBY; {@code by = 0} is INCRBY 0 (validates the value, creates "0"), as Redis allows. */
     @Override
     public void incr(IncrRequest request, StreamObserver<IncrResponse> out) {
+        reply(out, incr(request));
+    }
+
+    IncrResponse incr(IncrRequest request) {
         long value = node.writableKeyspace().incrBy(key(request.getKey()), request.getBy());
-        reply(out, IncrResponse.newBuilder().setValue(value).build());
+        return IncrResponse.newBuilder().setValue(value).build();
     }
 
     @Override
     public void append(AppendRequest request, StreamObserver<AppendResponse> out) {
+        reply(out, append(request));
+    }
+
+    AppendResponse append(AppendRequest request) {
         Bytes key = key(request.getKey());
         Bytes suffix = limits().checkValue(bytes(request.getValue()));
         // Repeated appends must not grow a value past max-value-bytes (as Redis checks
         // proto-max-bulk-len); the keyspace checks it under its write lock.
         long length = node.writableKeyspace().append(key, suffix, limits().maxValueBytes());
-        reply(out, AppendResponse.newBuilder().setLength(length).build());
+        return AppendResponse.newBuilder().setLength(length).build();
     }
 
     // ------------------------------------------------------------------ generic key commands
 
     @Override
     public void delete(DeleteRequest request, StreamObserver<DeleteResponse> out) {
+        reply(out, delete(request));
+    }
+
+    DeleteResponse delete(DeleteRequest request) {
         long deleted = node.writableKeyspace().del(keys(request.getKeysList()));
-        reply(out, DeleteResponse.newBuilder().setDeleted(deleted).build());
+        return DeleteResponse.newBuilder().setDeleted(deleted).build();
     }
 
     @Override
     public void exists(ExistsRequest request, StreamObserver<ExistsResponse> out) {
+        reply(out, exists(request));
+    }
+
+    ExistsResponse exists(ExistsRequest request) {
         long count = node.keyspace().exists(keys(request.getKeysList()));
-        reply(out, ExistsResponse.newBuilder().setCount(count).build());
+        return ExistsResponse.newBuilder().setCount(count).build();
     }
 
     /** PEXPIRE or PEXPIREAT; a time not in the future deletes the key, as Redis does. */
     @Override
     public void expire(ExpireRequest request, StreamObserver<ExpireResponse> out) {
+        reply(out, expire(request));
+    }
+
+    ExpireResponse expire(ExpireRequest request) {
         Bytes key = key(request.getKey());
         if (request.hasTtlMs() == request.hasExpireAtMs()) {
             throw new InvalidRequestException("exactly one of ttl_ms or expire_at_ms must be set");
@@ -179,20 +305,28 @@ public final class CacheGrpcService extends CacheServiceGrpc.CacheServiceImplBas
         boolean applied = request.hasTtlMs()
                 ? keyspace.pexpire(key, request.getTtlMs())
                 : keyspace.pexpireAt(key, request.getExpireAtMs());
-        reply(out, ExpireResponse.newBuilder().setApplied(applied).build());
+        return ExpireResponse.newBuilder().setApplied(applied).build();
     }
 
     @Override
     public void persist(PersistRequest request, StreamObserver<PersistResponse> out) {
+        reply(out, persist(request));
+    }
+
+    PersistResponse persist(PersistRequest request) {
         boolean applied = node.writableKeyspace().persist(key(request.getKey()));
-        reply(out, PersistResponse.newBuilder().setApplied(applied).build());
+        return PersistResponse.newBuilder().setApplied(applied).build();
     }
 
     /** PTTL: -2 for a missing key, -1 for a key without expiry. */
     @Override
     public void ttl(TtlRequest request, StreamObserver<TtlResponse> out) {
+        reply(out, ttl(request));
+    }
+
+    TtlResponse ttl(TtlRequest request) {
         long ttlMs = node.keyspace().pttl(key(request.getKey()));
-        reply(out, TtlResponse.newBuilder().setTtlMs(ttlMs).build());
+        return TtlResponse.newBuilder().setTtlMs(ttlMs).build();
     }
 
     // ------------------------------------------------------------------ keyspace-wide
@@ -216,14 +350,22 @@ public final class CacheGrpcService extends CacheServiceGrpc.CacheServiceImplBas
 
     @Override
     public void flushAll(FlushAllRequest request, StreamObserver<FlushAllResponse> out) {
+        reply(out, flushAll(request));
+    }
+
+    FlushAllResponse flushAll(FlushAllRequest request) {
         node.writableKeyspace().flushAll();
-        reply(out, FlushAllResponse.getDefaultInstance());
+        return FlushAllResponse.getDefaultInstance();
     }
 
     // ------------------------------------------------------------------ hashes
 
     @Override
     public void hSet(HSetRequest request, StreamObserver<HSetResponse> out) {
+        reply(out, hSet(request));
+    }
+
+    HSetResponse hSet(HSetRequest request) {
         Bytes key = key(request.getKey());
         limits().checkBatch(request.getFieldsList(), "fields");
         // A field named twice keeps its last value and counts once, as HSET does.
@@ -232,19 +374,27 @@ public final class CacheGrpcService extends CacheServiceGrpc.CacheServiceImplBas
             fields.put(field(fv.getField()), limits().checkValue(bytes(fv.getValue())));
         }
         long added = node.writableKeyspace().hset(key, fields);
-        reply(out, HSetResponse.newBuilder().setAdded(added).build());
+        return HSetResponse.newBuilder().setAdded(added).build();
     }
 
     @Override
     public void hGet(HGetRequest request, StreamObserver<HGetResponse> out) {
+        reply(out, hGet(request));
+    }
+
+    HGetResponse hGet(HGetRequest request) {
         Bytes value = node.keyspace().hget(key(request.getKey()), field(request.getField()));
-        reply(out, value == null
+        return value == null
                 ? HGetResponse.getDefaultInstance()
-                : HGetResponse.newBuilder().setFound(true).setValue(wrap(value)).build());
+                : HGetResponse.newBuilder().setFound(true).setValue(wrap(value)).build();
     }
 
     @Override
     public void hDel(HDelRequest request, StreamObserver<HDelResponse> out) {
+        reply(out, hDel(request));
+    }
+
+    HDelResponse hDel(HDelRequest request) {
         Bytes key = key(request.getKey());
         limits().checkBatch(request.getFieldsList(), "fields");
         List<Bytes> fields = new ArrayList<>(request.getFieldsCount());
@@ -252,23 +402,31 @@ public final class CacheGrpcService extends CacheServiceGrpc.CacheServiceImplBas
             fields.add(field(field));
         }
         long deleted = node.writableKeyspace().hdel(key, fields);
-        reply(out, HDelResponse.newBuilder().setDeleted(deleted).build());
+        return HDelResponse.newBuilder().setDeleted(deleted).build();
     }
 
     @Override
     public void hGetAll(HGetAllRequest request, StreamObserver<HGetAllResponse> out) {
+        reply(out, hGetAll(request));
+    }
+
+    HGetAllResponse hGetAll(HGetAllRequest request) {
         Map<Bytes, Bytes> fields = node.keyspace().hgetAll(key(request.getKey()));
         HGetAllResponse.Builder response = HGetAllResponse.newBuilder();
         for (Map.Entry<Bytes, Bytes> e : fields.entrySet()) {
             response.addFields(FieldValue.newBuilder().setField(wrap(e.getKey())).setValue(wrap(e.getValue())));
         }
-        reply(out, response.build());
+        return response.build();
     }
 
     @Override
     public void hIncrBy(HIncrByRequest request, StreamObserver<HIncrByResponse> out) {
+        reply(out, hIncrBy(request));
+    }
+
+    HIncrByResponse hIncrBy(HIncrByRequest request) {
         long value = node.writableKeyspace().hincrBy(key(request.getKey()), field(request.getField()), request.getBy());
-        reply(out, HIncrByResponse.newBuilder().setValue(value).build());
+        return HIncrByResponse.newBuilder().setValue(value).build();
     }
 
     // ------------------------------------------------------------------ translation

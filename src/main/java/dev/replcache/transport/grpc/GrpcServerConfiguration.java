@@ -4,6 +4,7 @@ import dev.replcache.config.BearerToken;
 import dev.replcache.config.GrpcProperties;
 import dev.replcache.config.ReplicationProperties;
 import dev.replcache.node.CacheNode;
+import dev.replcache.ops.OperationMetrics;
 import dev.replcache.node.Persistence;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
@@ -17,6 +18,7 @@ import org.springframework.context.annotation.Condition;
 import org.springframework.context.annotation.ConditionContext;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.core.type.AnnotatedTypeMetadata;
@@ -28,8 +30,9 @@ public class GrpcServerConfiguration {
     private static final Logger log = LoggerFactory.getLogger(GrpcServerConfiguration.class);
 
     @Bean
-    public CacheGrpcService cacheGrpcService(CacheNode node) {
-        return new CacheGrpcService(node);
+    public CacheGrpcService cacheGrpcService(CacheNode node, GrpcProperties properties,
+                                             ObjectProvider<OperationMetrics> metrics) {
+        return new CacheGrpcService(node, properties.pipelineWindow(), metrics.getIfAvailable());
     }
 
     @Bean(destroyMethod = "shutdown")

@@ -34,6 +34,17 @@ final class WriteAckInterceptor implements ServerInterceptor {
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
                                                        ServerCallHandler<Q, R> next) {
         String replicasText = headers.get(WAIT_REPLICAS);
+        if (!call.getMethodDescriptor().getType().clientSendsOneMessage()) {
+            // A Pipeline stream throttles its own writes; an inline WAIT has no one response to hold.
+            if (replicasText != null) {
+                call.close(Status.INVALID_ARGUMENT.withDescription(WAIT_REPLICAS.name()
+                        + " applies to unary writes; on a Pipeline stream send a Wait call after the writes"),
+                        new Metadata());
+                return new ServerCall.Listener<>() {
+                };
+            }
+            return next.startCall(call, headers);
+        }
         if (replicasText == null && !node.throttles()) {
             return next.startCall(call, headers);
         }
