@@ -136,6 +136,16 @@ for p in 1 16; do
     if ((rc != 0)); then notes+=("gRPC ${op^^} pipeline $p: $(field "${G[$op,$p]}" errors) failed requests (not counted in ops/s)"); fi
   done
 done
+# The Pipeline stream: one per lane, batches of 16 as redis-benchmark -P 16 sends them.
+for op in set get; do
+  rc=0; c0=$(cpu_us "$server_pid")
+  G[$op,stream]=$(timeout "$RUN_TIMEOUT" java -Xms1g -Xmx1g -cp "$CP" dev.replcache.bench.GrpcLoadGenerator \
+    127.0.0.1 "$GRPC_PORT" "$op-stream" $CLIENTS 16 "$REQUESTS" $VALUE $KEYSPACE "$CHANNELS") || rc=$?
+  SCPU[$op,stream]=$(awk -v a="$c0" -v b="$(cpu_us "$server_pid")" -v n=$((REQUESTS + WARMUP)) 'BEGIN { printf "%.0f", (b - a) / n }')
+  echo "${G[$op,stream]} server_cpu_us=${SCPU[$op,stream]}" >&2
+  [[ -n $(field "${G[$op,stream]}" ops/s) ]] || { echo "gRPC Pipeline $op produced no result (exit $rc)" >&2; exit 1; }
+  if ((rc != 0)); then notes+=("gRPC Pipeline ${op^^}: $(field "${G[$op,stream]}" errors) failed requests (not counted in ops/s)"); fi
+done
 
 WRK_WARMUP=$(( WRK_SECONDS / 3 > 3 ? WRK_SECONDS / 3 : 3 ))
 wrk_run() { # script -> "rps p50_ms p99_ms p999_ms non2xx socket_errors requests server_cpu_us_per_request"
@@ -199,6 +209,10 @@ out="bench/results/$(date -u +%Y%m%dT%H%M%SZ).md"
       echo "| gRPC ${op^^} pipeline $p vs redis-benchmark -P $p | $(field "$g" ops/s) | $(field "$g" p50_ms) | $(field "$g" p99_ms) | $(field "$g" p999_ms) | $rr | $rp50 | $rp99 | $(ratio "$(field "$g" ops/s)" "$rr") |"
     done
   done
+  for op in set get; do
+    g=${G[$op,stream]}; read -r rr rp50 rp99 <<<"${R[$op,16]}"
+    echo "| gRPC ${op^^} on Pipeline streams, batches of 16, vs redis-benchmark -P 16 | $(field "$g" ops/s) | $(field "$g" p50_ms) | $(field "$g" p99_ms) | $(field "$g" p999_ms) | $rr | $rp50 | $rp99 | $(ratio "$(field "$g" ops/s)" "$rr") |"
+  done
   read -r hr hp50 hp99 hp999 _ <<<"$H_PUT"; read -r rr rp50 rp99 <<<"${R[set,1]}"
   echo "| HTTP PUT (wrk, ${WRK_SECONDS}s) vs redis SET -P 1 | $hr | $hp50 | $hp99 | $hp999 | $rr | $rp50 | $rp99 | $(ratio "$hr" "$rr") |"
   read -r hr hp50 hp99 hp999 _ <<<"$H_GET"; read -r rr rp50 rp99 <<<"${R[get,1]}"
@@ -215,6 +229,9 @@ out="bench/results/$(date -u +%Y%m%dT%H%M%SZ).md"
     for op in set get; do
       echo "| gRPC ${op^^} pipeline $p | ${SCPU[$op,$p]} | $(field "${G[$op,$p]}" client_cpu_us) |"
     done
+  done
+  for op in set get; do
+    echo "| gRPC ${op^^} on Pipeline streams | ${SCPU[$op,stream]} | $(field "${G[$op,stream]}" client_cpu_us) |"
   done
   echo "| HTTP PUT | $put_cpu | (wrk) |"
   echo "| HTTP GET | $get_cpu | (wrk) |"

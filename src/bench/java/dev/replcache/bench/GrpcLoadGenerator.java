@@ -2,12 +2,17 @@ package dev.replcache.bench;
 
 import com.google.protobuf.ByteString;
 import dev.replcache.api.cache.v1.CacheServiceGrpc;
+import dev.replcache.api.cache.v1.Command;
 import dev.replcache.api.cache.v1.GetRequest;
 import dev.replcache.api.cache.v1.GetResponse;
+import dev.replcache.api.cache.v1.PipelineRequest;
+import dev.replcache.api.cache.v1.PipelineResponse;
 import dev.replcache.api.cache.v1.SetRequest;
 import dev.replcache.api.cache.v1.SetResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
@@ -36,7 +41,11 @@ import org.HdrHistogram.Histogram;
  * ops/s counts only successful requests over the wall time of the measured run; every call
  * has a deadline and the run as a whole is bounded, so nothing hangs.
  *
- * <p>Usage: {@code GrpcLoadGenerator host port op(set|get) clients pipeline requests valueSize keyspace [channels]}
+ * <p>With op {@code set-stream} or {@code get-stream}, each lane is one {@code Pipeline} stream
+ * instead, used as redis-benchmark uses a connection with {@code -P}: it sends {@code pipeline}
+ * commands in one message, waits for their results, then sends the next batch.
+ *
+ * <p>Usage: {@code GrpcLoadGenerator host port op(set|get|set-stream|get-stream) clients pipeline requests valueSize keyspace [channels]}
  *
  * <p>A benchmark, not a test: run by {@code bench/run.sh}, never by {@code mvn verify}. Traffic
  * goes to the address given, which the script sets to 127.0.0.1.
@@ -50,16 +59,18 @@ public final class GrpcLoadGenerator {
 
     public static void main(String[] args) throws Exception {
         if (args.length != 8 && args.length != 9) {
-            System.err.println("usage: GrpcLoadGenerator host port set|get clients pipeline requests valueSize keyspace [channels]");
+            System.err.println("usage: GrpcLoadGenerator host port set|get|set-stream|get-stream clients pipeline requests"
+                    + " valueSize keyspace [channels]");
             System.exit(2);
         }
         String host = args[0];
         int port = Integer.parseInt(args[1]);
-        if (!args[2].equals("set") && !args[2].equals("get")) {
-            System.err.println("op must be set or get, got " + args[2]);
+        if (!List.of("set", "get", "set-stream", "get-stream").contains(args[2])) {
+            System.err.println("op must be set, get, set-stream or get-stream, got " + args[2]);
             System.exit(2);
         }
-        boolean set = args[2].equals("set");
+        boolean set = args[2].startsWith("set");
+        boolean stream = args[2].endsWith("-stream");
         int clients = Integer.parseInt(args[3]);
         int pipeline = Integer.parseInt(args[4]);
         long requests = Long.parseLong(args[5]);
@@ -81,17 +92,18 @@ public final class GrpcLoadGenerator {
         }
         try {
             // Warm-up: JIT (client and server) and connections ready before measuring; not recorded.
-            Result warm = run(channels, clients, set, pipeline, Math.min(Math.max(requests / 10, 1), 50_000), value, keyspace);
+            Result warm = run(channels, clients, set, stream, pipeline, Math.min(Math.max(requests / 10, 1), 50_000), value,
+                    keyspace);
             if (warm.errors > 0) {
                 System.err.println("warm-up: " + warm.errors + " requests failed");
             }
             long cpu0 = processCpuNanos();
-            Result r = run(channels, clients, set, pipeline, requests, value, keyspace);
+            Result r = run(channels, clients, set, stream, pipeline, requests, value, keyspace);
             long cpu = processCpuNanos() - cpu0;
             Histogram h = r.histogram;
-            System.out.printf(Locale.ROOT, "grpc %s clients=%d pipeline=%d channels=%d requests=%d ok=%d errors=%d"
+            System.out.printf(Locale.ROOT, "grpc %s%s clients=%d pipeline=%d channels=%d requests=%d ok=%d errors=%d"
                             + " ops/s=%.0f p50_ms=%.3f p99_ms=%.3f p999_ms=%.3f max_ms=%.3f client_cpu_us=%.1f%n",
-                    set ? "SET" : "GET", clients, pipeline, channelCount, requests, h.getTotalCount(), r.errors,
+                    set ? "SET" : "GET", stream ? " (Pipeline stream)" : "", clients, pipeline, channelCount, requests, h.getTotalCount(), r.errors,
                     h.getTotalCount() / r.seconds,
                     h.getValueAtPercentile(50) / 1e6, h.getValueAtPercentile(99) / 1e6,
                     h.getValueAtPercentile(99.9) / 1e6, h.getMaxValue() / 1e6,
@@ -118,11 +130,27 @@ public final class GrpcLoadGenerator {
     private record Result(Histogram histogram, long errors, double seconds) {
     }
 
-    private static Result run(List<ManagedChannel> channels, int clients, boolean set, int pipeline, long requests,
-                              ByteString value, int keyspace) throws InterruptedException {
+    private static Result run(List<ManagedChannel> channels, int clients, boolean set, boolean stream, int pipeline,
+                              long requests, ByteString value, int keyspace) throws InterruptedException {
         AtomicLong remaining = new AtomicLong(requests);
         AtomicLong errors = new AtomicLong();
         Histogram histogram = new ConcurrentHistogram(3);
+        if (stream) {
+            CountDownLatch lanesDone = new CountDownLatch(clients);
+            List<StreamLane> lanes = new ArrayList<>(clients);
+            for (int c = 0; c < clients; c++) {
+                lanes.add(new StreamLane(set, pipeline, value, keyspace, remaining, histogram, errors, lanesDone));
+            }
+            long start = System.nanoTime();
+            for (int c = 0; c < clients; c++) {
+                CacheServiceGrpc.newStub(channels.get(c % channels.size()))
+                        .withDeadlineAfter(RUN_TIMEOUT_MINUTES, TimeUnit.MINUTES).pipeline(lanes.get(c));
+            }
+            if (!lanesDone.await(RUN_TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
+                throw new IllegalStateException("benchmark did not finish in " + RUN_TIMEOUT_MINUTES + " minutes");
+            }
+            return new Result(histogram, errors.get(), (System.nanoTime() - start) / 1e9);
+        }
         CountDownLatch done = new CountDownLatch(clients * pipeline);
         List<Slot> slots = new ArrayList<>(clients * pipeline);
         for (int c = 0; c < clients; c++) {
@@ -207,6 +235,92 @@ public final class GrpcLoadGenerator {
                 histogram.recordValue(System.nanoTime() - start);
                 next();
             }
+        }
+    }
+
+    /**
+     * One lane as one Pipeline stream, driven like a redis-benchmark connection with {@code -P}:
+     * a message of {@code pipeline} commands, then its response, then the next. Each command's
+     * latency runs from the batch's send to its response, as redis-benchmark measures.
+     */
+    private static final class StreamLane implements ClientResponseObserver<PipelineRequest, PipelineResponse> {
+        private final boolean set;
+        private final ByteString value;
+        private final int keyspace;
+        private final AtomicLong remaining;
+        private final Histogram histogram;
+        private final AtomicLong errors;
+        private final CountDownLatch done;
+        private final int pipeline;
+        private ClientCallStreamObserver<PipelineRequest> out;
+        private long sentAt;
+        private boolean started;
+
+        StreamLane(boolean set, int pipeline, ByteString value, int keyspace, AtomicLong remaining, Histogram histogram,
+                   AtomicLong errors, CountDownLatch done) {
+            this.set = set;
+            this.value = value;
+            this.keyspace = keyspace;
+            this.remaining = remaining;
+            this.histogram = histogram;
+            this.errors = errors;
+            this.done = done;
+            this.pipeline = pipeline;
+        }
+
+        @Override
+        public void beforeStart(ClientCallStreamObserver<PipelineRequest> requestStream) {
+            out = requestStream;
+            requestStream.setOnReadyHandler(() -> {
+                if (!started) {
+                    started = true;
+                    sendBatch(); // the first batch, once the stream can take it
+                }
+            });
+        }
+
+        private void sendBatch() {
+            PipelineRequest.Builder batch = PipelineRequest.newBuilder();
+            while (batch.getCommandsCount() < pipeline && remaining.getAndDecrement() > 0) {
+                ByteString key = key(ThreadLocalRandom.current().nextInt(keyspace));
+                batch.addCommands(set
+                        ? Command.newBuilder().setSet(SetRequest.newBuilder().setKey(key).setValue(value))
+                        : Command.newBuilder().setGet(GetRequest.newBuilder().setKey(key)));
+            }
+            if (batch.getCommandsCount() == 0) {
+                out.onCompleted();
+                return;
+            }
+            sentAt = System.nanoTime();
+            out.onNext(batch.build());
+        }
+
+        @Override
+        public void onNext(PipelineResponse response) {
+            long latency = System.nanoTime() - sentAt;
+            for (dev.replcache.api.cache.v1.Result result : response.getResultsList()) {
+                if (result.hasError()) {
+                    if (errors.getAndIncrement() < 5) {
+                        System.err.println("pipelined command failed: " + result.getError());
+                    }
+                } else {
+                    histogram.recordValue(latency);
+                }
+            }
+            sendBatch();
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            if (errors.getAndIncrement() < 5) {
+                System.err.println("pipeline stream failed: " + t);
+            }
+            done.countDown();
+        }
+
+        @Override
+        public void onCompleted() {
+            done.countDown();
         }
     }
 

@@ -23,8 +23,6 @@ import org.springframework.validation.annotation.Validated;
  *                              right for short in-memory commands), or {@code pool} on gRPC's
  *                              default thread pool (for deployments with long calls)
  * @param tls                   TLS, and client certificates (mutual TLS), for every service of the server
- * @param pipelineWindow        commands of one {@code Pipeline} stream read ahead of their responses at most
- *                              (and none while the client does not read its responses)
  * @param authToken             bearer token every {@code cache.v1} and replication admin call must carry
  *                              ({@code authorization: Bearer <token>} metadata); empty = none. The
  *                              replication stream itself is checked by {@code replcache.replication.auth-token};
@@ -38,7 +36,6 @@ public record GrpcProperties(
         @DefaultValue("32MB") @NotNull DataSize maxInboundMessageSize,
         @DefaultValue("10s") @NotNull Duration shutdownGracePeriod,
         @DefaultValue("direct") @NotNull Executor executor,
-        @DefaultValue("64") @Min(1) @Max(65536) int pipelineWindow,
         @DefaultValue @Valid Tls tls,
         @DefaultValue("") String authToken) {
 

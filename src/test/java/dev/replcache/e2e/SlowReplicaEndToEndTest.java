@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
 import dev.replcache.api.cache.v1.CacheServiceGrpc;
+import dev.replcache.api.cache.v1.Command;
 import dev.replcache.api.cache.v1.GetRequest;
 import dev.replcache.api.cache.v1.PipelineRequest;
 import dev.replcache.api.cache.v1.PipelineResponse;
@@ -173,25 +174,28 @@ class SlowReplicaEndToEndTest {
         assertThat(master.node().throttledWrites()).isEqualTo(throttledBefore + 1);
         // A Pipeline stream's writes are held one by one, like unary ones; its reads are not.
         List<PipelineResponse> responses = pipeline(master, List.of(
-                pipelinedSet("p1"), pipelinedGet("p1"), pipelinedSet("p2"), pipelinedSet("p3"), pipelinedGet("p3")));
-        assertThat(responses).extracting(r -> r.getResultCase().name()).containsExactly("SET", "GET", "SET", "SET", "GET");
-        assertThat(responses.get(4).getGet().getValue().toStringUtf8()).isEqualTo("v");
+                PipelineRequest.newBuilder().addCommands(pipelinedSet("p1")).addCommands(pipelinedGet("p1")).build(),
+                PipelineRequest.newBuilder().addCommands(pipelinedSet("p2")).addCommands(pipelinedSet("p3")).build(),
+                PipelineRequest.newBuilder().addCommands(pipelinedGet("p3")).build()));
+        assertThat(responses).flatExtracting(PipelineResponse::getResultsList).extracting(r -> r.getResultCase().name())
+                .containsExactly("SET", "GET", "SET", "SET", "GET");
+        assertThat(responses.get(2).getResults(0).getGet().getValue().toStringUtf8()).isEqualTo("v");
         assertThat(master.node().throttledWrites()).isEqualTo(throttledBefore + 4);
         // Throttling does not cut the replica off.
         assertThat(stalled.closed.get()).isNull();
         assertThat(master.node().master().stats().slowReplicaDisconnects()).isZero();
     }
 
-    private static PipelineRequest pipelinedSet(String key) {
-        return PipelineRequest.newBuilder().setSet(SetRequest.newBuilder().setKey(ByteString.copyFromUtf8(key))
+    private static Command pipelinedSet(String key) {
+        return Command.newBuilder().setSet(SetRequest.newBuilder().setKey(ByteString.copyFromUtf8(key))
                 .setValue(ByteString.copyFromUtf8("v"))).build();
     }
 
-    private static PipelineRequest pipelinedGet(String key) {
-        return PipelineRequest.newBuilder().setGet(GetRequest.newBuilder().setKey(ByteString.copyFromUtf8(key))).build();
+    private static Command pipelinedGet(String key) {
+        return Command.newBuilder().setGet(GetRequest.newBuilder().setKey(ByteString.copyFromUtf8(key))).build();
     }
 
-    /** Sends the commands on one Pipeline stream over gRPC and returns the responses once it ended. */
+    /** Sends the messages on one Pipeline stream over gRPC and returns the responses once it ended. */
     private static List<PipelineResponse> pipeline(TestNode node, List<PipelineRequest> requests) {
         ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", node.grpcPort()).usePlaintext().build();
         try {

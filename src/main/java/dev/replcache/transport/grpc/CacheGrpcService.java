@@ -55,7 +55,10 @@ import dev.replcache.node.CacheNode;
 import dev.replcache.node.InvalidRequestException;
 import dev.replcache.node.LimitExceededException;
 import dev.replcache.node.RequestLimits;
+import dev.replcache.node.WriteMarker;
+import dev.replcache.api.cache.v1.Command;
 import dev.replcache.api.cache.v1.CommandError;
+import dev.replcache.api.cache.v1.Result;
 import dev.replcache.api.cache.v1.PipelineRequest;
 import dev.replcache.api.cache.v1.PipelineResponse;
 import dev.replcache.ops.OperationMetrics;
@@ -85,26 +88,18 @@ public final class CacheGrpcService extends CacheServiceGrpc.CacheServiceImplBas
     private static final String PIPELINE_METHOD = CacheServiceGrpc.getPipelineMethod().getFullMethodName();
 
     private final CacheNode node;
-    private final int pipelineWindow;
     /** Timers of pipelined commands, under the unary calls' names; null without metrics. */
-    private final Map<PipelineRequest.CommandCase, OperationMetrics.Command> pipelined;
+    private final Map<Command.CommandCase, OperationMetrics.Command> pipelined;
 
-    /**
-     * @param pipelineWindow commands of one Pipeline stream read ahead of their responses at most
-     * @param metrics        where pipelined commands are timed (under their unary names); null = nowhere
-     */
-    public CacheGrpcService(CacheNode node, int pipelineWindow, OperationMetrics metrics) {
+    /** @param metrics where pipelined commands are timed (under their unary names); null = nowhere */
+    public CacheGrpcService(CacheNode node, OperationMetrics metrics) {
         this.node = Objects.requireNonNull(node, "node");
-        if (pipelineWindow < 1) {
-            throw new IllegalArgumentException("pipelineWindow must be >= 1, got " + pipelineWindow);
-        }
-        this.pipelineWindow = pipelineWindow;
         if (metrics == null) {
             this.pipelined = null;
         } else {
-            Map<PipelineRequest.CommandCase, OperationMetrics.Command> m = new EnumMap<>(PipelineRequest.CommandCase.class);
-            for (PipelineRequest.CommandCase c : PipelineRequest.CommandCase.values()) {
-                if (c != PipelineRequest.CommandCase.COMMAND_NOT_SET) {
+            Map<Command.CommandCase, OperationMetrics.Command> m = new EnumMap<>(Command.CommandCase.class);
+            for (Command.CommandCase c : Command.CommandCase.values()) {
+                if (c != Command.CommandCase.COMMAND_NOT_SET) {
                     m.put(c, metrics.grpc(c.name().replace("_", "").toLowerCase(Locale.ROOT)));
                 }
             }
@@ -116,54 +111,74 @@ public final class CacheGrpcService extends CacheServiceGrpc.CacheServiceImplBas
 
     @Override
     public StreamObserver<PipelineRequest> pipeline(StreamObserver<PipelineResponse> out) {
-        return PipelineCall.start(out, this::pipelined, node, pipelineWindow);
+        return PipelineCall.start(out, this::pipelined, node);
+    }
+
+    /**
+     * One message of a Pipeline stream: a result per command, in order; {@code writes[0]} gets the
+     * number of commands that wrote (each is throttled like a unary write).
+     */
+    PipelineResponse pipelined(PipelineRequest request, int[] writes) {
+        int count = request.getCommandsCount();
+        if (count > limits().maxBatchKeys()) {
+            throw new LimitExceededException("commands of a Pipeline message", "replcache.limits.max-batch-keys",
+                    limits().maxBatchKeys(), count, "commands");
+        }
+        PipelineResponse.Builder response = PipelineResponse.newBuilder();
+        int wrote = 0;
+        for (Command command : request.getCommandsList()) {
+            WriteMarker.clear();
+            response.addResults(pipelined(command));
+            if (WriteMarker.take()) {
+                wrote++;
+            }
+        }
+        writes[0] = wrote;
+        return response.build();
     }
 
     /** One pipelined command: its response, or the status its unary call would have ended with. */
-    PipelineResponse pipelined(PipelineRequest request) {
-        PipelineRequest.CommandCase command = request.getCommandCase();
-        OperationMetrics.Command timer = pipelined == null ? null : pipelined.get(command);
+    private Result pipelined(Command command) {
+        OperationMetrics.Command timer = pipelined == null ? null : pipelined.get(command.getCommandCase());
         long started = System.nanoTime();
-        PipelineResponse response;
+        Result result;
+        OperationMetrics.Outcome outcome = OperationMetrics.Outcome.OK;
         try {
-            response = run(request);
+            result = run(command);
         } catch (RuntimeException e) {
-            Status status = GrpcErrors.toStatus(e, PIPELINE_METHOD + " (" + command + ")");
-            response = PipelineResponse.newBuilder().setError(CommandError.newBuilder()
+            Status status = GrpcErrors.toStatus(e, PIPELINE_METHOD + " (" + command.getCommandCase() + ")");
+            result = Result.newBuilder().setError(CommandError.newBuilder()
                     .setCode(status.getCode().value())
                     .setMessage(status.getDescription() == null ? "" : status.getDescription())).build();
-            if (timer != null) {
-                timer.record(OperationMetrics.Outcome.ofGrpcStatus(status.getCode()), System.nanoTime() - started);
-            }
-            return response;
+            outcome = OperationMetrics.Outcome.ofGrpcStatus(status.getCode());
         }
         if (timer != null) {
-            timer.record(OperationMetrics.Outcome.OK, System.nanoTime() - started);
+            timer.record(outcome, System.nanoTime() - started);
         }
-        return response;
+        return result;
     }
 
-    private PipelineResponse run(PipelineRequest r) {
-        PipelineResponse.Builder b = PipelineResponse.newBuilder();
-        return switch (r.getCommandCase()) {
-            case GET -> b.setGet(get(r.getGet())).build();
-            case SET -> b.setSet(set(r.getSet())).build();
-            case DELETE -> b.setDelete(delete(r.getDelete())).build();
-            case GET_DEL -> b.setGetDel(getDel(r.getGetDel())).build();
-            case EXISTS -> b.setExists(exists(r.getExists())).build();
-            case M_GET -> b.setMGet(mGet(r.getMGet())).build();
-            case M_SET -> b.setMSet(mSet(r.getMSet())).build();
-            case INCR -> b.setIncr(incr(r.getIncr())).build();
-            case APPEND -> b.setAppend(append(r.getAppend())).build();
-            case EXPIRE -> b.setExpire(expire(r.getExpire())).build();
-            case PERSIST -> b.setPersist(persist(r.getPersist())).build();
-            case TTL -> b.setTtl(ttl(r.getTtl())).build();
-            case H_SET -> b.setHSet(hSet(r.getHSet())).build();
-            case H_GET -> b.setHGet(hGet(r.getHGet())).build();
-            case H_DEL -> b.setHDel(hDel(r.getHDel())).build();
-            case H_GET_ALL -> b.setHGetAll(hGetAll(r.getHGetAll())).build();
-            case H_INCR_BY -> b.setHIncrBy(hIncrBy(r.getHIncrBy())).build();
-            case COMMAND_NOT_SET -> throw new InvalidRequestException("a pipelined request must set one command");
+    private Result run(Command c) {
+        Result.Builder b = Result.newBuilder();
+        return switch (c.getCommandCase()) {
+            case GET -> b.setGet(get(c.getGet())).build();
+            case SET -> b.setSet(set(c.getSet())).build();
+            case DELETE -> b.setDelete(delete(c.getDelete())).build();
+            case GET_DEL -> b.setGetDel(getDel(c.getGetDel())).build();
+            case EXISTS -> b.setExists(exists(c.getExists())).build();
+            case M_GET -> b.setMGet(mGet(c.getMGet())).build();
+            case M_SET -> b.setMSet(mSet(c.getMSet())).build();
+            case INCR -> b.setIncr(incr(c.getIncr())).build();
+            case APPEND -> b.setAppend(append(c.getAppend())).build();
+            case EXPIRE -> b.setExpire(expire(c.getExpire())).build();
+            case PERSIST -> b.setPersist(persist(c.getPersist())).build();
+            case TTL -> b.setTtl(ttl(c.getTtl())).build();
+            case H_SET -> b.setHSet(hSet(c.getHSet())).build();
+            case H_GET -> b.setHGet(hGet(c.getHGet())).build();
+            case H_DEL -> b.setHDel(hDel(c.getHDel())).build();
+            case H_GET_ALL -> b.setHGetAll(hGetAll(c.getHGetAll())).build();
+            case H_INCR_BY -> b.setHIncrBy(hIncrBy(c.getHIncrBy())).build();
+            case COMMAND_NOT_SET -> throw new InvalidRequestException("a pipelined command must set one command");
         };
     }
 

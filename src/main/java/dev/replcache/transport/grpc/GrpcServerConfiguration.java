@@ -30,9 +30,8 @@ public class GrpcServerConfiguration {
     private static final Logger log = LoggerFactory.getLogger(GrpcServerConfiguration.class);
 
     @Bean
-    public CacheGrpcService cacheGrpcService(CacheNode node, GrpcProperties properties,
-                                             ObjectProvider<OperationMetrics> metrics) {
-        return new CacheGrpcService(node, properties.pipelineWindow(), metrics.getIfAvailable());
+    public CacheGrpcService cacheGrpcService(CacheNode node, ObjectProvider<OperationMetrics> metrics) {
+        return new CacheGrpcService(node, metrics.getIfAvailable());
     }
 
     @Bean(destroyMethod = "shutdown")

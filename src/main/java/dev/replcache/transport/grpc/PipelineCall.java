@@ -1,78 +1,90 @@
 package dev.replcache.transport.grpc;
 
+import dev.replcache.api.cache.v1.CacheServiceGrpc;
 import dev.replcache.api.cache.v1.PipelineRequest;
 import dev.replcache.api.cache.v1.PipelineResponse;
 import dev.replcache.node.CacheNode;
-import dev.replcache.node.WriteMarker;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import java.util.ArrayDeque;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 
 /**
- * One {@code Pipeline} stream: runs its commands in arrival order and answers each, in order,
- * with exactly one response.
+ * One {@code Pipeline} stream: runs each message's commands in arrival order and answers each
+ * message with one response, in order.
  *
- * <p><b>Flow control.</b> Inbound messages are requested by hand: at most {@code window} are
- * requested and not yet answered, and none are requested while the transport says the client
- * is not reading ({@code isReady()} false). A client that sends without reading therefore
- * makes the server hold at most {@code window} responses; HTTP/2 flow control then stops its
- * sending.
+ * <p><b>Flow control.</b> Inbound messages are requested by hand, one at a time, and the next
+ * only while the transport says the client is reading ({@code isReady()}). A client that sends
+ * without reading therefore makes the server hold at most one response past gRPC's ready
+ * threshold; HTTP/2 flow control then stops its sending.
  *
- * <p><b>Throttle.</b> A write while replicas are slow (replication's throttle policy) holds the
- * stream for the node's delay, as a unary write's response is held: commands that arrive in the
- * meantime wait, in order.
+ * <p><b>Throttle.</b> While replicas are slow (replication's throttle policy) a message that
+ * wrote holds the stream for the node's delay once per write, as that many unary writes would
+ * be held, before its response goes out and the next message is read.
  *
  * <p>Every method is synchronized: gRPC calls the observer methods and the ready handler one at
  * a time, and the throttle's timer is the only other thread; {@code out} is used under the lock.
  */
 final class PipelineCall implements StreamObserver<PipelineRequest> {
 
+    private static final String METHOD = CacheServiceGrpc.getPipelineMethod().getFullMethodName();
+
     private final ServerCallStreamObserver<PipelineResponse> out;
-    private final Function<PipelineRequest, PipelineResponse> commands;
+    private final BiFunction<PipelineRequest, int[], PipelineResponse> commands;
     private final CacheNode node;
-    private final int window;
-    /** Commands that arrived while the stream was held by the throttle, oldest first. */
-    private final ArrayDeque<PipelineRequest> waiting = new ArrayDeque<>();
-    /** Requested from the transport and not arrived yet. */
-    private int requested;
-    private boolean throttled;
+    private final int[] writes = new int[1];
+    /** A message was requested and has not arrived yet. */
+    private boolean requested;
+    /** A response is held by the throttle. */
+    private PipelineResponse held;
     private boolean halfClosed;
     private boolean finished;
 
     private PipelineCall(ServerCallStreamObserver<PipelineResponse> out,
-                         Function<PipelineRequest, PipelineResponse> commands, CacheNode node, int window) {
+                         BiFunction<PipelineRequest, int[], PipelineResponse> commands, CacheNode node) {
         this.out = out;
         this.commands = commands;
         this.node = node;
-        this.window = window;
     }
 
-    /** Called from the service method, before it returns the observer (manual flow control needs that). */
+    /**
+     * Called from the service method, before it returns the observer (manual flow control must
+     * be set up then). {@code commands} runs one message and reports its writes in {@code int[0]}.
+     */
     static StreamObserver<PipelineRequest> start(StreamObserver<PipelineResponse> responses,
-                                                 Function<PipelineRequest, PipelineResponse> commands,
-                                                 CacheNode node, int window) {
+                                                 BiFunction<PipelineRequest, int[], PipelineResponse> commands,
+                                                 CacheNode node) {
         ServerCallStreamObserver<PipelineResponse> out = (ServerCallStreamObserver<PipelineResponse>) responses;
-        PipelineCall call = new PipelineCall(out, commands, node, window);
+        PipelineCall call = new PipelineCall(out, commands, node);
         out.disableAutoRequest();
         out.setOnReadyHandler(call::onReady);
         out.setOnCancelHandler(call::onCancel);
-        call.requestMore();
+        call.requestNext();
         return call;
     }
 
     @Override
     public synchronized void onNext(PipelineRequest request) {
-        requested--;
+        requested = false;
         if (finished) {
             return;
         }
-        if (throttled) {
-            waiting.add(request);
+        PipelineResponse response;
+        try {
+            response = commands.apply(request, writes);
+        } catch (RuntimeException e) {
+            // The message itself is refused (too many commands): the stream ends with its status.
+            finished = true;
+            out.onError(GrpcErrors.toStatusException(e, METHOD));
             return;
         }
-        run(request);
-        requestMore();
+        long delayMs = throttleDelay(writes[0]);
+        if (delayMs > 0) {
+            held = response;
+            node.schedule(this::release, delayMs);
+            return;
+        }
+        out.onNext(response);
+        requestNext();
     }
 
     /** The client half-closed: answer what is left, then end the stream. */
@@ -86,55 +98,52 @@ final class PipelineCall implements StreamObserver<PipelineRequest> {
     @Override
     public synchronized void onError(Throwable t) {
         finished = true;
-        waiting.clear();
+        held = null;
     }
 
     private synchronized void onCancel() {
         finished = true;
-        waiting.clear();
+        held = null;
     }
 
     private synchronized void onReady() {
-        requestMore();
+        requestNext();
     }
 
     /** The throttle's delay passed (the node's timer thread). */
-    private synchronized void resume() {
-        throttled = false;
-        PipelineRequest next;
-        while (!throttled && !finished && (next = waiting.poll()) != null) {
-            run(next);
-        }
-        finishIfDone();
-        requestMore();
-    }
-
-    private void run(PipelineRequest request) {
-        WriteMarker.clear();
-        PipelineResponse response = commands.apply(request);
-        out.onNext(response);
-        if (WriteMarker.take() && !response.hasError() && node.throttles()) {
-            long delayMs = node.throttleDelayForWrite();
-            if (delayMs > 0) {
-                throttled = true;
-                node.schedule(this::resume, delayMs);
-            }
-        }
-    }
-
-    private void requestMore() {
-        if (finished || halfClosed || throttled || !out.isReady()) {
+    private synchronized void release() {
+        PipelineResponse response = held;
+        held = null;
+        if (finished || response == null) {
             return;
         }
-        int more = window - requested - waiting.size();
-        if (more > 0) {
-            requested += more;
-            out.request(more);
+        out.onNext(response);
+        finishIfDone();
+        requestNext();
+    }
+
+    /** The node's delay for each of {@code writes} writes, summed; 0 when nothing is throttled. */
+    private long throttleDelay(int writes) {
+        if (writes == 0 || !node.throttles()) {
+            return 0;
         }
+        long delayMs = 0;
+        for (int i = 0; i < writes; i++) {
+            delayMs += node.throttleDelayForWrite();
+        }
+        return delayMs;
+    }
+
+    private void requestNext() {
+        if (finished || halfClosed || requested || held != null || !out.isReady()) {
+            return;
+        }
+        requested = true;
+        out.request(1);
     }
 
     private void finishIfDone() {
-        if (halfClosed && !throttled && waiting.isEmpty() && !finished) {
+        if (halfClosed && held == null && !finished) {
             finished = true;
             out.onCompleted();
         }

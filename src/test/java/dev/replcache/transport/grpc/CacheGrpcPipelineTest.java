@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
 import dev.replcache.api.cache.v1.CacheServiceGrpc;
+import dev.replcache.api.cache.v1.Command;
 import dev.replcache.api.cache.v1.DeleteRequest;
 import dev.replcache.api.cache.v1.ExistsRequest;
 import dev.replcache.api.cache.v1.GetRequest;
@@ -14,6 +15,7 @@ import dev.replcache.api.cache.v1.FieldValue;
 import dev.replcache.api.cache.v1.IncrRequest;
 import dev.replcache.api.cache.v1.PipelineRequest;
 import dev.replcache.api.cache.v1.PipelineResponse;
+import dev.replcache.api.cache.v1.Result;
 import dev.replcache.api.cache.v1.SetRequest;
 import dev.replcache.api.cache.v1.TtlRequest;
 import io.grpc.ManagedChannel;
@@ -40,27 +42,24 @@ import org.junit.jupiter.api.Test;
  */
 class CacheGrpcPipelineTest extends GrpcTestSupport {
 
-    /** replcache.grpc.pipeline-window's default. */
-    private static final int WINDOW = 64;
-
     private static ByteString b(String s) {
         return ByteString.copyFromUtf8(s);
     }
 
-    private static PipelineRequest set(String key, String value) {
-        return PipelineRequest.newBuilder().setSet(SetRequest.newBuilder().setKey(b(key)).setValue(b(value))).build();
+    private static Command set(String key, String value) {
+        return Command.newBuilder().setSet(SetRequest.newBuilder().setKey(b(key)).setValue(b(value))).build();
     }
 
-    private static PipelineRequest get(String key) {
-        return PipelineRequest.newBuilder().setGet(GetRequest.newBuilder().setKey(b(key))).build();
+    private static Command get(String key) {
+        return Command.newBuilder().setGet(GetRequest.newBuilder().setKey(b(key))).build();
     }
 
-    private static PipelineRequest incr(String key) {
-        return PipelineRequest.newBuilder().setIncr(IncrRequest.newBuilder().setKey(b(key)).setBy(1)).build();
+    private static Command incr(String key) {
+        return Command.newBuilder().setIncr(IncrRequest.newBuilder().setKey(b(key)).setBy(1)).build();
     }
 
-    /** Sends every request, half-closes, and returns every response once the server ended the stream. */
-    private List<PipelineResponse> pipeline(List<PipelineRequest> requests) throws Exception {
+    /** Sends the commands in messages of {@code batch}, half-closes, and returns every result in order. */
+    private List<Result> pipeline(List<Command> commands, int batch) throws Exception {
         List<PipelineResponse> responses = Collections.synchronizedList(new ArrayList<>());
         CompletableFuture<Void> done = new CompletableFuture<>();
         StreamObserver<PipelineRequest> in = CacheServiceGrpc.newStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS)
@@ -80,29 +79,39 @@ class CacheGrpcPipelineTest extends GrpcTestSupport {
                         done.complete(null);
                     }
                 });
-        requests.forEach(in::onNext);
+        for (int from = 0; from < commands.size(); from += batch) {
+            in.onNext(PipelineRequest.newBuilder()
+                    .addAllCommands(commands.subList(from, Math.min(commands.size(), from + batch))).build());
+        }
         in.onCompleted();
         done.get(60, TimeUnit.SECONDS);
-        return responses;
+        // One response per message, with one result per command of that message.
+        assertThat(responses).hasSize((commands.size() + batch - 1) / batch);
+        List<Result> results = new ArrayList<>();
+        for (int i = 0; i < responses.size(); i++) {
+            assertThat(responses.get(i).getResultsCount()).isEqualTo(Math.min(batch, commands.size() - i * batch));
+            results.addAll(responses.get(i).getResultsList());
+        }
+        return results;
     }
 
     @Test
     void commandsRunInOrderAndEachGetsOneResponseInTheSameOrder() throws Exception {
         String p = "pipe:" + UUID.randomUUID() + ":";
-        List<PipelineRequest> requests = new ArrayList<>();
+        List<Command> requests = new ArrayList<>();
         for (int i = 0; i < 2_000; i++) {
             requests.add(set(p + i, "v" + i));
             requests.add(get(p + i));
             requests.add(incr(p + "counter"));
         }
-        requests.add(PipelineRequest.newBuilder().setHSet(HSetRequest.newBuilder().setKey(b(p + "h"))
+        requests.add(Command.newBuilder().setHSet(HSetRequest.newBuilder().setKey(b(p + "h"))
                 .addFields(FieldValue.newBuilder().setField(b("f")).setValue(b("x")))).build());
-        requests.add(PipelineRequest.newBuilder().setHGet(HGetRequest.newBuilder().setKey(b(p + "h")).setField(b("f"))).build());
-        requests.add(PipelineRequest.newBuilder().setDelete(DeleteRequest.newBuilder().addKeys(b(p + "0")).addKeys(b(p + "1"))).build());
-        requests.add(PipelineRequest.newBuilder().setExists(ExistsRequest.newBuilder().addKeys(b(p + "0")).addKeys(b(p + "2"))).build());
-        requests.add(PipelineRequest.newBuilder().setTtl(TtlRequest.newBuilder().setKey(b(p + "missing"))).build());
+        requests.add(Command.newBuilder().setHGet(HGetRequest.newBuilder().setKey(b(p + "h")).setField(b("f"))).build());
+        requests.add(Command.newBuilder().setDelete(DeleteRequest.newBuilder().addKeys(b(p + "0")).addKeys(b(p + "1"))).build());
+        requests.add(Command.newBuilder().setExists(ExistsRequest.newBuilder().addKeys(b(p + "0")).addKeys(b(p + "2"))).build());
+        requests.add(Command.newBuilder().setTtl(TtlRequest.newBuilder().setKey(b(p + "missing"))).build());
 
-        List<PipelineResponse> responses = pipeline(requests);
+        List<Result> responses = pipeline(requests, 16);
 
         assertThat(responses).hasSize(requests.size());
         for (int i = 0; i < 2_000; i++) {
@@ -124,13 +133,13 @@ class CacheGrpcPipelineTest extends GrpcTestSupport {
     @Test
     void aFailingCommandAnswersWithItsStatusAndTheStreamGoesOn() throws Exception {
         String p = "pipe-err:" + UUID.randomUUID() + ":";
-        List<PipelineResponse> responses = pipeline(List.of(
+        List<Result> responses = pipeline(List.of(
                 set(p + "s", "not a number"),
                 incr(p + "s"),
-                PipelineRequest.getDefaultInstance(),
+                Command.getDefaultInstance(),
                 get("k".repeat(2_000)), // over max-key-bytes (1KB here)
-                PipelineRequest.newBuilder().setDelete(DeleteRequest.getDefaultInstance()).build(),
-                get(p + "s")));
+                Command.newBuilder().setDelete(DeleteRequest.getDefaultInstance()).build(),
+                get(p + "s")), 4);
 
         assertThat(responses).hasSize(6);
         assertThat(responses.get(0).hasSet()).isTrue();
@@ -187,7 +196,8 @@ class CacheGrpcPipelineTest extends GrpcTestSupport {
                         }
                     });
             for (int i = 0; i < commands; i++) {
-                in.onNext(get(key)); // buffered by the client's stub when the server stops reading
+                // One GET per message; buffered by the client's stub when the server stops reading.
+                in.onNext(PipelineRequest.newBuilder().addCommands(get(key)).build());
             }
             in.onCompleted();
 
@@ -195,15 +205,52 @@ class CacheGrpcPipelineTest extends GrpcTestSupport {
             await().atMost(Duration.ofSeconds(10)).until(() -> served.messagesProduced.get() > 0);
             Thread.sleep(1_000); // time enough for a server that ignores flow control to answer them all
             int answeredWhileNotRead = served.messagesProduced.get();
-            assertThat(answeredWhileNotRead).isBetween(1, WINDOW + 8);
+            // The server reads one message at a time, and none while its responses are not read.
+            assertThat(answeredWhileNotRead).isBetween(1, 4);
 
             call.get(0).request(1);
             done.get(60, TimeUnit.SECONDS);
             assertThat(responses).hasSize(commands);
-            assertThat(responses).allSatisfy(r -> assertThat(r.getGet().getValue()).isEqualTo(big));
+            assertThat(responses).allSatisfy(r -> assertThat(r.getResults(0).getGet().getValue()).isEqualTo(big));
         } finally {
             smallWindow.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
         }
+    }
+
+    @Test
+    void aMessageOverTheBatchLimitEndsTheStreamWithResourceExhaustedAndAnEmptyOneIsAnsweredEmpty() {
+        List<PipelineResponse> responses = new ArrayList<>();
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        StreamObserver<PipelineRequest> in = CacheServiceGrpc.newStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+                .pipeline(new StreamObserver<>() {
+                    @Override
+                    public void onNext(PipelineResponse r) {
+                        responses.add(r);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        done.completeExceptionally(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        done.complete(null);
+                    }
+                });
+        in.onNext(PipelineRequest.getDefaultInstance());
+        PipelineRequest.Builder tooMany = PipelineRequest.newBuilder();
+        for (int i = 0; i < 1_001; i++) { // max-batch-keys is 1000 here
+            tooMany.addCommands(get("k" + i));
+        }
+        in.onNext(tooMany.build());
+        assertThat(done).failsWithin(Duration.ofSeconds(10)).withThrowableThat()
+                .havingRootCause().isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+                    assertThat(e.getStatus().getDescription()).contains("max-batch-keys").contains("1001");
+                });
+        assertThat(responses).hasSize(1);
+        assertThat(responses.get(0).getResultsCount()).isZero();
     }
 
     @Test
@@ -229,7 +276,7 @@ class CacheGrpcPipelineTest extends GrpcTestSupport {
                         done.complete(null);
                     }
                 });
-        in.onNext(set("pipe-wait", "v"));
+        in.onNext(PipelineRequest.newBuilder().addCommands(set("pipe-wait", "v")).build());
         in.onCompleted();
         assertThat(done).failsWithin(Duration.ofSeconds(10)).withThrowableThat()
                 .havingRootCause().isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
