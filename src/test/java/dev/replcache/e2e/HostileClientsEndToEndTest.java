@@ -218,6 +218,9 @@ class HostileClientsEndToEndTest {
         }
         Closed scan = rawCall("cache.v1.CacheService/Scan", MethodDescriptor.MethodType.SERVER_STREAMING, TRUNCATED);
         assertThat(scan.status().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        Closed pipeline = rawCall("cache.v1.CacheService/Pipeline", MethodDescriptor.MethodType.BIDI_STREAMING, TRUNCATED);
+        assertThat(pipeline.status().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(pipeline.status().getDescription()).contains("malformed request message");
 
         // The replication stream: a peer's broken message ends its stream, and its session with it.
         Closed sync = rawCall("replication.v1.ReplicationService/Sync", MethodDescriptor.MethodType.BIDI_STREAMING, TRUNCATED);
