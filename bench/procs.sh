@@ -40,6 +40,8 @@ require_free_ports() {
 }
 load1() { cut -d' ' -f1 /proc/loadavg; }
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+CLK_TCK=$(getconf CLK_TCK)
+cpu_us() { awk -v t="$CLK_TCK" '{ printf "%.0f", ($14 + $15) * 1e6 / t }' "/proc/$1/stat"; } # user+system of a pid
 
 # redis-server (no persistence) on 127.0.0.1:$1, answering PING; sets redis_pid.
 start_redis() {

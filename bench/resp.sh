@@ -6,7 +6,8 @@
 #
 # Each test runs on Redis and then on ReplCache, back to back, in BENCH_ROUNDS rounds; the table
 # gives the medians over rounds and each round's ratio (this shared 2-core VM swings by up to 1.8x
-# between identical runs, so one round proves little). ReplCache gets one unmeasured warm-up run
+# between identical runs, so one round proves little), and each server's CPU time per request
+# (user + system of its process over the run), which moves much less with the neighbours' load. ReplCache gets one unmeasured warm-up run
 # of each (the JIT compiles the RESP path); Redis needs none.
 # All traffic goes to 127.0.0.1; every run is bounded in count and time; every process started
 # is stopped by its pid.
@@ -88,6 +89,13 @@ bench_line() { # port pipeline op -> "rps p50 p99"
     END { exit !found }' <<<"$csv" || { echo "no $3 line in redis-benchmark CSV:" >&2; echo "$csv" >&2; return 1; }
 }
 
+measure() { # server-pid port pipeline op -> "rps p50 p99 server_cpu_us_per_request"
+  local c0 line
+  c0=$(cpu_us "$1")
+  line=$(bench_line "$2" "$3" "$4") || return 1
+  echo "$line $(awk -v a="$c0" -v b="$(cpu_us "$1")" -v n="$REQUESTS" 'BEGIN { printf "%.2f", (b - a) / n }')"
+}
+
 # Both servers run side by side (the idle one costs nothing) and each test runs on Redis and then
 # on ReplCache back to back, so a change in the machine's load hits both alike.
 echo "== redis-server $(redis-server --version | awk '{print $3}') on 127.0.0.1:$REDIS_PORT" >&2
@@ -102,8 +110,8 @@ declare -A R C
 for ((round = 1; round <= ROUNDS; round++)); do
   for p in 1 16; do
     for op in set get; do
-      R[$op,$p,$round]=$(bench_line "$REDIS_PORT" "$p" "$op"); echo "round $round redis $op P$p: ${R[$op,$p,$round]}" >&2
-      C[$op,$p,$round]=$(bench_line "$RESP_PORT" "$p" "$op"); echo "round $round replcache $op P$p: ${C[$op,$p,$round]}" >&2
+      R[$op,$p,$round]=$(measure "$redis_pid" "$REDIS_PORT" "$p" "$op"); echo "round $round redis $op P$p: ${R[$op,$p,$round]}" >&2
+      C[$op,$p,$round]=$(measure "$server_pid" "$RESP_PORT" "$p" "$op"); echo "round $round replcache $op P$p: ${C[$op,$p,$round]}" >&2
     done
   done
 done
@@ -112,7 +120,7 @@ LOAD_END=$(loadavg)
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-column_of() { # array-name op pipeline column(1=rps 2=p50 3=p99) -> the values of every round
+column_of() { # array-name op pipeline column(1=rps 2=p50 3=p99 4=cpu) -> the values of every round
   local -n runs=$1; local r
   for ((r = 1; r <= ROUNDS; r++)); do awk -v c="$4" '{ print $c }' <<<"${runs[$2,$3,$r]}"; done
 }
@@ -122,22 +130,22 @@ out="bench/results/resp-$(date -u +%Y%m%dT%H%M%SZ).md"
   echo "# ReplCache RESP benchmark, $TIME_START"
   echo
   echo "Machine: $(nproc) cores; $(java -version 2>&1 | head -1); $(redis-server --version | cut -d' ' -f1-3); ReplCache $GIT_REV."
-  echo "redis-benchmark -t set,get -c $CLIENTS -d $VALUE -r $KEYSPACE -n $REQUESTS [-P 16]; client and servers share the machine; each test on Redis then on ReplCache, back to back, in $ROUNDS rounds: medians over the rounds, and each round's ratio; ReplCache after one unmeasured warm-up run of each."
+  echo "redis-benchmark -t set,get -c $CLIENTS -d $VALUE -r $KEYSPACE -n $REQUESTS [-P 16]; client and servers share the machine; each test on Redis then on ReplCache, back to back, in $ROUNDS rounds: medians over the rounds, and each round's ratio; CPU us/req is each server process's user + system time over the run divided by its requests; ReplCache after one unmeasured warm-up run of each."
   echo "Load average (1/5/15 min): $LOAD_START at start, $LOAD_END at end; $load_note. Command: $COMMAND"
   echo
-  echo "| run | ReplCache ops/s | p50 ms | p99 ms | Redis ops/s | Redis p50 ms | Redis p99 ms | ratio per round | ReplCache / Redis (median) |"
-  echo "|---|---|---|---|---|---|---|---|---|"
+  echo "| run | ReplCache ops/s | p50 ms | p99 ms | CPU us/req | Redis ops/s | Redis p50 ms | Redis p99 ms | Redis CPU us/req | ratio per round | ReplCache / Redis (median) |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|"
   for p in 1 16; do
     for op in set get; do
       cols=()
       for arr in C R; do
-        for c in 1 2 3; do cols+=("$(column_of "$arr" "$op" "$p" "$c" | median)"); done
+        for c in 1 2 3 4; do cols+=("$(column_of "$arr" "$op" "$p" "$c" | median)"); done
       done
       per_round=()
       for ((r = 1; r <= ROUNDS; r++)); do
         per_round+=("$(ratio "$(cut -d' ' -f1 <<<"${C[$op,$p,$r]}")" "$(cut -d' ' -f1 <<<"${R[$op,$p,$r]}")")")
       done
-      echo "| ${op^^} -P $p | ${cols[0]} | ${cols[1]} | ${cols[2]} | ${cols[3]} | ${cols[4]} | ${cols[5]} | ${per_round[*]} | $(printf '%s\n' "${per_round[@]}" | median) |"
+      echo "| ${op^^} -P $p | ${cols[0]} | ${cols[1]} | ${cols[2]} | ${cols[3]} | ${cols[4]} | ${cols[5]} | ${cols[6]} | ${cols[7]} | ${per_round[*]} | $(printf '%s\n' "${per_round[@]}" | median) |"
     done
   done
 } | tee "$out"

@@ -9,6 +9,9 @@
 #
 # Environment (all optional):
 #   BENCH_WRK_SECONDS      length of each wrk run (15)
+#   BENCH_WRK_WARMUP_SECONDS  unmeasured wrk run before each measured one (20: on 2 cores the JIT
+#                          compiles the Spring MVC path for about that long; 5 s measured 3.2k PUT/s
+#                          where the same server did 7.5k once warm)
 #   BENCH_GRPC_CHANNELS    HTTP/2 connections the 50 gRPC lanes share (2; 50 = one per lane)
 #   BENCH_MAX_LOAD         wait until the 1-minute load average is below this before measuring
 #                          (1.5; 0 = do not wait), polling every 30 s ...
@@ -27,6 +30,8 @@ HTTP_PORT=${BENCH_HTTP_PORT:-18080}
 GRPC_PORT=${BENCH_GRPC_PORT:-19090}
 REDIS_PORT=${BENCH_REDIS_PORT:-16379}
 WRK_SECONDS=${BENCH_WRK_SECONDS:-15}
+WRK_WARMUP=${BENCH_WRK_WARMUP_SECONDS:-20}
+[[ $WRK_WARMUP =~ ^[1-9][0-9]*$ ]] || { echo "BENCH_WRK_WARMUP_SECONDS must be a positive integer, got '$WRK_WARMUP'" >&2; exit 2; }
 CHANNELS=${BENCH_GRPC_CHANNELS:-2}
 MAX_LOAD=${BENCH_MAX_LOAD:-1.5}
 LOAD_WAIT_SECONDS=${BENCH_LOAD_WAIT_SECONDS:-900}
@@ -121,8 +126,6 @@ done
 [[ -n $ready ]] || { echo "ReplCache not ready within 120s" >&2; cat "$work/replcache.log" >&2; exit 1; }
 
 field() { tr ' ' '\n' <<<"$1" | grep "^$2=" | cut -d= -f2; }
-CLK_TCK=$(getconf CLK_TCK)
-cpu_us() { awk -v t="$CLK_TCK" '{ printf "%.0f", ($14 + $15) * 1e6 / t }' "/proc/$1/stat"; } # user+system of a pid
 WARMUP=$(( REQUESTS / 10 > 50000 ? 50000 : (REQUESTS / 10 > 0 ? REQUESTS / 10 : 1) ))  # as GrpcLoadGenerator
 declare -A G SCPU
 for p in 1 16; do
@@ -147,7 +150,6 @@ for op in set get; do
   if ((rc != 0)); then notes+=("gRPC Pipeline ${op^^}: $(field "${G[$op,stream]}" errors) failed requests (not counted in ops/s)"); fi
 done
 
-WRK_WARMUP=$(( WRK_SECONDS / 3 > 3 ? WRK_SECONDS / 3 : 3 ))
 wrk_run() { # script -> "rps p50_ms p99_ms p999_ms non2xx socket_errors requests server_cpu_us_per_request"
   local out
   # Warm-up (JIT of the HTTP path), not measured, like the gRPC generator's.
@@ -198,7 +200,7 @@ out="bench/results/$(date -u +%Y%m%dT%H%M%SZ).md"
   echo "Load: $CLIENTS clients, $REQUESTS requests per run, ${VALUE}-byte values, random keys over $KEYSPACE; client and server share the machine."
   echo "gRPC: $CLIENTS request lanes x pipeline in flight over $CHANNELS HTTP/2 connections; warm-up of min(requests/10, 50000) excluded. HTTP: wrk -t2 -c$CLIENTS for ${WRK_SECONDS}s after an unmeasured ${WRK_WARMUP}s warm-up."
   echo "Load average (1/5/15 min): $LOAD_START at start ($TIME_START), $LOAD_END at end ($TIME_END); $load_note."
-  echo "Command: BENCH_WRK_SECONDS=$WRK_SECONDS BENCH_GRPC_CHANNELS=$CHANNELS BENCH_MAX_LOAD=$MAX_LOAD $COMMAND"
+  echo "Command: BENCH_WRK_SECONDS=$WRK_SECONDS BENCH_WRK_WARMUP_SECONDS=$WRK_WARMUP BENCH_GRPC_CHANNELS=$CHANNELS BENCH_MAX_LOAD=$MAX_LOAD $COMMAND"
   [[ -z $SERVER_JAVA_OPTS ]] || echo "Server JVM options: $SERVER_JAVA_OPTS"
   echo
   echo "| run | ReplCache ops/s | p50 ms | p99 ms | p99.9 ms | Redis ops/s | Redis p50 ms | Redis p99 ms | ratio |"
