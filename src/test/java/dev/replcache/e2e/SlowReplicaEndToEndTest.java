@@ -18,6 +18,7 @@ import dev.replcache.api.replication.v1.ReplicaMessage;
 import dev.replcache.api.replication.v1.ReplicationServiceGrpc;
 import dev.replcache.keyspace.Bytes;
 import dev.replcache.replication.ReplicationStats;
+import dev.replcache.testing.PipelineResponses;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
@@ -26,8 +27,6 @@ import io.grpc.stub.StreamObserver;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -199,29 +198,13 @@ class SlowReplicaEndToEndTest {
     private static List<PipelineResponse> pipeline(TestNode node, List<PipelineRequest> requests) {
         ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", node.grpcPort()).usePlaintext().build();
         try {
-            List<PipelineResponse> responses = new CopyOnWriteArrayList<>();
-            CompletableFuture<Void> done = new CompletableFuture<>();
+            PipelineResponses stream = new PipelineResponses();
             StreamObserver<PipelineRequest> in = CacheServiceGrpc.newStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
-                    .pipeline(new StreamObserver<>() {
-                        @Override
-                        public void onNext(PipelineResponse r) {
-                            responses.add(r);
-                        }
-
-                        @Override
-                        public void onError(Throwable t) {
-                            done.completeExceptionally(t);
-                        }
-
-                        @Override
-                        public void onCompleted() {
-                            done.complete(null);
-                        }
-                    });
+                    .pipeline(stream);
             requests.forEach(in::onNext);
             in.onCompleted();
-            done.join();
-            return responses;
+            stream.done.join();
+            return stream.responses;
         } finally {
             channel.shutdownNow();
         }

@@ -18,6 +18,7 @@ import dev.replcache.api.cache.v1.PipelineResponse;
 import dev.replcache.api.cache.v1.Result;
 import dev.replcache.api.cache.v1.SetRequest;
 import dev.replcache.api.cache.v1.TtlRequest;
+import dev.replcache.testing.PipelineResponses;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -60,31 +61,16 @@ class CacheGrpcPipelineTest extends GrpcTestSupport {
 
     /** Sends the commands in messages of {@code batch}, half-closes, and returns every result in order. */
     private List<Result> pipeline(List<Command> commands, int batch) throws Exception {
-        List<PipelineResponse> responses = Collections.synchronizedList(new ArrayList<>());
-        CompletableFuture<Void> done = new CompletableFuture<>();
+        PipelineResponses stream = new PipelineResponses();
         StreamObserver<PipelineRequest> in = CacheServiceGrpc.newStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS)
-                .pipeline(new StreamObserver<>() {
-                    @Override
-                    public void onNext(PipelineResponse r) {
-                        responses.add(r);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        done.completeExceptionally(t);
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        done.complete(null);
-                    }
-                });
+                .pipeline(stream);
         for (int from = 0; from < commands.size(); from += batch) {
             in.onNext(PipelineRequest.newBuilder()
                     .addAllCommands(commands.subList(from, Math.min(commands.size(), from + batch))).build());
         }
         in.onCompleted();
-        done.get(60, TimeUnit.SECONDS);
+        stream.done.get(60, TimeUnit.SECONDS);
+        List<PipelineResponse> responses = stream.responses;
         // One response per message, with one result per command of that message.
         assertThat(responses).hasSize((commands.size() + batch - 1) / batch);
         List<Result> results = new ArrayList<>();
@@ -219,66 +205,36 @@ class CacheGrpcPipelineTest extends GrpcTestSupport {
 
     @Test
     void aMessageOverTheBatchLimitEndsTheStreamWithResourceExhaustedAndAnEmptyOneIsAnsweredEmpty() {
-        List<PipelineResponse> responses = new ArrayList<>();
-        CompletableFuture<Void> done = new CompletableFuture<>();
+        PipelineResponses stream = new PipelineResponses();
         StreamObserver<PipelineRequest> in = CacheServiceGrpc.newStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
-                .pipeline(new StreamObserver<>() {
-                    @Override
-                    public void onNext(PipelineResponse r) {
-                        responses.add(r);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        done.completeExceptionally(t);
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        done.complete(null);
-                    }
-                });
+                .pipeline(stream);
         in.onNext(PipelineRequest.getDefaultInstance());
         PipelineRequest.Builder tooMany = PipelineRequest.newBuilder();
         for (int i = 0; i < 1_001; i++) { // max-batch-keys is 1000 here
             tooMany.addCommands(get("k" + i));
         }
         in.onNext(tooMany.build());
-        assertThat(done).failsWithin(Duration.ofSeconds(10)).withThrowableThat()
+        assertThat(stream.done).failsWithin(Duration.ofSeconds(10)).withThrowableThat()
                 .havingRootCause().isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
                     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
                     assertThat(e.getStatus().getDescription()).contains("max-batch-keys").contains("1001");
                 });
-        assertThat(responses).hasSize(1);
-        assertThat(responses.get(0).getResultsCount()).isZero();
+        assertThat(stream.responses).hasSize(1);
+        assertThat(stream.responses.get(0).getResultsCount()).isZero();
     }
 
     @Test
     void inlineWaitIsRefusedOnAPipelineStream() {
         Metadata headers = new Metadata();
         headers.put(WriteAckInterceptor.WAIT_REPLICAS, "1");
-        CompletableFuture<Void> done = new CompletableFuture<>();
+        PipelineResponses stream = new PipelineResponses();
         StreamObserver<PipelineRequest> in = CacheServiceGrpc.newStub(channel)
                 .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
                 .withDeadlineAfter(10, TimeUnit.SECONDS)
-                .pipeline(new StreamObserver<>() {
-                    @Override
-                    public void onNext(PipelineResponse r) {
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        done.completeExceptionally(t);
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        done.complete(null);
-                    }
-                });
+                .pipeline(stream);
         in.onNext(PipelineRequest.newBuilder().addCommands(set("pipe-wait", "v")).build());
         in.onCompleted();
-        assertThat(done).failsWithin(Duration.ofSeconds(10)).withThrowableThat()
+        assertThat(stream.done).failsWithin(Duration.ofSeconds(10)).withThrowableThat()
                 .havingRootCause().isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
                     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
                     assertThat(e.getStatus().getDescription()).contains("wait-replicas").contains("Wait call");
