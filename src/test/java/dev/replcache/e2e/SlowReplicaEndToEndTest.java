@@ -7,6 +7,7 @@ import com.google.protobuf.ByteString;
 import dev.replcache.api.cache.v1.CacheServiceGrpc;
 import dev.replcache.api.cache.v1.Command;
 import dev.replcache.api.cache.v1.GetRequest;
+import dev.replcache.api.cache.v1.IncrRequest;
 import dev.replcache.api.cache.v1.PipelineRequest;
 import dev.replcache.api.cache.v1.PipelineResponse;
 import dev.replcache.api.cache.v1.SetRequest;
@@ -179,6 +180,12 @@ class SlowReplicaEndToEndTest {
         assertThat(responses).flatExtracting(PipelineResponse::getResultsList).extracting(r -> r.getResultCase().name())
                 .containsExactly("SET", "GET", "SET", "SET", "GET");
         assertThat(responses.get(2).getResults(0).getGet().getValue().toStringUtf8()).isEqualTo("v");
+        assertThat(master.node().throttledWrites()).isEqualTo(throttledBefore + 4);
+        // A write that fails is not held, as for a unary call.
+        List<PipelineResponse> failed = pipeline(master, List.of(PipelineRequest.newBuilder()
+                .addCommands(Command.newBuilder().setIncr(IncrRequest.newBuilder().setKey(ByteString.copyFromUtf8("p1")).setBy(1)))
+                .build()));
+        assertThat(failed.get(0).getResults(0).getError().getMessage()).contains("not an integer");
         assertThat(master.node().throttledWrites()).isEqualTo(throttledBefore + 4);
         // Throttling does not cut the replica off.
         assertThat(stalled.closed.get()).isNull();

@@ -116,7 +116,7 @@ public final class CacheGrpcService extends CacheServiceGrpc.CacheServiceImplBas
 
     /**
      * One message of a Pipeline stream: a result per command, in order; {@code writes[0]} gets the
-     * number of commands that wrote (each is throttled like a unary write).
+     * number of commands that wrote and succeeded (each is throttled like a unary write).
      */
     PipelineResponse pipelined(PipelineRequest request, int[] writes) {
         int count = request.getCommandsCount();
@@ -128,9 +128,10 @@ public final class CacheGrpcService extends CacheServiceGrpc.CacheServiceImplBas
         int wrote = 0;
         for (Command command : request.getCommandsList()) {
             WriteMarker.clear();
-            response.addResults(pipelined(command));
-            if (WriteMarker.take()) {
-                wrote++;
+            Result result = pipelined(command);
+            response.addResults(result);
+            if (WriteMarker.take() && !result.hasError()) {
+                wrote++; // as for unary calls, a write that failed is not throttled
             }
         }
         writes[0] = wrote;

@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>All listener callbacks of one call run serialized on the call's executor, and the
  * handlers touch the call only from those callbacks, so the close here cannot race with one
- * of theirs.
+ * of theirs. The one exception is {@link PipelineCall}, which sends a throttled response from
+ * the node's timer; it does so under its own lock and throws nothing there.
  */
 final class GrpcErrorInterceptor implements ServerInterceptor {
 

@@ -7,6 +7,8 @@ import dev.replcache.node.CacheNode;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.function.BiFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One {@code Pipeline} stream: runs each message's commands in arrival order and answers each
@@ -18,14 +20,17 @@ import java.util.function.BiFunction;
  * threshold; HTTP/2 flow control then stops its sending.
  *
  * <p><b>Throttle.</b> While replicas are slow (replication's throttle policy) a message that
- * wrote holds the stream for the node's delay once per write, as that many unary writes would
- * be held, before its response goes out and the next message is read.
+ * wrote holds the stream for the node's delay once per successful write, as that many unary
+ * writes (or a RESP pipeline's) would be held, before its response goes out and the next message
+ * is read. The delay is not capped per message: a cap would let a pipelining writer outrun the
+ * throttle that holds everyone else.
  *
  * <p>Every method is synchronized: gRPC calls the observer methods and the ready handler one at
  * a time, and the throttle's timer is the only other thread; {@code out} is used under the lock.
  */
 final class PipelineCall implements StreamObserver<PipelineRequest> {
 
+    private static final Logger log = LoggerFactory.getLogger(PipelineCall.class);
     private static final String METHOD = CacheServiceGrpc.getPipelineMethod().getFullMethodName();
 
     private final ServerCallStreamObserver<PipelineResponse> out;
@@ -110,16 +115,22 @@ final class PipelineCall implements StreamObserver<PipelineRequest> {
         requestNext();
     }
 
-    /** The throttle's delay passed (the node's timer thread). */
+    /** The throttle's delay passed (the node's timer thread, where nothing would report a failure). */
     private synchronized void release() {
         PipelineResponse response = held;
         held = null;
         if (finished || response == null) {
             return;
         }
-        out.onNext(response);
-        finishIfDone();
-        requestNext();
+        try {
+            out.onNext(response);
+            finishIfDone();
+            requestNext();
+        } catch (RuntimeException e) {
+            // The call closed under us (the client went away): nothing more is sent on it.
+            finished = true;
+            log.debug("Pipeline stream closed while a throttled response was held: {}", e.toString());
+        }
     }
 
     /** The node's delay for each of {@code writes} writes, summed; 0 when nothing is throttled. */
