@@ -334,21 +334,9 @@ public final class MasterLink {
         return masterLease;
     }
 
-    private static LeaseEpoch leaseOf(MasterMessage m) {
-        LeaseEpoch l = null;
-        if (m instanceof MasterMessage.Continue c) {
-            l = c.lease();
-        } else if (m instanceof MasterMessage.FullResync f) {
-            l = f.lease();
-        } else if (m instanceof MasterMessage.Ping p) {
-            l = p.lease();
-        }
-        return l == null ? LeaseEpoch.NONE : l;
-    }
-
     public Reaction onMessage(MasterMessage message) {
         lastHeardMs = clock.millis();
-        LeaseEpoch lease = leaseOf(message);
+        LeaseEpoch lease = message.lease();
         long floor = epochFloor.getAsLong();
         if (lease.isNone() && floor >= 0
                 && (message instanceof MasterMessage.Continue || message instanceof MasterMessage.FullResync)) {

@@ -4,10 +4,22 @@ package dev.replcache.replication;
 public sealed interface MasterMessage {
 
     /**
+     * The lease epoch the stream carries: the master's (or its own master's) on Continue,
+     * FullResync and Ping, {@link LeaseEpoch#NONE} on every other message and without a lease.
+     */
+    default LeaseEpoch lease() {
+        return LeaseEpoch.NONE;
+    }
+
+    /**
      * Partial resync accepted: the stream continues from {@code offset} under {@code replId}.
      * {@code lease} is the lease epoch the master holds (or its own master's), {@link LeaseEpoch#NONE} without one.
      */
     record Continue(ReplicationId replId, long offset, LeaseEpoch lease) implements MasterMessage {
+        public Continue {
+            lease = lease == null ? LeaseEpoch.NONE : lease;
+        }
+
         public Continue(ReplicationId replId, long offset) {
             this(replId, offset, LeaseEpoch.NONE);
         }
@@ -21,6 +33,10 @@ public sealed interface MasterMessage {
      */
     record FullResync(ReplicationId replId, long offset, String snapshotId, long sizeEstimate, long keyCount,
                       ReplicationId replId2, long secondReplOffset, LeaseEpoch lease) implements MasterMessage {
+        public FullResync {
+            lease = lease == null ? LeaseEpoch.NONE : lease;
+        }
+
         public FullResync(ReplicationId replId, long offset, String snapshotId, long sizeEstimate, long keyCount,
                           ReplicationId replId2, long secondReplOffset) {
             this(replId, offset, snapshotId, sizeEstimate, keyCount, replId2, secondReplOffset, LeaseEpoch.NONE);
@@ -72,6 +88,10 @@ public sealed interface MasterMessage {
      * epoch so a replica that learned of a newer one leaves a deposed master's stream.
      */
     record Ping(long masterOffset, LeaseEpoch lease) implements MasterMessage {
+        public Ping {
+            lease = lease == null ? LeaseEpoch.NONE : lease;
+        }
+
         public Ping(long masterOffset) {
             this(masterOffset, LeaseEpoch.NONE);
         }
