@@ -61,9 +61,9 @@ public class FailoverConfiguration {
         LeaseElector elector = new LeaseElector(store, new LeaseElector.Settings(node.nodeId(), name,
                 props.leaseDuration().toMillis(), props.renewDeadline().toMillis(), props.retryPeriod().toMillis()),
                 node.monotonicClock());
-        LeaseFailover failover = new LeaseFailover(node, elector, peerInfo, new LeaseFailover.Settings(name,
-                props.priority(), props.peers(), props.retryPeriod().toMillis(), 100, props.peerTimeout(),
-                props.handoverTimeout().toMillis()), node.monotonicClock(),
+        LeaseFailover failover = new LeaseFailover(node, elector, peerInfo, new LeaseFailover.Settings(
+                props.priority(), props.peers(), props.peerTimeout(), props.handoverTimeout().toMillis()),
+                node.monotonicClock(),
                 props.podName().isEmpty() ? LeaseFailover.RolePublisher.NONE
                         : new PodRoleLabel(client, namespace, props.podName()));
         node.setElection(failover);

@@ -42,14 +42,17 @@ public final class LeaseFailover implements CacheNode.Election, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(LeaseFailover.class);
 
+    /** The step interval while a freshly promoted master waits for its handover. */
+    private static final long FAST_POLL_MS = 100;
+
     /**
+     * The node's name and the retry period are the elector's ({@link LeaseElector#settings()}).
+     *
      * @param peers          the siblings' gRPC addresses (this node's own may be among them)
-     * @param fastPollMs     the step interval while a freshly promoted master waits for its handover
      * @param handoverWaitMs how long a master promoted by a failover waits for the lease before it
      *                       follows whoever holds it
      */
-    public record Settings(String name, int priority, List<String> peers, long retryPeriodMs, long fastPollMs,
-                           Duration peerTimeout, long handoverWaitMs) {
+    public record Settings(int priority, List<String> peers, Duration peerTimeout, long handoverWaitMs) {
         public Settings {
             peers = List.copyOf(peers);
         }
@@ -102,7 +105,7 @@ public final class LeaseFailover implements CacheNode.Election, AutoCloseable {
     }
 
     public void start() {
-        log.info("Lease failover: node {} (priority {}, elector identity {}), siblings {}", settings.name(),
+        log.info("Lease failover: node {} (priority {}, elector identity {}), siblings {}", elector.settings().name(),
                 settings.priority(), elector.settings().identity(), settings.peers());
         long generation = chain.get();
         timer.execute(() -> tick(generation));
@@ -153,7 +156,7 @@ public final class LeaseFailover implements CacheNode.Election, AutoCloseable {
     }
 
     private long nextDelayMs() {
-        return awaitingHandover() ? settings.fastPollMs() : settings.retryPeriodMs();
+        return awaitingHandover() ? FAST_POLL_MS : elector.settings().retryPeriodMs();
     }
 
     /** A master that a failover promoted, not yet holding the lease: its old master hands it over. */
@@ -270,9 +273,7 @@ public final class LeaseFailover implements CacheNode.Election, AutoCloseable {
         String address = node.announceAddress();
         for (String peer : settings.peers()) {
             if (!peer.equals(address)) {
-                calls.add(peerInfo.info(peer, settings.peerTimeout())
-                        .thenApply(LeaseFailover::candidate)
-                        .exceptionally(e -> Optional.empty()));
+                calls.add(askCandidate(peer));
             }
         }
         List<Optional<Candidacy.Candidate>> siblings = new ArrayList<>();
@@ -283,6 +284,16 @@ public final class LeaseFailover implements CacheNode.Election, AutoCloseable {
             }
         }
         return Candidacy.whyNotStand(me, siblings);
+    }
+
+    /** A sibling's candidacy as it answers within the peer timeout; empty when it does not (or cannot). */
+    private CompletableFuture<Optional<Candidacy.Candidate>> askCandidate(String address) {
+        try {
+            return peerInfo.info(address, settings.peerTimeout()).thenApply(LeaseFailover::candidate)
+                    .exceptionally(e -> Optional.empty());
+        } catch (RuntimeException e) {
+            return CompletableFuture.completedFuture(Optional.empty());
+        }
     }
 
     private static Optional<Candidacy.Candidate> candidate(PeerInfoClient.PeerInfo info) {
@@ -296,7 +307,7 @@ public final class LeaseFailover implements CacheNode.Election, AutoCloseable {
     }
 
     private Candidacy.Candidate self() {
-        return new Candidacy.Candidate(settings.name(), settings.priority(), node.historyEpoch(),
+        return new Candidacy.Candidate(elector.settings().name(), settings.priority(), node.historyEpoch(),
                 node.replicationLog().offset(), synced(), refusedResync());
     }
 
@@ -346,7 +357,7 @@ public final class LeaseFailover implements CacheNode.Election, AutoCloseable {
         LeaseElector.View v = elector.view();
         LeaseRecord h = v.holder();
         long at = lastTransitionAtMs;
-        return new ReplicationView.LeaseView(settings.name(), settings.priority(), synced(), refusedResync(), v.leading(), elector.mayWrite(), v.epoch(),
+        return new ReplicationView.LeaseView(elector.settings().name(), settings.priority(), synced(), refusedResync(), v.leading(), elector.mayWrite(), v.epoch(),
                 h == null ? null : h.holderName(), h == null ? null : h.address(), v.holderLive(), v.reachable(),
                 transitions.get(), lastTransition, at < 0 ? -1 : monotonic.millis() - at, node.historyEpoch());
     }
@@ -403,13 +414,7 @@ public final class LeaseFailover implements CacheNode.Election, AutoCloseable {
             if (r.address().isEmpty()) {
                 continue;
             }
-            Optional<Candidacy.Candidate> c;
-            try {
-                c = peerInfo.info(r.address(), settings.peerTimeout()).thenApply(LeaseFailover::candidate)
-                        .exceptionally(e -> Optional.empty()).join();
-            } catch (RuntimeException e) {
-                c = Optional.empty();
-            }
+            Optional<Candidacy.Candidate> c = askCandidate(r.address()).join(); // bounded by the peer timeout
             if (c.isPresent() && c.get().priority() > 0 && !c.get().refused()) {
                 try {
                     return HostPort.parse(r.address(), "the replica's announced address");

@@ -118,8 +118,7 @@ public final class CacheNode implements AutoCloseable {
         this.connector = Objects.requireNonNull(connector, "connector");
         this.replicationLog = ReplicationLog.fresh(idRandom, settings.backlogBytes(), monotonic);
         this.replicationLog.setAppendListener(() -> senderWakeup.run());
-        this.keyspace = new Keyspace(settings.keyspace(), clock, random.split(), replicationLog);
-        this.keyspace.setTimeDeletionGuard(() -> election.mayWrite());
+        this.keyspace = newKeyspace(KeyspaceRole.MASTER);
         this.snapshotFiles = new SnapshotFiles(settings.dataDir(), () -> keyspace, this::cut);
         this.master = new ReplicationMaster(replicationLog, snapshotFiles, settings.master(), monotonic,
                 settings.replica().authToken());
@@ -191,11 +190,16 @@ public final class CacheNode implements AutoCloseable {
 
     /** {@link #throttleDelayMs()} for a write the transport is about to hold, counted as throttled when > 0. */
     public long throttleDelayForWrite() {
+        return throttleDelayForWrites(1);
+    }
+
+    /** As {@link #throttleDelayForWrite()} for {@code writes} writes answered together: each is held once. */
+    public long throttleDelayForWrites(int writes) {
         long delay = master.throttleDelayMs();
-        if (delay > 0) {
-            throttledWrites.increment();
+        if (delay > 0 && writes > 0) {
+            throttledWrites.add(writes);
         }
-        return delay;
+        return delay * writes;
     }
 
     /** Writes whose response the throttle held (a metric). */
@@ -426,8 +430,7 @@ public final class CacheNode implements AutoCloseable {
         long ownHistoryEpoch = historyEpoch();
         promotedFromLease = LeaseEpoch.NONE;
         if (current != null) {
-            syncedBefore |= current.link().everSynced();
-            current.close();
+            retire(current);
         }
         keyspace.setRole(KeyspaceRole.REPLICA);
         MasterLink masterLink = new MasterLink(replicationLog, new ReplicaDataset(settings.dataDir(),
@@ -547,9 +550,8 @@ public final class CacheNode implements AutoCloseable {
         // past what its master had, and a replica of that master could continue across it. A snapshot
         // the link is loading now must not install after this (it would bring the old master back).
         nextLinkGeneration();
-        syncedBefore |= current.link().everSynced();
         promotedFromLease = current.link().masterLease();
-        current.close();
+        retire(current);
         replicationLog.shiftReplicationId(ReplicationId.random(idRandom));
         promotedAtMs = monotonic.millis();
         keyspace.setRole(KeyspaceRole.MASTER);
@@ -557,6 +559,12 @@ public final class CacheNode implements AutoCloseable {
         log.info("Promoted to master: replId={} replId2={} valid up to offset {}", replicationLog.replId(),
                 replicationLog.replId2(), replicationLog.secondReplOffset());
         election.roleChanged();
+    }
+
+    /** Closes a link this node leaves, keeping whether it ever synced (a candidate's "synced in this run"). */
+    private void retire(LinkDriver old) {
+        syncedBefore |= old.link().everSynced();
+        old.close();
     }
 
     /** Drops the link to the master (it reconnects, resyncing partially when it can). */
