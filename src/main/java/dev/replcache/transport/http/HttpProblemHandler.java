@@ -5,6 +5,7 @@ import dev.replcache.node.InvalidRequestException;
 import dev.replcache.node.FailoverException;
 import dev.replcache.node.LimitExceededException;
 import dev.replcache.node.NotEnoughReplicasException;
+import dev.replcache.node.NoLeaseException;
 import dev.replcache.node.NodeStoppingException;
 import dev.replcache.node.ReadOnlyReplicaException;
 import dev.replcache.node.SaveFailedException;
@@ -62,9 +63,7 @@ class HttpProblemHandler extends ResponseEntityExceptionHandler {
             case READONLY -> ProblemType.READ_ONLY_REPLICA;
         };
         if (type == ProblemType.WRITES_PAUSED) {
-            HttpHeaders headers = new HttpHeaders();
-            headers.set(HttpHeaders.RETRY_AFTER, "1");
-            return handleExceptionInternal(e, body(type, e.getMessage()), headers, type.status(), request);
+            return retryLater(e, type, request);
         }
         return problem(e, type, e.getMessage(), request);
     }
@@ -118,18 +117,19 @@ class HttpProblemHandler extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(NodeStoppingException.class)
     ResponseEntity<Object> stopping(NodeStoppingException e, WebRequest request) {
-        HttpHeaders headers = new HttpHeaders();
-        headers.set(HttpHeaders.RETRY_AFTER, "1");
-        return handleExceptionInternal(e, body(ProblemType.NODE_STOPPING, e.getMessage()), headers,
-                ProblemType.NODE_STOPPING.status(), request);
+        return retryLater(e, ProblemType.NODE_STOPPING, request);
     }
 
-    @ExceptionHandler(dev.replcache.node.NoLeaseException.class)
-    ResponseEntity<Object> noLease(dev.replcache.node.NoLeaseException e, WebRequest request) {
+    @ExceptionHandler(NoLeaseException.class)
+    ResponseEntity<Object> noLease(NoLeaseException e, WebRequest request) {
+        return retryLater(e, ProblemType.NO_MASTER, request);
+    }
+
+    /** A refusal that passes by itself (a pause, a shutdown, an election): the problem with Retry-After: 1. */
+    private ResponseEntity<Object> retryLater(Exception e, ProblemType type, WebRequest request) {
         HttpHeaders headers = new HttpHeaders();
         headers.set(HttpHeaders.RETRY_AFTER, "1");
-        return handleExceptionInternal(e, body(ProblemType.NO_MASTER, e.getMessage()), headers,
-                ProblemType.NO_MASTER.status(), request);
+        return handleExceptionInternal(e, body(type, e.getMessage()), headers, type.status(), request);
     }
 
     @ExceptionHandler(ApiProblemException.class)

@@ -5,6 +5,7 @@ import dev.replcache.node.CacheNode;
 import dev.replcache.node.FailoverException;
 import dev.replcache.node.InvalidRequestException;
 import dev.replcache.node.LimitExceededException;
+import dev.replcache.node.NoLeaseException;
 import dev.replcache.node.NodeStoppingException;
 import dev.replcache.node.NotEnoughReplicasException;
 import dev.replcache.node.ReadOnlyReplicaException;
@@ -279,7 +280,7 @@ final class RespConnection extends ChannelInboundHandlerAdapter {
     /** Redis's reply for an exception a command may raise. */
     private static String messageOf(RuntimeException e) {
         if (e instanceof RespError || e instanceof KeyspaceException || e instanceof FailoverException
-                || e instanceof dev.replcache.node.NoLeaseException) {
+                || e instanceof NoLeaseException) {
             return e.getMessage();
         }
         if (e instanceof ReadOnlyReplicaException) {
