@@ -1,6 +1,7 @@
 package dev.replcache.keyspace;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,6 +36,20 @@ public final class EntryCodec {
         byte[] out = new byte[encodedSize(entry)];
         encodeInto(entry, out, 0);
         return out;
+    }
+
+    /**
+     * The entry as one stream frame: its encoded length as an unsigned LEB128 varint, then the
+     * encoding, in one array sized up front (this runs for every write, under the write lock).
+     */
+    public static byte[] encodeWithLengthPrefix(CommandEntry entry) {
+        int bodyLength = encodedSize(entry);
+        SizeSink prefix = new SizeSink();
+        writeVarLong(prefix, bodyLength);
+        ArraySink out = new ArraySink(new byte[prefix.size + bodyLength], 0);
+        writeVarLong(out, bodyLength);
+        encode(entry, out);
+        return out.dst;
     }
 
     /** Bytes the encoding of {@code entry} takes. */
@@ -143,12 +158,19 @@ public final class EntryCodec {
         }
     }
 
-    /** Pairs in byte order of their keys (the canonical form {@code Reader.readPairs} insists on). */
+    /**
+     * Pairs in byte order of their keys (the canonical form {@code Reader.readPairs} insists on).
+     * The size does not depend on the order, so only the writing pass sorts.
+     */
     private static void writeSortedPairs(Sink out, Map<Bytes, Bytes> pairs) {
-        List<Map.Entry<Bytes, Bytes>> sorted = new ArrayList<>(pairs.entrySet());
-        sorted.sort(Map.Entry.comparingByKey(Comparator.naturalOrder()));
-        writeVarLong(out, sorted.size());
-        for (Map.Entry<Bytes, Bytes> p : sorted) {
+        Collection<Map.Entry<Bytes, Bytes>> ordered = pairs.entrySet();
+        if (!(out instanceof SizeSink)) {
+            List<Map.Entry<Bytes, Bytes>> sorted = new ArrayList<>(ordered);
+            sorted.sort(Map.Entry.comparingByKey(Comparator.naturalOrder()));
+            ordered = sorted;
+        }
+        writeVarLong(out, ordered.size());
+        for (Map.Entry<Bytes, Bytes> p : ordered) {
             writeBytes(out, p.getKey());
             writeBytes(out, p.getValue());
         }

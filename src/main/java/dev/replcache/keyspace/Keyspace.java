@@ -296,7 +296,7 @@ public final class Keyspace {
             ensureMemoryForWrite();
             Segment s = segmentFor(key);
             Entry old = liveEntry(s, key, now);
-            long oldLength = old == null ? 0 : asString(old).bytes().length();
+            long oldLength = old == null ? 0 : asString(old).length();
             if (oldLength + suffix.length() > maxLength) {
                 throw new KeyspaceException(KeyspaceException.Kind.STRING_TOO_LONG);
             }

@@ -41,14 +41,16 @@ final class MemoryEstimate {
     }
 
     static long entry(Bytes key, Value value, long expireAtMs) {
-        return KEY_OVERHEAD + bytes(key) + value.memoryBytes()
-                + (expireAtMs == Entry.NO_EXPIRY ? 0 : EXPIRE_OVERHEAD);
+        return entry(key, value.memoryBytes(), expireAtMs != Entry.NO_EXPIRY);
     }
 
     /** As {@link #entry(Bytes, Value, long)}, from what the entry keeps: no load of its value. */
     static long entry(Bytes key, Entry entry) {
-        return KEY_OVERHEAD + bytes(key) + entry.valueMemoryBytes()
-                + (entry.hasExpiry() ? EXPIRE_OVERHEAD : 0);
+        return entry(key, entry.valueMemoryBytes(), entry.hasExpiry());
+    }
+
+    private static long entry(Bytes key, long valueBytes, boolean hasExpiry) {
+        return KEY_OVERHEAD + bytes(key) + valueBytes + (hasExpiry ? EXPIRE_OVERHEAD : 0);
     }
 
     private static long align(long n) {

@@ -14,23 +14,8 @@ public final class StreamFrames {
     private StreamFrames() {
     }
 
-    /** One entry as stream bytes: its length as a varint, then its encoding, in one array. */
+    /** One entry as stream bytes: its length as a varint, then its encoding. */
     public static byte[] frame(CommandEntry entry) {
-        // Sized up front and written in place: this runs for every write, inside the keyspace's write lock.
-        int bodyLength = EntryCodec.encodedSize(entry);
-        int prefix = 1;
-        for (int len = bodyLength >>> 7; len != 0; len >>>= 7) {
-            prefix++;
-        }
-        byte[] frame = new byte[prefix + bodyLength];
-        int pos = 0;
-        int len = bodyLength;
-        while ((len & ~0x7f) != 0) {
-            frame[pos++] = (byte) ((len & 0x7f) | 0x80);
-            len >>>= 7;
-        }
-        frame[pos] = (byte) len;
-        EntryCodec.encodeInto(entry, frame, prefix);
-        return frame;
+        return EntryCodec.encodeWithLengthPrefix(entry);
     }
 }
