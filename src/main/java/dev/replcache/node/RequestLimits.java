@@ -56,8 +56,13 @@ public record RequestLimits(int maxKeyBytes, int maxValueBytes, int maxBatchKeys
         if (items.isEmpty()) {
             throw new InvalidRequestException(what + " must not be empty");
         }
-        if (items.size() > maxBatchKeys) {
-            throw new LimitExceededException(what, "replcache.limits.max-batch-keys", maxBatchKeys, items.size(), "items");
+        checkBatchSize(items.size(), what, "items");
+    }
+
+    /** At most {@code maxBatchKeys} of {@code what} in one request (none is allowed here). */
+    public void checkBatchSize(int count, String what, String unit) {
+        if (count > maxBatchKeys) {
+            throw new LimitExceededException(what, "replcache.limits.max-batch-keys", maxBatchKeys, count, unit);
         }
     }
 }

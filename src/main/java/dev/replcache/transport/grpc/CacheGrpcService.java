@@ -85,8 +85,6 @@ public final class CacheGrpcService extends CacheServiceGrpc.CacheServiceImplBas
     /** Keys per Scan response when the request leaves count at 0. */
     static final int DEFAULT_SCAN_COUNT = 100;
 
-    private static final String PIPELINE_METHOD = CacheServiceGrpc.getPipelineMethod().getFullMethodName();
-
     private final CacheNode node;
     /** Timers of pipelined commands, under the unary calls' names; null without metrics. */
     private final Map<Command.CommandCase, OperationMetrics.Command> pipelined;
@@ -114,28 +112,20 @@ public final class CacheGrpcService extends CacheServiceGrpc.CacheServiceImplBas
         return PipelineCall.start(out, this::pipelined, node);
     }
 
-    /**
-     * One message of a Pipeline stream: a result per command, in order; {@code writes[0]} gets the
-     * number of commands that wrote and succeeded (each is throttled like a unary write).
-     */
-    PipelineResponse pipelined(PipelineRequest request, int[] writes) {
-        int count = request.getCommandsCount();
-        if (count > limits().maxBatchKeys()) {
-            throw new LimitExceededException("commands of a Pipeline message", "replcache.limits.max-batch-keys",
-                    limits().maxBatchKeys(), count, "commands");
-        }
+    /** One message of a Pipeline stream: a result per command, in order, and how many wrote. */
+    PipelineCall.Answer pipelined(PipelineRequest request) {
+        limits().checkBatchSize(request.getCommandsCount(), "commands of a Pipeline message", "commands");
         PipelineResponse.Builder response = PipelineResponse.newBuilder();
         int wrote = 0;
+        WriteMarker.clear();
         for (Command command : request.getCommandsList()) {
-            WriteMarker.clear();
             Result result = pipelined(command);
             response.addResults(result);
-            if (WriteMarker.take() && !result.hasError()) {
+            if (WriteMarker.take() && !result.hasError()) { // take() clears the mark for the next command
                 wrote++; // as for unary calls, a write that failed is not throttled
             }
         }
-        writes[0] = wrote;
-        return response.build();
+        return new PipelineCall.Answer(response.build(), wrote);
     }
 
     /** One pipelined command: its response, or the status its unary call would have ended with. */
@@ -147,7 +137,7 @@ public final class CacheGrpcService extends CacheServiceGrpc.CacheServiceImplBas
         try {
             result = run(command);
         } catch (RuntimeException e) {
-            Status status = GrpcErrors.toStatus(e, PIPELINE_METHOD + " (" + command.getCommandCase() + ")");
+            Status status = GrpcErrors.toStatus(e, PipelineCall.METHOD + " (" + command.getCommandCase() + ")");
             result = Result.newBuilder().setError(CommandError.newBuilder()
                     .setCode(status.getCode().value())
                     .setMessage(status.getDescription() == null ? "" : status.getDescription())).build();

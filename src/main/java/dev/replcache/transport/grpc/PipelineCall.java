@@ -6,7 +6,7 @@ import dev.replcache.api.cache.v1.PipelineResponse;
 import dev.replcache.node.CacheNode;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import java.util.function.BiFunction;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,12 +31,15 @@ import org.slf4j.LoggerFactory;
 final class PipelineCall implements StreamObserver<PipelineRequest> {
 
     private static final Logger log = LoggerFactory.getLogger(PipelineCall.class);
-    private static final String METHOD = CacheServiceGrpc.getPipelineMethod().getFullMethodName();
+    static final String METHOD = CacheServiceGrpc.getPipelineMethod().getFullMethodName();
+
+    /** What one message got: its response, and how many of its commands wrote (each throttled once). */
+    record Answer(PipelineResponse response, int writes) {
+    }
 
     private final ServerCallStreamObserver<PipelineResponse> out;
-    private final BiFunction<PipelineRequest, int[], PipelineResponse> commands;
+    private final Function<PipelineRequest, Answer> commands;
     private final CacheNode node;
-    private final int[] writes = new int[1];
     /** A message was requested and has not arrived yet. */
     private boolean requested;
     /** A response is held by the throttle. */
@@ -45,7 +48,7 @@ final class PipelineCall implements StreamObserver<PipelineRequest> {
     private boolean finished;
 
     private PipelineCall(ServerCallStreamObserver<PipelineResponse> out,
-                         BiFunction<PipelineRequest, int[], PipelineResponse> commands, CacheNode node) {
+                         Function<PipelineRequest, Answer> commands, CacheNode node) {
         this.out = out;
         this.commands = commands;
         this.node = node;
@@ -53,11 +56,10 @@ final class PipelineCall implements StreamObserver<PipelineRequest> {
 
     /**
      * Called from the service method, before it returns the observer (manual flow control must
-     * be set up then). {@code commands} runs one message and reports its writes in {@code int[0]}.
+     * be set up then). {@code commands} runs one message.
      */
     static StreamObserver<PipelineRequest> start(StreamObserver<PipelineResponse> responses,
-                                                 BiFunction<PipelineRequest, int[], PipelineResponse> commands,
-                                                 CacheNode node) {
+                                                 Function<PipelineRequest, Answer> commands, CacheNode node) {
         ServerCallStreamObserver<PipelineResponse> out = (ServerCallStreamObserver<PipelineResponse>) responses;
         PipelineCall call = new PipelineCall(out, commands, node);
         out.disableAutoRequest();
@@ -73,22 +75,22 @@ final class PipelineCall implements StreamObserver<PipelineRequest> {
         if (finished) {
             return;
         }
-        PipelineResponse response;
+        Answer answer;
         try {
-            response = commands.apply(request, writes);
+            answer = commands.apply(request);
         } catch (RuntimeException e) {
             // The message itself is refused (too many commands): the stream ends with its status.
             finished = true;
             out.onError(GrpcErrors.toStatusException(e, METHOD));
             return;
         }
-        long delayMs = throttleDelay(writes[0]);
+        long delayMs = answer.writes() > 0 && node.throttles() ? node.throttleDelayForWrites(answer.writes()) : 0;
         if (delayMs > 0) {
-            held = response;
+            held = answer.response();
             node.schedule(this::release, delayMs);
             return;
         }
-        out.onNext(response);
+        out.onNext(answer.response());
         requestNext();
     }
 
@@ -102,8 +104,7 @@ final class PipelineCall implements StreamObserver<PipelineRequest> {
     /** The client cancelled or the stream broke: nothing more is sent. */
     @Override
     public synchronized void onError(Throwable t) {
-        finished = true;
-        held = null;
+        onCancel();
     }
 
     private synchronized void onCancel() {
@@ -131,18 +132,6 @@ final class PipelineCall implements StreamObserver<PipelineRequest> {
             finished = true;
             log.debug("Pipeline stream closed while a throttled response was held: {}", e.toString());
         }
-    }
-
-    /** The node's delay for each of {@code writes} writes, summed; 0 when nothing is throttled. */
-    private long throttleDelay(int writes) {
-        if (writes == 0 || !node.throttles()) {
-            return 0;
-        }
-        long delayMs = 0;
-        for (int i = 0; i < writes; i++) {
-            delayMs += node.throttleDelayForWrite();
-        }
-        return delayMs;
     }
 
     private void requestNext() {
