@@ -42,6 +42,8 @@ load1() { cut -d' ' -f1 /proc/loadavg; }
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 CLK_TCK=$(getconf CLK_TCK)
 cpu_us() { awk -v t="$CLK_TCK" '{ printf "%.0f", ($14 + $15) * 1e6 / t }' "/proc/$1/stat"; } # user+system of a pid
+# cpu_per_request pid cpu_us_before requests decimals: the pid's CPU microseconds per request since then
+cpu_per_request() { awk -v a="$2" -v b="$(cpu_us "$1")" -v n="$3" -v d="$4" 'BEGIN { printf "%." d "f", (b - a) / n }'; }
 
 # redis-server (no persistence) on 127.0.0.1:$1, answering PING; sets redis_pid.
 start_redis() {

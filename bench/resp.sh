@@ -93,7 +93,7 @@ measure() { # server-pid port pipeline op -> "rps p50 p99 server_cpu_us_per_requ
   local c0 line
   c0=$(cpu_us "$1")
   line=$(bench_line "$2" "$3" "$4") || return 1
-  echo "$line $(awk -v a="$c0" -v b="$(cpu_us "$1")" -v n="$REQUESTS" 'BEGIN { printf "%.2f", (b - a) / n }')"
+  echo "$line $(cpu_per_request "$1" "$c0" "$REQUESTS" 2)"
 }
 
 # Both servers run side by side (the idle one costs nothing) and each test runs on Redis and then

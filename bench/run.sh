@@ -128,27 +128,22 @@ done
 field() { tr ' ' '\n' <<<"$1" | grep "^$2=" | cut -d= -f2; }
 WARMUP=$(( REQUESTS / 10 > 50000 ? 50000 : (REQUESTS / 10 > 0 ? REQUESTS / 10 : 1) ))  # as GrpcLoadGenerator
 declare -A G SCPU
+# grpc_run key op pipeline label: one GrpcLoadGenerator run into G[key] and the server's CPU per request into SCPU[key].
+grpc_run() {
+  local rc=0 c0
+  c0=$(cpu_us "$server_pid")
+  G[$1]=$(timeout "$RUN_TIMEOUT" java -Xms1g -Xmx1g -cp "$CP" dev.replcache.bench.GrpcLoadGenerator \
+    127.0.0.1 "$GRPC_PORT" "$2" $CLIENTS "$3" "$REQUESTS" $VALUE $KEYSPACE "$CHANNELS") || rc=$?
+  SCPU[$1]=$(cpu_per_request "$server_pid" "$c0" $((REQUESTS + WARMUP)) 0)
+  echo "${G[$1]} server_cpu_us=${SCPU[$1]}" >&2
+  [[ -n $(field "${G[$1]}" ops/s) ]] || { echo "$4 produced no result (exit $rc)" >&2; exit 1; }
+  if ((rc != 0)); then notes+=("$4: $(field "${G[$1]}" errors) failed requests (not counted in ops/s)"); fi
+}
 for p in 1 16; do
-  for op in set get; do
-    rc=0; c0=$(cpu_us "$server_pid")
-    G[$op,$p]=$(timeout "$RUN_TIMEOUT" java -Xms1g -Xmx1g -cp "$CP" dev.replcache.bench.GrpcLoadGenerator \
-      127.0.0.1 "$GRPC_PORT" $op $CLIENTS "$p" "$REQUESTS" $VALUE $KEYSPACE "$CHANNELS") || rc=$?
-    SCPU[$op,$p]=$(awk -v a="$c0" -v b="$(cpu_us "$server_pid")" -v n=$((REQUESTS + WARMUP)) 'BEGIN { printf "%.0f", (b - a) / n }')
-    echo "${G[$op,$p]} server_cpu_us=${SCPU[$op,$p]}" >&2
-    [[ -n $(field "${G[$op,$p]}" ops/s) ]] || { echo "gRPC $op P$p produced no result (exit $rc)" >&2; exit 1; }
-    if ((rc != 0)); then notes+=("gRPC ${op^^} pipeline $p: $(field "${G[$op,$p]}" errors) failed requests (not counted in ops/s)"); fi
-  done
+  for op in set get; do grpc_run "$op,$p" "$op" "$p" "gRPC ${op^^} pipeline $p"; done
 done
 # The Pipeline stream: one per lane, batches of 16 as redis-benchmark -P 16 sends them.
-for op in set get; do
-  rc=0; c0=$(cpu_us "$server_pid")
-  G[$op,stream]=$(timeout "$RUN_TIMEOUT" java -Xms1g -Xmx1g -cp "$CP" dev.replcache.bench.GrpcLoadGenerator \
-    127.0.0.1 "$GRPC_PORT" "$op-stream" $CLIENTS 16 "$REQUESTS" $VALUE $KEYSPACE "$CHANNELS") || rc=$?
-  SCPU[$op,stream]=$(awk -v a="$c0" -v b="$(cpu_us "$server_pid")" -v n=$((REQUESTS + WARMUP)) 'BEGIN { printf "%.0f", (b - a) / n }')
-  echo "${G[$op,stream]} server_cpu_us=${SCPU[$op,stream]}" >&2
-  [[ -n $(field "${G[$op,stream]}" ops/s) ]] || { echo "gRPC Pipeline $op produced no result (exit $rc)" >&2; exit 1; }
-  if ((rc != 0)); then notes+=("gRPC Pipeline ${op^^}: $(field "${G[$op,stream]}" errors) failed requests (not counted in ops/s)"); fi
-done
+for op in set get; do grpc_run "$op,stream" "$op-stream" 16 "gRPC Pipeline ${op^^}"; done
 
 wrk_run() { # script -> "rps p50_ms p99_ms p999_ms non2xx socket_errors requests server_cpu_us_per_request"
   local out

@@ -7,6 +7,7 @@ import dev.replcache.api.cache.v1.GetRequest;
 import dev.replcache.api.cache.v1.GetResponse;
 import dev.replcache.api.cache.v1.PipelineRequest;
 import dev.replcache.api.cache.v1.PipelineResponse;
+import dev.replcache.api.cache.v1.Result;
 import dev.replcache.api.cache.v1.SetRequest;
 import dev.replcache.api.cache.v1.SetResponse;
 import io.grpc.ManagedChannel;
@@ -92,13 +93,13 @@ public final class GrpcLoadGenerator {
         }
         try {
             // Warm-up: JIT (client and server) and connections ready before measuring; not recorded.
-            Result warm = run(channels, clients, set, stream, pipeline, Math.min(Math.max(requests / 10, 1), 50_000), value,
+            RunResult warm = run(channels, clients, set, stream, pipeline, Math.min(Math.max(requests / 10, 1), 50_000), value,
                     keyspace);
             if (warm.errors > 0) {
                 System.err.println("warm-up: " + warm.errors + " requests failed");
             }
             long cpu0 = processCpuNanos();
-            Result r = run(channels, clients, set, stream, pipeline, requests, value, keyspace);
+            RunResult r = run(channels, clients, set, stream, pipeline, requests, value, keyspace);
             long cpu = processCpuNanos() - cpu0;
             Histogram h = r.histogram;
             System.out.printf(Locale.ROOT, "grpc %s%s clients=%d pipeline=%d channels=%d requests=%d ok=%d errors=%d"
@@ -127,47 +128,70 @@ public final class GrpcLoadGenerator {
                 ? os.getProcessCpuTime() : -1;
     }
 
-    private record Result(Histogram histogram, long errors, double seconds) {
+    private record RunResult(Histogram histogram, long errors, double seconds) {
     }
 
-    private static Result run(List<ManagedChannel> channels, int clients, boolean set, boolean stream, int pipeline,
-                              long requests, ByteString value, int keyspace) throws InterruptedException {
-        AtomicLong remaining = new AtomicLong(requests);
-        AtomicLong errors = new AtomicLong();
-        Histogram histogram = new ConcurrentHistogram(3);
+    /** What every lane of one run shares: the operation, the requests left, and what they measured. */
+    private record Load(boolean set, ByteString value, int keyspace, AtomicLong remaining, Histogram histogram,
+                        AtomicLong errors) {
+
+        /** Takes one request from the run's budget; false when none is left. */
+        boolean take() {
+            return remaining.getAndDecrement() > 0;
+        }
+
+        ByteString randomKey() {
+            return key(ThreadLocalRandom.current().nextInt(keyspace));
+        }
+
+        /** Counts a failed request, and prints the first few. */
+        void failed(String what) {
+            if (errors.getAndIncrement() < 5) {
+                System.err.println(what);
+            }
+        }
+    }
+
+    private static long await(CountDownLatch done) throws InterruptedException {
+        if (!done.await(RUN_TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
+            throw new IllegalStateException("benchmark did not finish in " + RUN_TIMEOUT_MINUTES + " minutes");
+        }
+        return System.nanoTime();
+    }
+
+    private static RunResult run(List<ManagedChannel> channels, int clients, boolean set, boolean stream, int pipeline,
+                                 long requests, ByteString value, int keyspace) throws InterruptedException {
+        Load load = new Load(set, value, keyspace, new AtomicLong(requests), new ConcurrentHistogram(3), new AtomicLong());
+        long start;
+        long end;
         if (stream) {
-            CountDownLatch lanesDone = new CountDownLatch(clients);
+            CountDownLatch done = new CountDownLatch(clients);
             List<StreamLane> lanes = new ArrayList<>(clients);
             for (int c = 0; c < clients; c++) {
-                lanes.add(new StreamLane(set, pipeline, value, keyspace, remaining, histogram, errors, lanesDone));
+                lanes.add(new StreamLane(load, pipeline, done));
             }
-            long start = System.nanoTime();
+            start = System.nanoTime();
             for (int c = 0; c < clients; c++) {
                 CacheServiceGrpc.newStub(channels.get(c % channels.size()))
                         .withDeadlineAfter(RUN_TIMEOUT_MINUTES, TimeUnit.MINUTES).pipeline(lanes.get(c));
             }
-            if (!lanesDone.await(RUN_TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
-                throw new IllegalStateException("benchmark did not finish in " + RUN_TIMEOUT_MINUTES + " minutes");
+            end = await(done);
+        } else {
+            CountDownLatch done = new CountDownLatch(clients * pipeline);
+            List<Slot> slots = new ArrayList<>(clients * pipeline);
+            for (int c = 0; c < clients; c++) {
+                CacheServiceGrpc.CacheServiceStub stub = CacheServiceGrpc.newStub(channels.get(c % channels.size()));
+                for (int p = 0; p < pipeline; p++) {
+                    slots.add(new Slot(stub, load, done));
+                }
             }
-            return new Result(histogram, errors.get(), (System.nanoTime() - start) / 1e9);
-        }
-        CountDownLatch done = new CountDownLatch(clients * pipeline);
-        List<Slot> slots = new ArrayList<>(clients * pipeline);
-        for (int c = 0; c < clients; c++) {
-            CacheServiceGrpc.CacheServiceStub stub = CacheServiceGrpc.newStub(channels.get(c % channels.size()));
-            for (int p = 0; p < pipeline; p++) {
-                slots.add(new Slot(stub, set, value, keyspace, remaining, histogram, errors, done));
+            start = System.nanoTime();
+            for (Slot slot : slots) {
+                slot.next();
             }
+            end = await(done);
         }
-        long start = System.nanoTime();
-        for (Slot slot : slots) {
-            slot.next();
-        }
-        if (!done.await(RUN_TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
-            throw new IllegalStateException("benchmark did not finish in " + RUN_TIMEOUT_MINUTES + " minutes");
-        }
-        double seconds = (System.nanoTime() - start) / 1e9;
-        return new Result(histogram, errors.get(), seconds);
+        return new RunResult(load.histogram(), load.errors().get(), (end - start) / 1e9);
     }
 
     /**
@@ -176,36 +200,25 @@ public final class GrpcLoadGenerator {
      */
     private static final class Slot {
         private final CacheServiceGrpc.CacheServiceStub stub;
-        private final boolean set;
-        private final ByteString value;
-        private final int keyspace;
-        private final AtomicLong remaining;
-        private final Histogram histogram;
-        private final AtomicLong errors;
+        private final Load load;
         private final CountDownLatch done;
 
-        Slot(CacheServiceGrpc.CacheServiceStub stub, boolean set, ByteString value, int keyspace,
-             AtomicLong remaining, Histogram histogram, AtomicLong errors, CountDownLatch done) {
+        Slot(CacheServiceGrpc.CacheServiceStub stub, Load load, CountDownLatch done) {
             this.stub = stub;
-            this.set = set;
-            this.value = value;
-            this.keyspace = keyspace;
-            this.remaining = remaining;
-            this.histogram = histogram;
-            this.errors = errors;
+            this.load = load;
             this.done = done;
         }
 
         void next() {
-            if (remaining.getAndDecrement() <= 0) {
+            if (!load.take()) {
                 done.countDown();
                 return;
             }
-            ByteString key = key(ThreadLocalRandom.current().nextInt(keyspace));
+            ByteString key = load.randomKey();
             CacheServiceGrpc.CacheServiceStub s = stub.withDeadlineAfter(CALL_DEADLINE_SECONDS, TimeUnit.SECONDS);
             long start = System.nanoTime();
-            if (set) {
-                s.set(SetRequest.newBuilder().setKey(key).setValue(value).build(), new Completion<SetResponse>(start));
+            if (load.set()) {
+                s.set(SetRequest.newBuilder().setKey(key).setValue(load.value()).build(), new Completion<SetResponse>(start));
             } else {
                 s.get(GetRequest.newBuilder().setKey(key).build(), new Completion<GetResponse>(start));
             }
@@ -224,15 +237,13 @@ public final class GrpcLoadGenerator {
 
             @Override
             public void onError(Throwable t) {
-                if (errors.getAndIncrement() < 5) {
-                    System.err.println("request failed: " + t);
-                }
+                load.failed("request failed: " + t);
                 next();
             }
 
             @Override
             public void onCompleted() {
-                histogram.recordValue(System.nanoTime() - start);
+                load.histogram().recordValue(System.nanoTime() - start);
                 next();
             }
         }
@@ -244,28 +255,17 @@ public final class GrpcLoadGenerator {
      * latency runs from the batch's send to its response, as redis-benchmark measures.
      */
     private static final class StreamLane implements ClientResponseObserver<PipelineRequest, PipelineResponse> {
-        private final boolean set;
-        private final ByteString value;
-        private final int keyspace;
-        private final AtomicLong remaining;
-        private final Histogram histogram;
-        private final AtomicLong errors;
-        private final CountDownLatch done;
+        private final Load load;
         private final int pipeline;
+        private final CountDownLatch done;
         private ClientCallStreamObserver<PipelineRequest> out;
         private long sentAt;
         private boolean started;
 
-        StreamLane(boolean set, int pipeline, ByteString value, int keyspace, AtomicLong remaining, Histogram histogram,
-                   AtomicLong errors, CountDownLatch done) {
-            this.set = set;
-            this.value = value;
-            this.keyspace = keyspace;
-            this.remaining = remaining;
-            this.histogram = histogram;
-            this.errors = errors;
-            this.done = done;
+        StreamLane(Load load, int pipeline, CountDownLatch done) {
+            this.load = load;
             this.pipeline = pipeline;
+            this.done = done;
         }
 
         @Override
@@ -281,10 +281,10 @@ public final class GrpcLoadGenerator {
 
         private void sendBatch() {
             PipelineRequest.Builder batch = PipelineRequest.newBuilder();
-            while (batch.getCommandsCount() < pipeline && remaining.getAndDecrement() > 0) {
-                ByteString key = key(ThreadLocalRandom.current().nextInt(keyspace));
-                batch.addCommands(set
-                        ? Command.newBuilder().setSet(SetRequest.newBuilder().setKey(key).setValue(value))
+            while (batch.getCommandsCount() < pipeline && load.take()) {
+                ByteString key = load.randomKey();
+                batch.addCommands(load.set()
+                        ? Command.newBuilder().setSet(SetRequest.newBuilder().setKey(key).setValue(load.value()))
                         : Command.newBuilder().setGet(GetRequest.newBuilder().setKey(key)));
             }
             if (batch.getCommandsCount() == 0) {
@@ -298,13 +298,11 @@ public final class GrpcLoadGenerator {
         @Override
         public void onNext(PipelineResponse response) {
             long latency = System.nanoTime() - sentAt;
-            for (dev.replcache.api.cache.v1.Result result : response.getResultsList()) {
+            for (Result result : response.getResultsList()) {
                 if (result.hasError()) {
-                    if (errors.getAndIncrement() < 5) {
-                        System.err.println("pipelined command failed: " + result.getError());
-                    }
+                    load.failed("pipelined command failed: " + result.getError());
                 } else {
-                    histogram.recordValue(latency);
+                    load.histogram().recordValue(latency);
                 }
             }
             sendBatch();
@@ -312,9 +310,7 @@ public final class GrpcLoadGenerator {
 
         @Override
         public void onError(Throwable t) {
-            if (errors.getAndIncrement() < 5) {
-                System.err.println("pipeline stream failed: " + t);
-            }
+            load.failed("pipeline stream failed: " + t);
             done.countDown();
         }
 
