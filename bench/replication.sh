@@ -4,7 +4,9 @@
 #   1. full-sync time and MB/s of KEYS keys with 100-byte values (REPLICAOF -> link up, offsets equal),
 #      into a freshly started replica and again into the same (now warm) replica
 #   2. master SET throughput idle (one replica streaming) vs while a second replica full-syncs
-#   3. replication lag under a full SET load with 1 and then 2 replicas, sampled every 10 ms
+#   3. replication lag under a full SET load with 1 and then 2 replicas, sampled every 10 ms; and
+#      3c. at a steady SET rate that is the same for both systems (BENCH_PROBE_RATES), the lag a
+#      reader of the replica sees: a probe key written every 10 ms, read back on the replica
 #   4. catch-up after a 3 s link cut with 10,000 writes during the cut, and whether it was a
 #      partial resync; plus the same with REPLICAOF NO ONE / REPLICAOF master
 # The driver is src/bench/java/dev/replcache/bench/ReplicationBench.java (built with -Pbench).
@@ -14,6 +16,8 @@
 #   BENCH_SET_REQUESTS   most SET requests per throughput run (default 200000; the run uses fewer so
 #                        that it fits in the full sync: see SET_N below)
 #   BENCH_LAG_REQUESTS   SET requests per lag run (default 150000)
+#   BENCH_PROBE_RATES    steady SET rates of the probe lag runs, per second (default "5000 20000")
+#   BENCH_PROBE_SECONDS  length of each probe lag run after its 2 s warm-up (default 20)
 # Output: a Markdown table on stdout and in bench/results/replication-<timestamp>.md; server logs,
 # ReplCache GC logs and the lag time series (CSV) in bench/results/replication-<timestamp>-logs/.
 set -euo pipefail
@@ -27,6 +31,9 @@ SET_REQUESTS=${BENCH_SET_REQUESTS:-200000}
 # 150000 SETs (~18 MB of stream) also push the backlog (16 MB) past the snapshot of the warm full
 # sync, so the sync under load in 2 must take a new snapshot rather than reuse that one.
 LAG_REQUESTS=${BENCH_LAG_REQUESTS:-150000}
+PROBE_RATES=${BENCH_PROBE_RATES:-5000 20000}
+PROBE_SECONDS=${BENCH_PROBE_SECONDS:-20}
+PROBE_LANES=8
 CUT_MS=3000
 CUT_WRITES=10000
 KEYSPACE=$KEYS # SET loads overwrite random keys of the loaded set
@@ -34,11 +41,11 @@ HEAP=4g
 RC_HTTP=(28081 28082 28083)
 RC_GRPC=(29091 29092 29093)
 REDIS_PORT=(26381 26382 26383)
+RC_RESP=(26391 26392 26393) # the probe lag runs drive both systems over RESP
 DEAD_PORT=26399 # nothing listens here: Redis's replica is pointed at it to cut its link
 # ReplCache: acks every 10 ms (default 1 s) for lag measurements. Acks are sent from the node's
 # timer tick (default 100 ms), so the tick must be 10 ms too or the ack interval is really 100 ms.
-# RESP off: every node would take the default port 6379 (the drivers use HTTP and gRPC).
-RC_COMMON=(--replcache.replication.ack-interval=10ms --replcache.replication.tick-interval=10ms --replcache.resp.port=0)
+RC_COMMON=(--replcache.replication.ack-interval=10ms --replcache.replication.tick-interval=10ms --replcache.resp.address=127.0.0.1)
 # The replica whose link is cut reconnects after 3 s (the cut), not after 100 ms.
 RC_CUT=(--replcache.replication.reconnect-min-delay=3s --replcache.replication.reconnect-max-delay=3s)
 # Redis: disk-based RDB sync like ReplCache's, no persistence; a 16 MB backlog as ReplCache's
@@ -76,7 +83,7 @@ start_rc() { # index, extra arguments
   # GC log (pauses only) to tell GC pauses from other stalls; it does not change the run.
   java -Xmx$HEAP -Xlog:gc:file="$work/gc-replcache$i.log":time,uptime -jar "$JAR" --server.port="${RC_HTTP[$i]}" --server.address=127.0.0.1 \
     --replcache.grpc.port="${RC_GRPC[$i]}" --replcache.grpc.address=127.0.0.1 \
-    --replcache.data-dir="$work/rc$i" "${RC_COMMON[@]}" "$@" >"$work/replcache$i.log" 2>&1 &
+    --replcache.resp.port="${RC_RESP[$i]}" --replcache.data-dir="$work/rc$i" "${RC_COMMON[@]}" "$@" >"$work/replcache$i.log" 2>&1 &
   pids+=($!)
 }
 
@@ -85,8 +92,8 @@ declare -A SET_N
 f() { # system measurement field
   echo "${R[$1,$2]:-}" | tr ' ' '\n' | grep "^$3=" | head -1 | cut -d= -f2-
 }
-measure() { # system master r1 r2 deadport-method
-  local sys=$1 m=$2 r1=$3 r2=$4 cut=$5
+measure() { # system master r1 r2 deadport-method master-resp-port r1-resp-port
+  local sys=$1 m=$2 r1=$3 r2=$4 cut=$5 m_resp=$6 r1_resp=$7
   echo "== $sys: loading $KEYS keys" >&2
   R[$sys,load]=$(bench load "$m" "$KEYS" $VALUE)
   echo "== $sys: full sync of replica 1" >&2
@@ -98,6 +105,11 @@ measure() { # system master r1 r2 deadport-method
   echo "== $sys: lag with 1 replica" >&2
   R[$sys,lag1]=$(REPLBENCH_SAMPLES="$work/lag-$sys-1replica.csv" bench lag "$m" $CLIENTS "$LAG_REQUESTS" $VALUE "$KEYSPACE" "$r1")
   echo "${R[$sys,lag1]}" >&2
+  for rate in $PROBE_RATES; do
+    echo "== $sys: probe lag at $rate SETs/s, 1 replica" >&2
+    R[$sys,probe$rate]=$(bench probelag "$m_resp" "$rate" "$PROBE_SECONDS" $VALUE "$KEYSPACE" $PROBE_LANES "$r1_resp")
+    echo "${R[$sys,probe$rate]}" >&2
+  done
   # SET_N: the load during the sync should run inside the sync, not mostly after it. It is 60 % of
   # what the master did per second in the lag run times the first full sync's time (the sync
   # under load goes into a fresh node too), in [20000, SET_REQUESTS]; the idle run uses the same N.
@@ -125,7 +137,7 @@ if [[ " $SYSTEMS " == *" rc "* ]]; then
   start_rc 2
   wait_rc 0 1 2
   rc() { echo "rc:${RC_HTTP[$1]}:${RC_GRPC[$1]}"; }
-  measure rc "$(rc 0)" "$(rc 1)" "$(rc 2)" disconnect
+  measure rc "$(rc 0)" "$(rc 1)" "$(rc 2)" disconnect "${RC_RESP[0]}" "${RC_RESP[1]}"
   stop_servers
 fi
 if [[ " $SYSTEMS " == *" redis "* ]]; then
@@ -133,7 +145,7 @@ if [[ " $SYSTEMS " == *" redis "* ]]; then
   start_redis 0; start_redis 1; start_redis 2
   wait_redis 0 1 2
   rd() { echo "redis:${REDIS_PORT[$1]}:$work/redis$1"; }
-  measure redis "$(rd 0)" "$(rd 1)" "$(rd 2)" "deadport:$DEAD_PORT"
+  measure redis "$(rd 0)" "$(rd 1)" "$(rd 2)" "deadport:$DEAD_PORT" "${REDIS_PORT[0]}" "${REDIS_PORT[1]}"
   stop_servers
 fi
 
@@ -177,6 +189,11 @@ partial() { # system measurement
     row "3. SET ops/s during the lag run, $n replica(s)" "$(f rc lag$n load_ops)" "$(f redis lag$n load_ops)"
     row "3. samples (mean interval ms), $n replica(s)" "$(f rc lag$n samples) ($(f rc lag$n sample_interval_ms))" "$(f redis lag$n samples) ($(f redis lag$n sample_interval_ms))"
   done
+  for rate in $PROBE_RATES; do
+    row "3c. at a steady $rate SETs/s (reached: ReplCache $(f rc probe$rate rate), Redis $(f redis probe$rate rate)), 1 replica: probe lag ms p50" "$(f rc probe$rate lag_ms_p50)" "$(f redis probe$rate lag_ms_p50)"
+    row "3c. probe lag ms p99, $rate SETs/s" "$(f rc probe$rate lag_ms_p99)" "$(f redis probe$rate lag_ms_p99)"
+    row "3c. probe lag ms p99.9 / max, $rate SETs/s" "$(f rc probe$rate lag_ms_p999) / $(f rc probe$rate lag_ms_max)" "$(f redis probe$rate lag_ms_p999) / $(f redis probe$rate lag_ms_max)"
+  done
   row "4. 3 s cut + $CUT_WRITES writes: reconnect to caught up (ms)" "$(f rc cut catchup_ms)" "$(f redis cut catchup_ms)"
   row "4. same, from the later of reconnect and the last write's reply (ms)" "$(f rc cut catchup_after_last_write_ms)" "$(f redis cut catchup_after_last_write_ms)"
   row "4. partial resync?" "$(partial rc cut)" "$(partial redis cut)"
@@ -194,13 +211,14 @@ partial() { # system measurement
   echo "- 1: REPLICAOF on an empty, freshly started node, then polling the replica every 5 ms until its link is up and its offset equals the master's (a ReplCache replica answers from its link thread, so a poll during the snapshot load returns when the load ends: each poll counts at its reply). 1b: the same replica is promoted (REPLICAOF NO ONE: a new replId, so no partial resync is possible) and REPLICAOF the master again: a second full sync into a process that has done one (warm JIT; Redis must also flush its old dataset first, ReplCache keeps serving it until the swap)."
   echo "- 2: N SETs from $CLIENTS clients, pipeline 1, random keys over the loaded $KEYSPACE, ${VALUE}-byte values (ReplCache: the driver's gRPC load, as GrpcLoadGenerator, warmed up first; Redis: \`redis-benchmark -t set -c $CLIENTS -P 1 -n N -r $KEYSPACE -d $VALUE\`), once with replica 1 streaming and no sync, then again started right after REPLICAOF on the 2nd (empty, fresh) node. N = 60 % of the ops/s of the 1-replica lag run x the time of full sync 1, rounded down to 1000, in [20000, $SET_REQUESTS], so that the load runs inside the sync rather than mostly after it. The sync window is REPLICAOF to link up; the overlap row says how much of the load run fell inside it."
   echo "- 3: $LAG_REQUESTS SETs as in 2 while a sampler reads every 10 ms each replica's own offset (ReplCache: gRPC \`ReplicationService/Info\`, the same view as \`GET /v1/replication\`, offset; Redis: \`INFO replication\` master_repl_offset), then the master's. Lag bytes = master offset interpolated at the replica's sample time - replica offset. Lag ms = sample time - when the master's offset passed the replica's offset (interpolated between master samples; resolution about one sample interval). Only samples while the load ran count; with 2 replicas the samples of both are pooled. The master-reported rows are ReplCache's own view, replicas[].lagBytes/lagMs from acks every 10 ms (Redis's slaveN offset comes from REPLCONF ACK every 1 s: not a lag measure, so not shown)."
+  echo "- 3c: $PROBE_LANES writers over RESP (the same client code for both) SET random keys of the loaded set on the master, paced to the rate in all; every 10 ms a probe SETs \`lagprobe\` to a new number on the master and then GETs it on replica 1 back to back until it sees that number. Probe lag = the master's OK to the first GET that returns it (resolution: one GET round trip, ~0.1 ms). ${PROBE_SECONDS} s per rate after a 2 s warm-up; a probe not seen in 5 s counts as 5 s (\`missed\` in the raw output). The driver is LagProbeBench."
   echo "- 4: ReplCache: \`POST /v1/replication/master/disconnect\` on replica 1, which reconnects after its 3 s reconnect delay (+ up to 20 % jitter); Redis: \`REPLICAOF 127.0.0.1 $DEAD_PORT\` (a closed port: the link drops and the replica keeps its cached master), then \`REPLICAOF\` the master after 3 s, which continues with PSYNC. $CUT_WRITES SETs ($CLIENTS clients) during the cut. Catch-up = reconnect to replica offset equal to the master's (ReplCache: from the last poll that saw the link down, polls every 1-3 ms). Partial = the master's sync_partial_ok went up, sync_full did not, and no new snapshot was sent (ReplCache stats.snapshotBytesSent; Redis rdb_saves)."
   echo "- 4b: the same, but the cut is REPLICAOF NO ONE (promotion: a new replId, the old one kept as replId2) and the reconnect is REPLICAOF the old master."
   echo
   echo "Raw driver output:"
   echo
   echo '```'
-  for sys in rc redis; do for m in load full full2 lag1 tput lag2 cut noone; do echo "$sys $m: ${R[$sys,$m]:-}"; done; done
+  for sys in rc redis; do for m in load full full2 lag1 $(printf 'probe%s ' $PROBE_RATES) tput lag2 cut noone; do echo "$sys $m: ${R[$sys,$m]:-}"; done; done
   echo '```'
   echo
   echo "Server log lines on snapshots, syncs and links (evidence for the rows above):"

@@ -78,6 +78,9 @@ import tools.jackson.databind.ObjectMapper;
  *                                                   reconnect delay makes the cut) | deadport:PORT (Redis:
  *                                                   REPLICAOF a closed port, back after cutMs) | noone
  *                                                   (REPLICAOF NO ONE, then REPLICAOF the master after cutMs)
+ * probelag   MASTER_RESP rate seconds valueSize keyspace lanes REPLICA_RESP...
+ *                                                   lag a replica's reader sees at a steady SET rate: see
+ *                                                   {@link LagProbeBench} (RESP ports, both systems alike)
  * restart | failover | wait                         replica restarts, FAILOVER under load, WAIT latency:
  *                                                   see {@link TopologyBench} (bench/topology.sh)
  * </pre>
@@ -129,6 +132,7 @@ public final class ReplicationBench {
                 catchUp(node(args[1]), node(args[2]), args[3], Long.parseLong(args[4]), Long.parseLong(args[5]),
                         Integer.parseInt(args[6]), Integer.parseInt(args[7]), Integer.parseInt(args[8]), out);
             }
+            case "probelag" -> LagProbeBench.main(args, out);
             // Topology measurements (bench/topology.sh): see TopologyBench.
             case "restart", "failover", "wait" -> TopologyBench.main(args, out);
             default -> usage();
@@ -155,7 +159,7 @@ public final class ReplicationBench {
     }
 
     static void usage() {
-        System.err.println("usage: ReplicationBench load|fullsync|throughput|lag|catchup|restart|failover|wait ... (see the class comments)");
+        System.err.println("usage: ReplicationBench load|fullsync|throughput|lag|probelag|catchup|restart|failover|wait ... (see the class comments)");
         System.exit(2);
     }
 

@@ -1,0 +1,197 @@
+package dev.replcache.bench;
+
+import static dev.replcache.bench.ReplicationBench.fmt;
+import static dev.replcache.bench.ReplicationBench.log;
+import static dev.replcache.bench.ReplicationBench.pct;
+
+import dev.replcache.bench.ReplicationBench.Resp;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Replication lag as a client of a replica sees it, at a steady write rate that is the same for
+ * ReplCache and Redis (issue 13's lag row: "at the same rate"). Both are driven over RESP with one
+ * client code, so nothing but the servers differs.
+ *
+ * <p>While {@code lanes} writers SET random keys on the master, paced to {@code rate} SETs per
+ * second in all, a probe SETs {@code lagprobe} to a new sequence number every 10 ms and then asks
+ * each replica {@code GET lagprobe} back to back until it sees that number. The lag of one probe
+ * on one replica is the time from the master's OK to the first GET that returns the number; its
+ * resolution is one GET round trip (about 0.1 ms on loopback), not a sampling interval.
+ *
+ * <pre>
+ * probelag MASTER_RESP_PORT rate seconds valueSize keyspace lanes REPLICA_RESP_PORT...
+ * </pre>
+ *
+ * The first 2 s of load are a warm-up and are not measured.
+ */
+final class LagProbeBench {
+
+    static final String PROBE_KEY = "lagprobe";
+    static final long PROBE_PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    /** A writer this far behind its schedule skips the SETs it missed rather than bursting. */
+    static final long MAX_BEHIND_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    static final long WARMUP_NANOS = TimeUnit.SECONDS.toNanos(2);
+    /** A probe not visible after this long counts as this long (and is reported as missed). */
+    static final long PROBE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+    private LagProbeBench() {
+    }
+
+    static void main(String[] args, Map<String, Object> out) throws Exception {
+        if (args.length < 8) {
+            ReplicationBench.usage();
+        }
+        List<Integer> replicas = new ArrayList<>();
+        for (int i = 7; i < args.length; i++) {
+            replicas.add(Integer.parseInt(args[i]));
+        }
+        run(Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]), Integer.parseInt(args[4]),
+                Integer.parseInt(args[5]), Integer.parseInt(args[6]), replicas, out);
+    }
+
+    static void run(int masterPort, int rate, int seconds, int valueSize, int keyspace, int lanes, List<Integer> replicaPorts,
+                    Map<String, Object> out) throws Exception {
+        if (rate <= 0 || seconds <= 0 || lanes <= 0 || replicaPorts.isEmpty()) {
+            throw new IllegalArgumentException("rate, seconds and lanes must be > 0, and one replica at least");
+        }
+        long start = System.nanoTime();
+        long measureFrom = start + WARMUP_NANOS;
+        long end = measureFrom + TimeUnit.SECONDS.toNanos(seconds);
+        AtomicLong measuredWrites = new AtomicLong();
+        AtomicLong writeErrors = new AtomicLong();
+        List<Thread> writers = new ArrayList<>();
+        for (int lane = 0; lane < lanes; lane++) {
+            int seed = lane;
+            Thread t = new Thread(() -> write(masterPort, rate, lanes, seed, valueSize, keyspace, start, measureFrom, end,
+                    measuredWrites, writeErrors), "writer-" + lane);
+            t.start();
+            writers.add(t);
+        }
+        List<Long> lagMicros = new ArrayList<>();
+        List<Long> probeWriteMicros = new ArrayList<>();
+        long missed = 0;
+        List<Resp> readers = new ArrayList<>();
+        try (Resp master = new Resp(masterPort)) {
+            for (int port : replicaPorts) {
+                readers.add(new Resp(port));
+            }
+            long seq = 0;
+            long next = System.nanoTime();
+            while (System.nanoTime() < end) {
+                long now = System.nanoTime();
+                if (now < next) {
+                    TimeUnit.NANOSECONDS.sleep(next - now);
+                }
+                next = Math.max(next + PROBE_PERIOD_NANOS, System.nanoTime());
+                String value = Long.toString(++seq);
+                long sent = System.nanoTime();
+                master.call("SET", PROBE_KEY, value);
+                long acked = System.nanoTime();
+                boolean measured = sent >= measureFrom;
+                for (Resp r : readers) {
+                    long seen = awaitValue(r, value, acked);
+                    if (!measured) {
+                        continue;
+                    }
+                    if (seen < 0) {
+                        missed++;
+                        lagMicros.add(TimeUnit.NANOSECONDS.toMicros(PROBE_TIMEOUT_NANOS));
+                    } else {
+                        lagMicros.add(TimeUnit.NANOSECONDS.toMicros(seen - acked));
+                    }
+                }
+                if (measured) {
+                    probeWriteMicros.add(TimeUnit.NANOSECONDS.toMicros(acked - sent));
+                }
+            }
+        } finally {
+            for (Resp r : readers) {
+                r.close();
+            }
+            for (Thread t : writers) {
+                t.join();
+            }
+        }
+        double measuredSeconds = (end - measureFrom) / 1e9;
+        out.put("replicas", replicaPorts.size());
+        out.put("target_rate", rate);
+        out.put("rate", Math.round(measuredWrites.get() / measuredSeconds));
+        out.put("write_errors", writeErrors.get());
+        out.put("probes", probeWriteMicros.size());
+        out.put("missed", missed);
+        out.put("lag_ms_p50", ms(pct(lagMicros, 50)));
+        out.put("lag_ms_p99", ms(pct(lagMicros, 99)));
+        out.put("lag_ms_p999", ms(pct(lagMicros, 99.9)));
+        out.put("lag_ms_max", ms(pct(lagMicros, 100)));
+        out.put("probe_set_ms_p50", ms(pct(probeWriteMicros, 50)));
+        out.put("probe_set_ms_p99", ms(pct(probeWriteMicros, 99)));
+        log("probe lag at %d SETs/s (target %d): p50 %s ms, p99 %s ms, max %s ms over %d probes, %d missed",
+                out.get("rate"), rate, out.get("lag_ms_p50"), out.get("lag_ms_p99"), out.get("lag_ms_max"),
+                probeWriteMicros.size(), missed);
+    }
+
+    /** Asks the replica until it returns {@code value}: the time it did, or -1 after the timeout. */
+    private static long awaitValue(Resp replica, String value, long since) throws IOException {
+        while (true) {
+            Object got = replica.call("GET", PROBE_KEY);
+            long now = System.nanoTime();
+            if (value.equals(got)) {
+                return now;
+            }
+            if (now - since > PROBE_TIMEOUT_NANOS) {
+                return -1;
+            }
+        }
+    }
+
+    /** One writer lane: SETs paced to its share of the rate, until {@code end}. */
+    private static void write(int port, int rate, int lanes, int seed, int valueSize, int keyspace, long start,
+                              long measureFrom, long end, AtomicLong measuredWrites, AtomicLong errors) {
+        SplittableRandom random = new SplittableRandom(seed);
+        String value = "v".repeat(valueSize);
+        long interval = Math.round(lanes * 1e9 / rate);
+        long next = start + random.nextLong(interval); // lanes out of step
+        try (Resp master = new Resp(port)) {
+            while (true) {
+                long now = System.nanoTime();
+                if (now >= end) {
+                    return;
+                }
+                if (now < next) {
+                    TimeUnit.NANOSECONDS.sleep(next - now);
+                }
+                next += interval; // a late SET does not move the schedule: the rate stays the target,
+                if (now - next > MAX_BEHIND_NANOS) { // unless the lane fell far behind: no burst to catch up
+                    next = now;
+                }
+                String key = String.format(Locale.ROOT, "key:%012d", random.nextInt(keyspace));
+                try {
+                    master.call("SET", key, value);
+                    if (System.nanoTime() >= measureFrom) {
+                        measuredWrites.incrementAndGet();
+                    }
+                } catch (IOException e) {
+                    if (errors.incrementAndGet() <= 3) {
+                        log("writer: %s", e.getMessage());
+                    }
+                }
+            }
+        } catch (IOException e) {
+            log("writer could not connect: %s", e.getMessage());
+            errors.incrementAndGet();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static String ms(String micros) {
+        return micros.equals("n/a") ? micros : fmt(Long.parseLong(micros) / 1000.0);
+    }
+}
