@@ -4,7 +4,8 @@
 # The Helm chart (helm/replcache) uses this image by default and runs its ENTRYPOINT command
 # after choosing the pod's role; keep the two in step.
 
-# ---- build: the jar, with the Maven wrapper, then Spring Boot's layered extraction
+# ---- build: the jar, with the Maven wrapper, then Spring Boot's layered extraction into a plain
+# classpath layout (replcache.jar + lib/), which class data sharing can map
 FROM eclipse-temurin:17-jdk AS build
 WORKDIR /src
 COPY .mvn/ .mvn/
@@ -15,7 +16,7 @@ RUN --mount=type=cache,target=/root/.m2 ./mvnw -B -q -DskipTests package \
  && cp target/replcache-*.jar /tmp/app.jar
 # One directory per layer (dependencies, spring-boot-loader, snapshot-dependencies, application)
 # so that a code change rebuilds only the small application layer.
-RUN java -Djarmode=tools -jar /tmp/app.jar extract --layers --launcher --destination /extracted
+RUN java -Djarmode=tools -jar /tmp/app.jar extract --layers --application-filename replcache.jar --destination /extracted
 
 # ---- runtime
 FROM eclipse-temurin:17-jre
@@ -30,8 +31,15 @@ COPY --from=build /extracted/snapshot-dependencies/ ./
 COPY --from=build /extracted/application/ ./
 ENV REPLCACHE_DATADIR=/data \
     JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=70.0 -XX:+ExitOnOutOfMemoryError"
+# Class data sharing (scripts/cds.sh does the same outside the image): one training run that
+# builds the application context and exits before opening a port, with this image's JVM and
+# options, dumps the classes it loaded. Starting with the archive took 4.1-4.3 s instead of
+# 5.3-5.6 s to /actuator/health on a 2-core machine (README, "Start time").
+RUN java -XX:ArchiveClassesAtExit=replcache.jsa -Dspring.context.exit=onRefresh -jar /app/replcache.jar \
+        --replcache.data-dir=/tmp/cds-training \
+ && rm -rf /tmp/cds-training
 USER 10001:10001
 VOLUME /data
 # HTTP API and actuator; gRPC API and replication; the Redis protocol.
 EXPOSE 8080 9090 6379
-ENTRYPOINT ["java", "org.springframework.boot.loader.launch.JarLauncher"]
+ENTRYPOINT ["java", "-XX:SharedArchiveFile=/app/replcache.jsa", "-jar", "/app/replcache.jar"]

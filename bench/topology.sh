@@ -24,6 +24,8 @@
 #   BENCH_FAILOVER_RATE       their SETs per second in all (2000)
 #   BENCH_FAILOVER_TIMEOUT_MS FAILOVER timeout (5000)
 #   BENCH_SYSTEMS             "rc redis" (for debugging the script: BENCH_SYSTEMS=redis)
+#   BENCH_CDS                 1 (default): ReplCache runs with a class data sharing archive made by
+#                             scripts/cds.sh, as the container image runs it; 0: plain java -jar
 #   BENCH_BUILD=0             use the jar and the bench classes in target/ as they are (no ./mvnw -Pbench package)
 # Output: a Markdown table on stdout and in bench/results/topology-<timestamp>.md; server logs and
 # ReplCache GC logs in bench/results/topology-<timestamp>-logs/.
@@ -73,12 +75,18 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 build_and_classpath
+CDS=${BENCH_CDS:-1}
+RC_START=(-jar "$JAR")
+if [[ $CDS == 1 ]]; then
+  scripts/cds.sh "$JAR" "$work/cds"
+  RC_START=(-XX:SharedArchiveFile="$work/cds/replcache.jsa" -jar "$work/cds/replcache.jar")
+fi
 
 wait_for_quiet_machine
 
 rc_cmd() { # index, extra arguments: CMD = the command line of ReplCache node i
   local i=$1; shift
-  CMD=(java -Xmx$HEAP -Xlog:gc:file="$work/gc-replcache$i.log":time,uptime -jar "$JAR" --server.port="${RC_HTTP[$i]}"
+  CMD=(java -Xmx$HEAP -Xlog:gc:file="$work/gc-replcache$i.log":time,uptime "${RC_START[@]}" --server.port="${RC_HTTP[$i]}"
     --server.address=127.0.0.1 --replcache.grpc.port="${RC_GRPC[$i]}" --replcache.grpc.address=127.0.0.1
     --replcache.data-dir="$work/rc$i" "${RC_COMMON[@]}" "$@")
 }
@@ -199,7 +207,7 @@ sync_kind() { # system case
   echo
   echo "How it was measured:"
   echo
-  echo "- Servers: ReplCache \`java -Xmx$HEAP -Xlog:gc:file=gc-replcacheN.log -jar $JAR --server.address=127.0.0.1 --replcache.grpc.address=127.0.0.1 ${RC_COMMON[*]}\` (+ ports, data-dir); Redis \`redis-server $(printf '%q ' "${REDIS_COMMON[@]}")--port P --dir D\`. Otherwise defaults. ReplCache first, then Redis, never both at once. The master holds $KEYS keys \`key:%012d\` with ${VALUE}-byte random values (MSET batches of 1000)."
+  echo "- Servers: ReplCache \`java -Xmx$HEAP -Xlog:gc:file=gc-replcacheN.log $(if [[ $CDS == 1 ]]; then echo "-XX:SharedArchiveFile=cds/replcache.jsa -jar cds/replcache.jar (scripts/cds.sh: class data sharing, as the image runs it; BENCH_CDS=0 for plain java -jar)"; else echo "-jar $JAR"; fi) --server.address=127.0.0.1 --replcache.grpc.address=127.0.0.1 ${RC_COMMON[*]}\` (+ ports, data-dir); Redis \`redis-server $(printf '%q ' "${REDIS_COMMON[@]}")--port P --dir D\`. Otherwise defaults. ReplCache first, then Redis, never both at once. The master holds $KEYS keys \`key:%012d\` with ${VALUE}-byte random values (MSET batches of 1000)."
   echo "- 1: the driver starts the replica process itself (ReplCache with \`--replcache.replication.master\`, Redis with \`--replicaof\`) on an empty directory, waits for its full sync, then restarts it three times. Stop: SIGTERM for ReplCache (clean shutdown: writes the dump file), \`SHUTDOWN SAVE\` for Redis (\`save \"\"\`: nothing else writes its RDB); both until the process exited. While it is down: $WRITES SETs from $CLIENTS clients over the loaded keys (ReplCache gRPC, Redis redis-benchmark); in 1c, batches of max($WRITES, 20000) SETs until the master's backlog no longer holds the replica's offset. Start: the same command on the same directory (1b: its dump.rdb deleted first). Polls every 5 ms (ReplCache: HTTP \`GET /v1/replication\`; Redis: INFO on a new connection) until the link is up and the replica's offset equals the master's. Restart time = stop + (process start to that), leaving out the time spent writing. \"From the replica's log\" is the replica's own line for the completed sync (ReplCache \`Replication link up\`, Redis \`Successful partial resynchronization\` / \`MASTER <-> REPLICA sync: Finished with success\`): a ReplCache node connects to its master before its HTTP and gRPC servers start, so a client sees the link up only later. Bytes: the master's counters before the stop and after the catch-up (ReplCache \`stats.entriesBytesSent + snapshotBytesSent\`, Redis \`total_net_repl_output_bytes\`); snapshot: ReplCache \`snapshotBytesSent\`, Redis the master's dump.rdb when \`rdb_saves\` went up."
   echo "- 2: a second empty node becomes a replica (REPLICAOF), then $FO_LANES writers send SETs of new keys \`fo:lane:seq\`, $FO_RATE/s in all (paced per writer, no catch-up bursts), each retried until acknowledged: ReplCache over gRPC (UNAVAILABLE \`PAUSED\` during the pause; FAILED_PRECONDITION \`READONLY ... master at host:port\`: the writer switches to that address), Redis over RESP (a paused write blocks; \`-READONLY\`: the writer asks that node's \`INFO replication\` for its master and connects there). A first redirect is followed at once; a paused write or a second redirect (the node named has not taken over yet) is retried after 1, 2, 4, then 8 ms. After 3 s of warm-up, $FAILOVERS failovers back and forth, each once the target's link is up, 500 ms later, then 1.5 s apart: ReplCache \`POST /v1/replication/failover {\"to\":\"127.0.0.1:GRPC\",\"timeoutMs\":$FO_TIMEOUT}\` (returns when done), Redis \`FAILOVER TO 127.0.0.1 PORT TIMEOUT $FO_TIMEOUT\` (returns at once; done when \`INFO replication\` says \`master_failover_state:no-failover\`, polled every 1 ms). Client-side unavailability = the first write acknowledged by the new master - the last one acknowledged by the old master; longest gap = the longest time between two consecutive acknowledged writes (all writers) from the call to that first write. Then every acknowledged key is looked for (EXISTS, 1000 at a time) on the final master and on its replica once caught up."
   echo "- 3: the same master and replica, one client, sequential, random keys of the loaded set: ReplCache gRPC (one HTTP/2 connection) \`Set\`; \`Set\` then \`Wait {replicas: 1, timeout_ms: 0}\`; \`Set\` with metadata \`wait-replicas: 1\` (trailer \`replicas-acked\`). Redis RESP: \`SET\`; \`SET\` then \`WAIT 1 0\`; \`SET\` and \`WAIT 1 0\` written together (pipelined, one round trip, as the inline form). $WAIT_OPS of each after min(2000, $WAIT_OPS/5) warm-up operations each, in 5 interleaved rounds (so that a busy moment of the shared machine hits every form alike); each round of each form gets 1/18 of ${WAIT_MAX_S} s at most (the operations-measured row says if one stopped early). HdrHistogram, 3 digits."

@@ -1,5 +1,6 @@
 package dev.replcache;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
@@ -7,7 +8,12 @@ import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.lang.ArchRule;
 import org.junit.jupiter.api.BeforeAll;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+import org.springframework.stereotype.Component;
 
 /**
  * The dependency rule of docs/architecture.md ("Packages and threads"): the core ({@code keyspace}, {@code replication})
@@ -86,5 +92,23 @@ class ArchitectureTest {
                 .should().dependOnClassesThat().resideInAnyPackage("dev.replcache.transport.http..",
                         "dev.replcache.transport.grpc..", "io.grpc..")
                 .allowEmptyShould(true).check(classes);
+    }
+
+    /** The application scans only some packages (a faster start): a component elsewhere would be silently missing. */
+    @Test
+    void springComponentsLiveWhereTheApplicationScans() {
+        String[] scanned = subpackages(ReplCacheApplication.class.getAnnotation(SpringBootApplication.class).scanBasePackages());
+        classes().that().areMetaAnnotatedWith(Component.class)
+                .and().doNotHaveFullyQualifiedName(ReplCacheApplication.class.getName())
+                .should().resideInAnyPackage(scanned)
+                .check(classes);
+        classes().that().areAnnotatedWith(ConfigurationProperties.class)
+                .should().resideInAnyPackage(subpackages(
+                        ReplCacheApplication.class.getAnnotation(ConfigurationPropertiesScan.class).value()))
+                .check(classes);
+    }
+
+    private static String[] subpackages(String[] packages) {
+        return Arrays.stream(packages).map(p -> p + "..").toArray(String[]::new);
     }
 }

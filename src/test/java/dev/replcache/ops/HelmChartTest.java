@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -59,7 +60,9 @@ class HelmChartTest {
     private static final String FULLNAME = "rc-replcache";
     private static final String HEADLESS = FULLNAME + "-headless";
     private static final String MASTER_DNS = FULLNAME + "-0." + HEADLESS + "." + NS + ".svc.cluster.local";
-    private static final String LAUNCHER = "org.springframework.boot.loader.launch.JarLauncher";
+    /** The image's ENTRYPOINT: the extracted jar with the class data sharing archive made in the image. */
+    private static final List<String> START = List.of("java", "-XX:SharedArchiveFile=/app/replcache.jsa", "-jar",
+            "/app/replcache.jar");
 
     private static Path helm;
     private static final Map<String, List<Map<String, Object>>> RENDERED = new ConcurrentHashMap<>();
@@ -91,7 +94,7 @@ class HelmChartTest {
         assertThat(at(sts, "spec", "replicas")).isEqualTo(3);
         assertThat(at(sts, "spec", "serviceName")).isEqualTo(HEADLESS);
         Map<String, Object> container = container(sts);
-        assertThat(list(container.get("args"))).containsExactly("java", LAUNCHER);
+        assertThat(list(container.get("args"))).containsExactlyElementsOf(START);
 
         Map<String, String> master = runEntrypoint(container, FULLNAME + "-0");
         assertThat(master).doesNotContainKey("REPLCACHE_REPLICATION_MASTER");
@@ -546,7 +549,9 @@ class HelmChartTest {
         assertThat(container.get("image")).isEqualTo("replcache/replcache:" + chart.get("appVersion"));
         String dockerfile = Files.readString(Path.of("Dockerfile"));
         // The chart's entrypoint execs the same command as the image's ENTRYPOINT, in its WORKDIR.
-        assertThat(dockerfile).contains("ENTRYPOINT [\"java\", \"" + LAUNCHER + "\"]")
+        String entrypoint = START.stream().map(a -> "\"" + a + "\"").collect(Collectors.joining(", "));
+        assertThat(dockerfile).contains("ENTRYPOINT [" + entrypoint + "]")
+                .contains("-XX:ArchiveClassesAtExit=replcache.jsa -Dspring.context.exit=onRefresh -jar /app/replcache.jar")
                 .contains("USER 10001")
                 .contains("EXPOSE 8080 9090");
     }
