@@ -551,7 +551,8 @@ class HelmChartTest {
         // The chart's entrypoint execs the same command as the image's ENTRYPOINT, in its WORKDIR.
         String entrypoint = START.stream().map(a -> "\"" + a + "\"").collect(Collectors.joining(", "));
         assertThat(dockerfile).contains("ENTRYPOINT [" + entrypoint + "]")
-                .contains("-XX:ArchiveClassesAtExit=replcache.jsa -Dspring.context.exit=onRefresh -jar /app/replcache.jar")
+                .contains("-XX:ArchiveClassesAtExit=/app/replcache.jsa -Dspring.context.exit=onRefresh -jar /app/replcache.jar")
+                .contains("-XX:SharedArchiveFile=/app/replcache.jsa -Xshare:on")
                 .contains("USER 10001")
                 .contains("EXPOSE 8080 9090");
     }
