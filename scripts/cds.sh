@@ -9,7 +9,8 @@
 # cannot use it starts without it, only slower (add -Xshare:on to make that an error instead).
 # The container image (Dockerfile) runs the same two steps in its runtime stage.
 #
-# Usage: scripts/cds.sh [jar] [directory]   (default: the jar in target/, directory target/cds)
+# Usage: scripts/cds.sh [jar] [directory]   (default: the jar in target/, directory target/cds;
+#        relative paths are taken from the project's root)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,8 +18,15 @@ JAR=${1:-$(ls target/replcache-*.jar 2>/dev/null | grep -v '\.original$' | head 
 OUT=${2:-target/cds}
 [[ -n $JAR && -f $JAR ]] || { echo "no jar: build it first (./mvnw -B -DskipTests package)" >&2; exit 1; }
 
+# Only a directory this script made (or none) is replaced: never someone's other files.
+if [[ -e $OUT && ! -f $OUT/replcache.jar && -n $(ls -A "$OUT" 2>/dev/null) ]]; then
+  echo "$OUT exists and is not an earlier output of this script (no replcache.jar): choose another directory" >&2
+  exit 1
+fi
 rm -rf "$OUT"
-java -Djarmode=tools -jar "$JAR" extract --application-filename replcache.jar --destination "$OUT" >/dev/null
+java -Djarmode=tools -jar "$JAR" extract --application-filename replcache.jar --destination "$OUT" >"${TMPDIR:-/tmp}/cds-extract.$$.log" 2>&1 \
+  && [[ -f $OUT/replcache.jar ]] || { echo "extracting $JAR failed:" >&2; cat "${TMPDIR:-/tmp}/cds-extract.$$.log" >&2; exit 1; }
+rm -f "${TMPDIR:-/tmp}/cds-extract.$$.log"
 OUT=$(cd "$OUT" && pwd)
 train=$(mktemp -d)
 trap 'rm -rf "$train"' EXIT

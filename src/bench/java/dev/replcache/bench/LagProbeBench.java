@@ -23,7 +23,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * second in all, a probe SETs {@code lagprobe} to a new sequence number every 10 ms and then asks
  * each replica {@code GET lagprobe} back to back until it sees that number. The lag of one probe
  * on one replica is the time from the master's OK to the first GET that returns the number; its
- * resolution is one GET round trip (about 0.1 ms on loopback), not a sampling interval.
+ * resolution is one GET round trip (about 0.1 ms on loopback), not a sampling interval. A probe
+ * that waits longer than 10 ms also counts the probes its wait kept from going out
+ * ({@link #record}), so a stall weighs by its length, as over time.
  *
  * <pre>
  * probelag MASTER_RESP_PORT rate seconds valueSize keyspace lanes REPLICA_RESP_PORT...
@@ -58,8 +60,8 @@ final class LagProbeBench {
 
     static void run(int masterPort, int rate, int seconds, int valueSize, int keyspace, int lanes, List<Integer> replicaPorts,
                     Map<String, Object> out) throws Exception {
-        if (rate <= 0 || seconds <= 0 || lanes <= 0 || replicaPorts.isEmpty()) {
-            throw new IllegalArgumentException("rate, seconds and lanes must be > 0, and one replica at least");
+        if (rate <= 0 || seconds <= 0 || lanes <= 0 || keyspace <= 0 || replicaPorts.isEmpty()) {
+            throw new IllegalArgumentException("rate, seconds, lanes and keyspace must be > 0, and one replica at least");
         }
         long start = System.nanoTime();
         long measureFrom = start + WARMUP_NANOS;
@@ -80,7 +82,9 @@ final class LagProbeBench {
         List<Resp> readers = new ArrayList<>();
         try (Resp master = new Resp(masterPort)) {
             for (int port : replicaPorts) {
-                readers.add(new Resp(port));
+                // A read timeout just past the probe timeout: a replica that stops answering ends the
+                // run with an error instead of holding the probe for Resp's default 300 s.
+                readers.add(new Resp(port, 5_000, (int) TimeUnit.NANOSECONDS.toMillis(PROBE_TIMEOUT_NANOS) + 1_000));
             }
             long seq = 0;
             long next = System.nanoTime();
@@ -95,17 +99,15 @@ final class LagProbeBench {
                 master.call("SET", PROBE_KEY, value);
                 long acked = System.nanoTime();
                 boolean measured = sent >= measureFrom;
-                for (Resp r : readers) {
-                    long seen = awaitValue(r, value, acked);
+                long[] seen = awaitValue(readers, value, acked);
+                for (long t : seen) {
                     if (!measured) {
                         continue;
                     }
-                    if (seen < 0) {
+                    if (t < 0) {
                         missed++;
-                        lagMicros.add(TimeUnit.NANOSECONDS.toMicros(PROBE_TIMEOUT_NANOS));
-                    } else {
-                        lagMicros.add(TimeUnit.NANOSECONDS.toMicros(seen - acked));
                     }
+                    record(lagMicros, t < 0 ? PROBE_TIMEOUT_NANOS : t - acked);
                 }
                 if (measured) {
                     probeWriteMicros.add(TimeUnit.NANOSECONDS.toMicros(acked - sent));
@@ -125,6 +127,8 @@ final class LagProbeBench {
         out.put("rate", Math.round(measuredWrites.get() / measuredSeconds));
         out.put("write_errors", writeErrors.get());
         out.put("probes", probeWriteMicros.size());
+        out.put("samples", lagMicros.size()); // probes, plus the slots long waits kept them from
+
         out.put("missed", missed);
         out.put("lag_ms_p50", ms(pct(lagMicros, 50)));
         out.put("lag_ms_p99", ms(pct(lagMicros, 99)));
@@ -137,17 +141,42 @@ final class LagProbeBench {
                 probeWriteMicros.size(), missed);
     }
 
-    /** Asks the replica until it returns {@code value}: the time it did, or -1 after the timeout. */
-    private static long awaitValue(Resp replica, String value, long since) throws IOException {
-        while (true) {
-            Object got = replica.call("GET", PROBE_KEY);
-            long now = System.nanoTime();
-            if (value.equals(got)) {
-                return now;
+    /**
+     * Asks the replicas in turn until each returned {@code value}: per replica the time it first
+     * did, or -1 after the timeout. Round-robin, so one slow replica does not delay the others'.
+     */
+    private static long[] awaitValue(List<Resp> replicas, String value, long since) throws IOException {
+        long[] seen = new long[replicas.size()];
+        java.util.Arrays.fill(seen, -1);
+        int pending = replicas.size();
+        while (pending > 0) {
+            for (int i = 0; i < replicas.size(); i++) {
+                if (seen[i] >= 0) {
+                    continue;
+                }
+                Object got = replicas.get(i).call("GET", PROBE_KEY);
+                long now = System.nanoTime();
+                if (value.equals(got)) {
+                    seen[i] = now;
+                    pending--;
+                } else if (now - since > PROBE_TIMEOUT_NANOS) {
+                    return seen; // the rest stay -1: missed
+                }
             }
-            if (now - since > PROBE_TIMEOUT_NANOS) {
-                return -1;
-            }
+        }
+        return seen;
+    }
+
+    /**
+     * One probe's lag, and the probes that would have gone out meanwhile: while this one waited,
+     * the 10 ms schedule skipped a slot every period, and a probe sent in a skipped slot would
+     * have shown at the same moment. Without them a 130 ms stall would count once, not 13 times
+     * (coordinated omission).
+     */
+    static void record(List<Long> lagMicros, long lagNanos) {
+        lagMicros.add(TimeUnit.NANOSECONDS.toMicros(lagNanos));
+        for (long l = lagNanos - PROBE_PERIOD_NANOS; l > 0; l -= PROBE_PERIOD_NANOS) {
+            lagMicros.add(TimeUnit.NANOSECONDS.toMicros(l));
         }
     }
 
