@@ -7,8 +7,8 @@ import static dev.replcache.bench.ReplicationBench.pct;
 import dev.replcache.bench.ReplicationBench.Resp;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -87,31 +87,26 @@ final class LagProbeBench {
                 readers.add(new Resp(port, 5_000, (int) TimeUnit.NANOSECONDS.toMillis(PROBE_TIMEOUT_NANOS) + 1_000));
             }
             long seq = 0;
-            long next = System.nanoTime();
+            // Never behind: the slots a long wait skipped are counted by record(), not sent in a burst.
+            Pacer probes = new Pacer(System.nanoTime(), PROBE_PERIOD_NANOS, 0);
             while (System.nanoTime() < end) {
-                long now = System.nanoTime();
-                if (now < next) {
-                    TimeUnit.NANOSECONDS.sleep(next - now);
-                }
-                next = Math.max(next + PROBE_PERIOD_NANOS, System.nanoTime());
+                probes.awaitSlot();
                 String value = Long.toString(++seq);
                 long sent = System.nanoTime();
                 master.call("SET", PROBE_KEY, value);
                 long acked = System.nanoTime();
                 boolean measured = sent >= measureFrom;
                 long[] seen = awaitValue(readers, value, acked);
+                if (!measured) {
+                    continue;
+                }
                 for (long t : seen) {
-                    if (!measured) {
-                        continue;
-                    }
                     if (t < 0) {
                         missed++;
                     }
                     record(lagMicros, t < 0 ? PROBE_TIMEOUT_NANOS : t - acked);
                 }
-                if (measured) {
-                    probeWriteMicros.add(TimeUnit.NANOSECONDS.toMicros(acked - sent));
-                }
+                probeWriteMicros.add(TimeUnit.NANOSECONDS.toMicros(acked - sent));
             }
         } finally {
             for (Resp r : readers) {
@@ -128,7 +123,6 @@ final class LagProbeBench {
         out.put("write_errors", writeErrors.get());
         out.put("probes", probeWriteMicros.size());
         out.put("samples", lagMicros.size()); // probes, plus the slots long waits kept them from
-
         out.put("missed", missed);
         out.put("lag_ms_p50", ms(pct(lagMicros, 50)));
         out.put("lag_ms_p99", ms(pct(lagMicros, 99)));
@@ -147,7 +141,7 @@ final class LagProbeBench {
      */
     private static long[] awaitValue(List<Resp> replicas, String value, long since) throws IOException {
         long[] seen = new long[replicas.size()];
-        java.util.Arrays.fill(seen, -1);
+        Arrays.fill(seen, -1);
         int pending = replicas.size();
         while (pending > 0) {
             for (int i = 0; i < replicas.size(); i++) {
@@ -186,21 +180,13 @@ final class LagProbeBench {
         SplittableRandom random = new SplittableRandom(seed);
         String value = "v".repeat(valueSize);
         long interval = Math.round(lanes * 1e9 / rate);
-        long next = start + random.nextLong(interval); // lanes out of step
+        // A late SET does not move the schedule (the rate stays the target), unless the lane fell
+        // far behind: then it skips rather than bursting to catch up.
+        Pacer pacer = new Pacer(start + random.nextLong(interval), interval, MAX_BEHIND_NANOS); // lanes out of step
         try (Resp master = new Resp(port)) {
-            while (true) {
-                long now = System.nanoTime();
-                if (now >= end) {
-                    return;
-                }
-                if (now < next) {
-                    TimeUnit.NANOSECONDS.sleep(next - now);
-                }
-                next += interval; // a late SET does not move the schedule: the rate stays the target,
-                if (now - next > MAX_BEHIND_NANOS) { // unless the lane fell far behind: no burst to catch up
-                    next = now;
-                }
-                String key = String.format(Locale.ROOT, "key:%012d", random.nextInt(keyspace));
+            while (System.nanoTime() < end) {
+                pacer.awaitSlot();
+                String key = ReplicationBench.key(random.nextInt(keyspace));
                 try {
                     master.call("SET", key, value);
                     if (System.nanoTime() >= measureFrom) {
@@ -217,6 +203,32 @@ final class LagProbeBench {
             errors.incrementAndGet();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** A fixed schedule of slots; a caller more than {@code maxBehindNanos} late skips the slots it missed. */
+    static final class Pacer {
+        private final long intervalNanos;
+        private final long maxBehindNanos;
+        private long next;
+
+        Pacer(long firstNanos, long intervalNanos, long maxBehindNanos) {
+            this.next = firstNanos;
+            this.intervalNanos = intervalNanos;
+            this.maxBehindNanos = maxBehindNanos;
+        }
+
+        /** Sleeps until the next slot is due. */
+        void awaitSlot() throws InterruptedException {
+            long now = System.nanoTime();
+            if (now < next) {
+                TimeUnit.NANOSECONDS.sleep(next - now);
+            }
+            next += intervalNanos;
+            now = System.nanoTime();
+            if (now - next > maxBehindNanos) {
+                next = now;
+            }
         }
     }
 
