@@ -24,9 +24,10 @@ if [[ -e $OUT && ! -f $OUT/replcache.jar && -n $(ls -A "$OUT" 2>/dev/null) ]]; t
   exit 1
 fi
 rm -rf "$OUT"
-java -Djarmode=tools -jar "$JAR" extract --application-filename replcache.jar --destination "$OUT" >"${TMPDIR:-/tmp}/cds-extract.$$.log" 2>&1 \
-  && [[ -f $OUT/replcache.jar ]] || { echo "extracting $JAR failed:" >&2; cat "${TMPDIR:-/tmp}/cds-extract.$$.log" >&2; exit 1; }
-rm -f "${TMPDIR:-/tmp}/cds-extract.$$.log"
+extract_log="${TMPDIR:-/tmp}/cds-extract.$$.log"
+java -Djarmode=tools -jar "$JAR" extract --application-filename replcache.jar --destination "$OUT" >"$extract_log" 2>&1 \
+  && [[ -f $OUT/replcache.jar ]] || { echo "extracting $JAR failed:" >&2; cat "$extract_log" >&2; exit 1; }
+rm -f "$extract_log"
 OUT=$(cd "$OUT" && pwd)
 train=$(mktemp -d)
 trap 'rm -rf "$train"' EXIT
