@@ -1,6 +1,7 @@
 package dev.replcache.config;
 
 import dev.replcache.keyspace.EvictionPolicy;
+import dev.replcache.keyspace.KeyspaceConfig;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
@@ -66,7 +67,7 @@ public record ReplcacheProperties(
      * @param evictionSamples keys sampled per eviction (Redis's {@code maxmemory-samples})
      */
     public record KeyspaceTuning(
-            @DefaultValue("256") @Min(1) @Max(1 << 20) int segments,
+            @DefaultValue("256") @Min(1) @Max(KeyspaceConfig.MAX_SEGMENTS) int segments,
             @DefaultValue("5") @Min(1) @Max(64) int evictionSamples) {
 
         public KeyspaceTuning {

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -19,7 +18,7 @@ import java.util.random.RandomGenerator;
  * <p><b>Concurrency.</b> Writes are serialized by one write lock, Redis's single writer lane:
  * each write is applied and its {@link CommandEntry} appended to the {@link WriteLog} inside
  * the same critical section, so the log order is the apply order. Reads take no lock: segments
- * are {@link ConcurrentHashMap}s and values are immutable. (A read that finds a key whose TTL
+ * are {@link SegmentMap}s (one writer, lock-free readers) and entries are immutable. (A read that finds a key whose TTL
  * has passed on a master takes the lock to delete it, as Redis expires lazily on access.)
  *
  * <p><b>Segments.</b> Each segment carries a version bumped by every change. Segments are the
@@ -31,6 +30,8 @@ import java.util.random.RandomGenerator;
 public final class Keyspace {
 
     private static final int DEFAULT_SCAN_COUNT = 10;
+    /** Slots of a new segment table: 256 segments x 64 slots is 64 KiB of references. */
+    private static final int INITIAL_SEGMENT_CAPACITY = 64;
 
     private final KeyspaceConfig config;
     private final MillisClock clock;
@@ -59,12 +60,13 @@ public final class Keyspace {
 
     private static final class Segment {
         final int index;
-        final ConcurrentHashMap<Bytes, Entry> map = new ConcurrentHashMap<>();
+        final SegmentMap map;
         /** Bumped by every change, under the write lock. */
         volatile long version;
 
-        Segment(int index) {
+        Segment(int index, int hashShift) {
             this.index = index;
+            this.map = new SegmentMap(INITIAL_SEGMENT_CAPACITY, hashShift);
         }
     }
 
@@ -75,7 +77,8 @@ public final class Keyspace {
         this.writeLog = Objects.requireNonNull(writeLog, "writeLog");
         this.segments = new Segment[config.segments()];
         for (int i = 0; i < segments.length; i++) {
-            segments[i] = new Segment(i);
+            // The segment is the hash's low bits; its table uses the bits above them.
+            segments[i] = new Segment(i, Integer.numberOfTrailingZeros(segments.length));
         }
         this.mask = segments.length - 1;
         EvictionPolicy policy = config.evictionPolicy();
@@ -160,7 +163,7 @@ public final class Keyspace {
     /** GET: the value, or null when the key is missing. WRONGTYPE for a hash. */
     public Bytes get(Bytes key) {
         Entry e = readEntry(key);
-        return e == null ? null : asString(e).bytes();
+        return e == null ? null : asString(e);
     }
 
     /** SET key value [NX|XX] [GET] [EX|PX|EXAT|PXAT|KEEPTTL]. */
@@ -180,7 +183,7 @@ public final class Keyspace {
             Entry old = liveEntry(s, key, now);
             Bytes previous = null;
             if (returnPrevious && old != null) {
-                previous = asString(old).bytes();
+                previous = asString(old);
             }
             if ((condition == SetCondition.IF_ABSENT && old != null)
                     || (condition == SetCondition.IF_PRESENT && old == null)) {
@@ -220,7 +223,7 @@ public final class Keyspace {
             if (e == null) {
                 return null;
             }
-            Bytes value = asString(e).bytes();
+            Bytes value = asString(e);
             remove(s, key);
             writeLog.append(CommandEntry.Del.of(key));
             return value;
@@ -234,7 +237,8 @@ public final class Keyspace {
         List<Bytes> values = new ArrayList<>(keys.size());
         for (Bytes key : keys) {
             Entry e = readEntry(key);
-            values.add(e != null && e.value() instanceof StringValue sv ? sv.bytes() : null);
+            byte[] data = e == null ? null : e.stringArray();
+            values.add(data == null ? null : Bytes.of(data));
         }
         return values;
     }
@@ -263,7 +267,7 @@ public final class Keyspace {
             ensureMemoryForWrite();
             Segment s = segmentFor(key);
             Entry old = liveEntry(s, key, now);
-            long current = old == null ? 0 : parseLong(asString(old).bytes(), KeyspaceException.Kind.NOT_INTEGER);
+            long current = old == null ? 0 : parseLong(asString(old), KeyspaceException.Kind.NOT_INTEGER);
             long result;
             try {
                 result = Math.addExact(current, by);
@@ -300,7 +304,7 @@ public final class Keyspace {
             if (oldLength + suffix.length() > maxLength) {
                 throw new KeyspaceException(KeyspaceException.Kind.STRING_TOO_LONG);
             }
-            Bytes result = old == null ? suffix : asString(old).bytes().concat(suffix);
+            Bytes result = old == null ? suffix : asString(old).concat(suffix);
             long expireAt = old == null ? Entry.NO_EXPIRY : old.expireAtMs();
             store(s, key, new Entry(StringValue.of(result), expireAt, now));
             writeLog.append(new CommandEntry.Append(key, suffix));
@@ -326,7 +330,7 @@ public final class Keyspace {
             if (e == null) {
                 return null;
             }
-            Bytes value = asString(e).bytes();
+            Bytes value = asString(e);
             if (at != Entry.NO_EXPIRY) {
                 if (at <= now) {
                     remove(s, key);
@@ -377,7 +381,7 @@ public final class Keyspace {
             ensureMemoryForWrite();
             Segment s = segmentFor(key);
             Entry old = liveEntry(s, key, now);
-            java.math.BigDecimal current = old == null ? java.math.BigDecimal.ZERO : parseFloat(asString(old).bytes());
+            java.math.BigDecimal current = old == null ? java.math.BigDecimal.ZERO : parseFloat(asString(old));
             java.math.BigDecimal sum = current.add(by).round(new java.math.MathContext(17));
             if (Double.isInfinite(sum.doubleValue())) {
                 throw new KeyspaceException(KeyspaceException.Kind.SYNTAX, "ERR increment would produce NaN or Infinity");
@@ -427,7 +431,7 @@ public final class Keyspace {
         try {
             Segment s = segmentFor(key);
             Entry old = liveEntry(s, key, now);
-            Bytes current = old == null ? Bytes.EMPTY : asString(old).bytes();
+            Bytes current = old == null ? Bytes.EMPTY : asString(old);
             if (value.length() == 0) {
                 return current.length(); // nothing written, no key made (as Redis)
             }
@@ -767,13 +771,16 @@ public final class Keyspace {
         int examined = 0;
         int index = (int) cursor;
         while (index < segments.length && examined < count) {
-            for (Map.Entry<Bytes, Entry> e : segments[index].map.entrySet()) {
-                examined++;
-                if (e.getValue().isExpiredAt(now)) {
-                    continue;
-                }
-                if (glob == null || glob.matches(e.getKey())) {
-                    keys.add(e.getKey());
+            for (Entry head : segments[index].map.tableForReading()) {
+                for (Entry e = head; e != null; e = e.next) {
+                    examined++;
+                    if (e.isExpiredAt(now)) {
+                        continue;
+                    }
+                    Bytes key = e.storedKey();
+                    if (glob == null || glob.matches(key)) {
+                        keys.add(key);
+                    }
                 }
             }
             index++;
@@ -880,7 +887,7 @@ public final class Keyspace {
             } else if (entry instanceof CommandEntry.Append append) {
                 Segment s = segmentFor(append.key());
                 Entry old = s.map.get(append.key());
-                Bytes result = old == null ? append.suffix() : asString(old).bytes().concat(append.suffix());
+                Bytes result = old == null ? append.suffix() : asString(old).concat(append.suffix());
                 store(s, append.key(), new Entry(StringValue.of(result),
                         old == null ? Entry.NO_EXPIRY : old.expireAtMs(), 0));
             } else if (entry instanceof CommandEntry.Del del) {
@@ -977,7 +984,7 @@ public final class Keyspace {
             if (s.version != snapshot.versionAtCut(index)) {
                 throw new IllegalStateException("segment " + index + " changed after the cut without being preserved");
             }
-            return KeyspaceSnapshot.copyOf(s.map);
+            return SegmentMap.entriesOf(s.map.frozenTable(), s.map.size());
         } finally {
             writeLock.unlock();
         }
@@ -1001,7 +1008,9 @@ public final class Keyspace {
         return withLock(() -> {
             TreeMap<Bytes, Entry> all = new TreeMap<>();
             for (Segment s : segments) {
-                all.putAll(s.map);
+                for (Map.Entry<Bytes, Entry> e : SegmentMap.entriesOf(s.map.frozenTable(), s.map.size())) {
+                    all.put(e.getKey(), e.getValue());
+                }
             }
             return Collections.unmodifiableMap(all);
         });
@@ -1138,7 +1147,7 @@ public final class Keyspace {
     }
 
     private Entry remove(Segment s, Bytes key) {
-        if (!s.map.containsKey(key)) {
+        if (s.map.get(key) == null) {
             return null;
         }
         beforeChange(s);
@@ -1219,9 +1228,11 @@ public final class Keyspace {
         return best;
     }
 
-    private static StringValue asString(Entry e) {
-        if (e.value() instanceof StringValue sv) {
-            return sv;
+    /** A string's value, without a wrapper beside the returned view; WRONGTYPE for a hash. */
+    private static Bytes asString(Entry e) {
+        byte[] data = e.stringArray();
+        if (data != null) {
+            return Bytes.of(data);
         }
         throw new KeyspaceException(KeyspaceException.Kind.WRONGTYPE);
     }

@@ -3,8 +3,8 @@ package dev.replcache.keyspace;
 /**
  * Bounds and policies of one keyspace.
  *
- * @param segments                   number of segments, a power of two: the unit of SCAN
- *                                   pages and of copy-on-write during a snapshot
+ * @param segments                   number of segments, a power of two up to 65536: the unit of
+ *                                   SCAN pages and of copy-on-write during a snapshot
  * @param maxMemoryBytes             estimated bytes the dataset may use; 0 = unlimited
  * @param evictionPolicy             what to remove when {@code maxMemoryBytes} is reached
  * @param evictionSamples            keys sampled per eviction (Redis's {@code maxmemory-samples})
@@ -19,11 +19,14 @@ public record KeyspaceConfig(
         int activeExpireKeysPerLoop,
         int activeExpireMaxLoops) {
 
+    /** A segment's table picks slots from the hash bits above the segment's: leave it 16 at least. */
+    public static final int MAX_SEGMENTS = 1 << 16;
+
     public static final KeyspaceConfig DEFAULTS = new KeyspaceConfig(256, 0, EvictionPolicy.NOEVICTION, 5, 20, 16);
 
     public KeyspaceConfig {
-        if (segments < 1 || Integer.bitCount(segments) != 1) {
-            throw new IllegalArgumentException("segments must be a power of two, got " + segments);
+        if (segments < 1 || segments > MAX_SEGMENTS || Integer.bitCount(segments) != 1) {
+            throw new IllegalArgumentException("segments must be a power of two up to " + MAX_SEGMENTS + ", got " + segments);
         }
         if (maxMemoryBytes < 0) {
             throw new IllegalArgumentException("maxMemoryBytes must be >= 0, got " + maxMemoryBytes);

@@ -1,6 +1,5 @@
 package dev.replcache.keyspace;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -27,13 +26,13 @@ public final class KeyspaceSnapshot implements AutoCloseable {
     private final long usedMemoryAtCut;
     private final long[] versionsAtCut;
     // Guarded by the keyspace's write lock.
-    private final List<Map.Entry<Bytes, Entry>>[] preserved;
+    /** Frozen tables of the segments that writes reached before the walk did. */
+    private final Entry[][] preserved;
     private final boolean[] walked;
     private int nextSegment;
     private int preservedCount;
     private boolean closed;
 
-    @SuppressWarnings("unchecked")
     KeyspaceSnapshot(Keyspace keyspace, long offset, long cutTimeMs, long keysAtCut, long expiresAtCut,
                      long usedMemoryAtCut, long[] versionsAtCut) {
         this.keyspace = keyspace;
@@ -43,7 +42,7 @@ public final class KeyspaceSnapshot implements AutoCloseable {
         this.expiresAtCut = expiresAtCut;
         this.usedMemoryAtCut = usedMemoryAtCut;
         this.versionsAtCut = versionsAtCut;
-        this.preserved = new List[versionsAtCut.length];
+        this.preserved = new Entry[versionsAtCut.length][];
         this.walked = new boolean[versionsAtCut.length];
     }
 
@@ -109,27 +108,19 @@ public final class KeyspaceSnapshot implements AutoCloseable {
     }
 
     List<Map.Entry<Bytes, Entry>> takePreserved(int segment) {
-        List<Map.Entry<Bytes, Entry>> copy = preserved[segment];
+        Entry[] frozen = preserved[segment];
         preserved[segment] = null;
         walked[segment] = true;
-        return copy;
+        return frozen == null ? null : SegmentMap.entriesOf(frozen, frozen.length);
     }
 
     /** Before a write changes {@code segment}: keep its cut state if the walk still needs it. */
-    void preserveIfPending(int segment, Map<Bytes, Entry> contents) {
+    void preserveIfPending(int segment, SegmentMap contents) {
         if (!walked[segment] && preserved[segment] == null) {
-            preserved[segment] = copyOf(contents);
+            // Published chains never change, so the table's copy is the segment at the cut.
+            preserved[segment] = contents.frozenTable();
             preservedCount++;
         }
-    }
-
-    /** An immutable copy of a segment's entries (entries themselves are immutable). */
-    static List<Map.Entry<Bytes, Entry>> copyOf(Map<Bytes, Entry> contents) {
-        List<Map.Entry<Bytes, Entry>> copy = new ArrayList<>(contents.size());
-        for (Map.Entry<Bytes, Entry> e : contents.entrySet()) {
-            copy.add(Map.entry(e.getKey(), e.getValue()));
-        }
-        return copy;
     }
 
     boolean isClosed() {

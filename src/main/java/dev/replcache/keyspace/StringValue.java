@@ -4,9 +4,9 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * A Redis string: any bytes. Holds the array itself, not a {@link Bytes}: one object and one
- * memory load fewer per stored string (a cache of a million keys reads and copies these on
- * every GET and every GC).
+ * A Redis string: any bytes. Holds the array itself, not a {@link Bytes}. The keyspace stores
+ * only the array (inside its {@link Entry}); a StringValue is a short-lived view of it, so a
+ * stored string costs no object beyond its bytes.
  */
 public final class StringValue implements Value {
 
@@ -19,6 +19,15 @@ public final class StringValue implements Value {
     /** Shares the bytes' array: both are immutable. */
     public static StringValue of(Bytes bytes) {
         return new StringValue(Objects.requireNonNull(bytes, "bytes").unsafeArray());
+    }
+
+    /** Wraps a stored array without copying it (an {@link Entry} keeps strings as bare arrays). */
+    static StringValue wrap(byte[] data) {
+        return new StringValue(data);
+    }
+
+    byte[] array() {
+        return data;
     }
 
     /** The value as a {@link Bytes} view of the same array. */
@@ -37,7 +46,7 @@ public final class StringValue implements Value {
 
     @Override
     public long memoryBytes() {
-        return MemoryEstimate.STRING_VALUE + MemoryEstimate.array(data.length);
+        return MemoryEstimate.array(data.length);
     }
 
     @Override

@@ -156,7 +156,8 @@ class EvictionTest extends KeyspaceTestBase {
     @ParameterizedTest
     @EnumSource(value = EvictionPolicy.class, names = {"VOLATILE_LRU", "VOLATILE_RANDOM", "VOLATILE_TTL"})
     void volatilePoliciesOnlyEvictKeysWithATtlThenRefuse(EvictionPolicy policy) {
-        long max = 60 * oneKey(false);
+        // Room for all 50 keys with a TTL and a few more, whatever a TTL costs beside a key.
+        long max = 60 * oneKey(true);
         newKeyspace(new KeyspaceConfig(256, max, policy, 1000, 20, 16));
         int volatileKeys = 50;
         for (int i = 0; i < volatileKeys; i++) {
