@@ -986,7 +986,8 @@ public final class Keyspace {
             if (s.version != snapshot.versionAtCut(index)) {
                 throw new IllegalStateException("segment " + index + " changed after the cut without being preserved");
             }
-            return SegmentMap.entriesOf(s.map.frozenTable(), s.map.size());
+            // Under the write lock the current table does not change: no copy needed.
+            return SegmentMap.entriesOf(s.map.tableForReading(), s.map.size());
         } finally {
             writeLock.unlock();
         }
@@ -1010,7 +1011,7 @@ public final class Keyspace {
         return withLock(() -> {
             TreeMap<Bytes, Entry> all = new TreeMap<>();
             for (Segment s : segments) {
-                for (Map.Entry<Bytes, Entry> e : SegmentMap.entriesOf(s.map.frozenTable(), s.map.size())) {
+                for (Map.Entry<Bytes, Entry> e : SegmentMap.entriesOf(s.map.tableForReading(), s.map.size())) {
                     all.put(e.getKey(), e.getValue());
                 }
             }

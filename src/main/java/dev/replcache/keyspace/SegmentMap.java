@@ -81,12 +81,7 @@ final class SegmentMap {
         int h = key.hashCode();
         byte[] k = key.unsafeArray();
         Entry[] tab = (Entry[]) TABLE.getAcquire(this);
-        for (Entry e = (Entry) SLOT.getAcquire(tab, slot(h, tab.length)); e != null; e = e.next) {
-            if (e.hash == h && Arrays.equals(e.key, k)) {
-                return e;
-            }
-        }
-        return null;
+        return find((Entry) SLOT.getAcquire(tab, slot(h, tab.length)), h, k);
     }
 
     int size() {
@@ -115,13 +110,11 @@ final class SegmentMap {
         Entry[] tab = table;
         int i = slot(h, tab.length);
         Entry first = tab[i];
-        for (Entry e = first; e != null; e = e.next) {
-            if (e.hash == h && Arrays.equals(e.key, k)) {
-                // Keep the stored key array: the request's copy can die young.
-                Entry node = link(entry, e.key, h, e.next);
-                SLOT.setRelease(tab, i, withPrefixCopied(first, e, node));
-                return e;
-            }
+        Entry old = find(first, h, k);
+        if (old != null) {
+            // Keep the stored key array: the request's copy can die young.
+            SLOT.setRelease(tab, i, withPrefixCopied(first, old, link(entry, old.key, h, old.next)));
+            return old;
         }
         SLOT.setRelease(tab, i, link(entry, k, h, first));
         int newSize = size + 1;
@@ -139,14 +132,12 @@ final class SegmentMap {
         Entry[] tab = table;
         int i = slot(h, tab.length);
         Entry first = tab[i];
-        for (Entry e = first; e != null; e = e.next) {
-            if (e.hash == h && Arrays.equals(e.key, k)) {
-                SLOT.setRelease(tab, i, withPrefixCopied(first, e, e.next));
-                SIZE.setRelease(this, size - 1);
-                return e;
-            }
+        Entry old = find(first, h, k);
+        if (old != null) {
+            SLOT.setRelease(tab, i, withPrefixCopied(first, old, old.next));
+            SIZE.setRelease(this, size - 1);
         }
-        return null;
+        return old;
     }
 
     void clear() {
@@ -177,6 +168,16 @@ final class SegmentMap {
      * after it, or a new node followed by that rest). Entries in front of {@code target} are
      * copied, since a published link never changes; chains are short (load factor 0.75).
      */
+    /** The entry of key {@code k} (hash {@code h}) in the chain from {@code first}, or null. */
+    private static Entry find(Entry first, int h, byte[] k) {
+        for (Entry e = first; e != null; e = e.next) {
+            if (e.hash == h && Arrays.equals(e.key, k)) {
+                return e;
+            }
+        }
+        return null;
+    }
+
     private int slot(int hash, int tableLength) {
         return (hash >>> hashShift) & (tableLength - 1);
     }
